@@ -1,0 +1,451 @@
+"""The campaign: settings from campaign.toml and the plan from plan.xlsx (SPEC §4).
+
+``load_campaign(folder)`` returns a ``Campaign`` or raises: ``SettingsError`` names the
+bad key and its accepted values; ``PlanError`` lists every plan error by sheet, row and
+column. Nothing else runs on a broken campaign.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .errors import CampaignError, PlanError, SettingsError
+from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number
+from .problems import cell_ref
+
+DEFAULT_CLOSING = (
+    "各单位要对照节点任务，倒排工期、挂图作战，确保按期完成；对亮红灯的项目，牵头单位要逐项分析原因，"
+    "明确整改措施和完成时限；被亮黄牌的单位要深刻反思、迎头赶上。指挥部办公室将持续跟踪督办，"
+    "对连续亮红灯的项目实行重点督办。"
+)
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    name: str
+    short_name: str
+    issuer: str
+    doc_prefix: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Cutoff dates of periods 1..n (``cutoffs[0]`` ends period 1) and evaluation periods."""
+
+    cutoffs: tuple[dt.date, ...]
+    evaluations: frozenset[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.cutoffs)
+
+    def cutoff(self, period: int) -> dt.date:
+        if not 1 <= period <= len(self.cutoffs):
+            from .errors import PeriodError
+
+            raise PeriodError(f"第{period}期不存在：本次行动共 {len(self.cutoffs)} 期（第1期至第{len(self.cutoffs)}期）")
+        return self.cutoffs[period - 1]
+
+    def is_evaluation(self, period: int) -> bool:
+        return period in self.evaluations
+
+
+@dataclass(frozen=True)
+class Rules:
+    yellow_cards: int | tuple[tuple[str, int], ...] = 4  # one N overall, or (group, N) pairs
+    lights: Literal["two", "three"] = "two"
+    grace_days: int = 7
+    escalate_red_count: int = 3
+    no_submission: Literal["carry_forward", "rank_last"] = "carry_forward"
+    rank_by: Literal["cumulative", "period"] = "cumulative"
+
+    def cards_per_group(self) -> dict[str, int] | None:
+        return dict(self.yellow_cards) if isinstance(self.yellow_cards, tuple) else None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    template: str | None = None
+    closing: str = DEFAULT_CLOSING
+
+
+@dataclass(frozen=True)
+class Settings:
+    campaign: CampaignInfo
+    schedule: Schedule
+    rules: Rules
+    report: ReportSettings
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings used, JSON-ready (for manifest.json)."""
+        return {
+            "campaign": {k: str(v) for k, v in vars(self.campaign).items()},
+            "periods": {
+                "cutoffs": [c.isoformat() for c in self.schedule.cutoffs],
+                "evaluations": sorted(self.schedule.evaluations),
+            },
+            "rules": {
+                k: (dict(v) if isinstance(v, tuple) else v) for k, v in vars(self.rules).items()
+            },
+            "report": dict(vars(self.report)),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The office's plan as DataFrames.
+
+    projects: id, name, category, unit, leader, investment (万元, float or NaN), note
+    nodes:    project_id, seq (int), target, due (datetime64, day precision)
+    units:    unit, group, aliases (tuple of str)
+    Categories keep the order of first appearance in the 项目 sheet; groups likewise in 单位.
+    """
+
+    projects: pd.DataFrame
+    nodes: pd.DataFrame
+    units: pd.DataFrame
+    categories: tuple[str, ...]
+    groups: tuple[str, ...]
+    alias_map: dict[str, str] = field(default_factory=dict)  # any spelling -> unit name
+
+    def resolve_unit(self, name: str) -> str | None:
+        """The plan's unit name for a spelling (name or alias), or None."""
+        return self.alias_map.get(unit_key(name))
+
+
+@dataclass(frozen=True)
+class Campaign:
+    folder: Path
+    settings: Settings
+    plan: Plan
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.folder / "history.sqlite"
+
+
+def unit_key(name: str) -> str:
+    """Canonical spelling for matching unit names: NFKC, no spaces or punctuation."""
+    return re.sub(r"[\s()（）·、,，.。\-—_]", "", nfkc(str(name)))
+
+
+def period_label(period: int) -> str:
+    return f"第{period:02d}期"
+
+
+# --------------------------------------------------------------------------- settings
+
+_KEYS: dict[str, set[str]] = {
+    "campaign": {"name", "short_name", "issuer", "doc_prefix", "start", "end"},
+    "periods": {"first_cutoff", "every_days", "cutoffs", "evaluations", "evaluate_every"},
+    "rules": {"yellow_cards", "lights", "grace_days", "escalate_red_count", "no_submission", "rank_by"},
+    "report": {"template", "closing"},
+}
+
+
+def load_settings(path: Path) -> Settings:
+    """Parse and validate campaign.toml; raises SettingsError with the key's name."""
+    if not path.exists():
+        raise SettingsError(f"找不到 {path}：请在攻坚行动文件夹中放置 campaign.toml（可用 leitai init 生成）")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path.name} 格式有误（{exc}），请按 TOML 格式修改") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path.name} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重新运行") from None
+
+    for section, value in raw.items():
+        if section not in _KEYS:
+            raise SettingsError(f"{path.name}：未知的配置节 [{section}]，可用的有 {', '.join('[' + s + ']' for s in _KEYS)}")
+        if not isinstance(value, dict):
+            raise SettingsError(f"{path.name}：{section} 应为配置节 [{section}]")
+        for key in value:
+            if key not in _KEYS[section]:
+                raise SettingsError(
+                    f"{path.name}：[{section}] 中未知的键 {key}，可用的有 {', '.join(sorted(_KEYS[section]))}"
+                )
+    c, p, r, rep = (raw.get(s, {}) for s in ("campaign", "periods", "rules", "report"))
+
+    def need_text(key: str) -> str:
+        value = c.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f"{path.name}：[campaign] {key} 必须填写（文字）")
+        return value.strip()
+
+    def as_date(section: str, key: str, value: Any) -> dt.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise SettingsError(f"{path.name}：[{section}] {key} 应为日期，如 2020-09-01（现为 {value!r}）")
+        return parsed
+
+    name = need_text("name")
+    if "start" not in c or "end" not in c:
+        raise SettingsError(f"{path.name}：[campaign] start 和 end（开始、结束日期）必须填写，如 start = 2020-09-01")
+    start, end = as_date("campaign", "start", c["start"]), as_date("campaign", "end", c["end"])
+    if end < start:
+        raise SettingsError(f"{path.name}：[campaign] end（{end}）早于 start（{start}）")
+    info = CampaignInfo(
+        name=name,
+        short_name=str(c.get("short_name") or name).strip(),
+        issuer=str(c.get("issuer") or f"{name}指挥部办公室").strip(),
+        doc_prefix=str(c.get("doc_prefix") or "").strip(),
+        start=start,
+        end=end,
+    )
+
+    def positive_int(section: str, key: str, value: Any, minimum: int = 1) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise SettingsError(f"{path.name}：[{section}] {key} 应为不小于 {minimum} 的整数（现为 {value!r}）")
+        return value
+
+    if "cutoffs" in p:
+        if "first_cutoff" in p or "every_days" in p:
+            raise SettingsError(f"{path.name}：[periods] cutoffs 与 first_cutoff/every_days 只能二选一")
+        if not isinstance(p["cutoffs"], list) or not p["cutoffs"]:
+            raise SettingsError(f"{path.name}：[periods] cutoffs 应为日期列表，如 [2020-09-14, 2020-09-28]")
+        cutoffs = tuple(as_date("periods", "cutoffs", v) for v in p["cutoffs"])
+        if list(cutoffs) != sorted(set(cutoffs)):
+            raise SettingsError(f"{path.name}：[periods] cutoffs 应按时间先后排列且不重复")
+    else:
+        every = positive_int("periods", "every_days", p.get("every_days", 14))
+        first = as_date("periods", "first_cutoff", p["first_cutoff"]) if "first_cutoff" in p else start + dt.timedelta(days=every - 1)
+        days, current = [], first
+        while current <= end:
+            days.append(current)
+            current += dt.timedelta(days=every)
+        if not days or days[-1] < end:
+            days.append(end)  # a last, shorter period so nodes due near the end are scored
+        cutoffs = tuple(days)
+    if cutoffs[0] < start or cutoffs[-1] > end:
+        raise SettingsError(f"{path.name}：[periods] 截止日期应在 {start} 至 {end} 之间")
+
+    if "evaluations" in p:
+        if "evaluate_every" in p:
+            raise SettingsError(f"{path.name}：[periods] evaluations 与 evaluate_every 只能二选一")
+        evals = p["evaluations"]
+        if not isinstance(evals, list) or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= len(cutoffs) for v in evals):
+            raise SettingsError(f"{path.name}：[periods] evaluations 应为期次列表（1 至 {len(cutoffs)}），如 [3, 5, 7]")
+        evaluations = frozenset(evals)
+    else:
+        step = positive_int("periods", "evaluate_every", p.get("evaluate_every", 2))
+        evaluations = frozenset(range(step, len(cutoffs) + 1, step))
+
+    def choice(key: str, accepted: tuple[str, ...], default: str) -> Any:
+        value = r.get(key, default)
+        if value not in accepted:
+            raise SettingsError(f"{path.name}：[rules] {key} 的值 {value!r} 无效，可选 {' 或 '.join(repr(a) for a in accepted)}")
+        return value
+
+    cards_raw = r.get("yellow_cards", 4)
+    cards: int | tuple[tuple[str, int], ...]
+    if isinstance(cards_raw, dict):
+        cards = tuple((str(g), positive_int("rules", f"yellow_cards.{g}", n, 0)) for g, n in cards_raw.items())
+    else:
+        cards = positive_int("rules", "yellow_cards", cards_raw, 0)
+    rules = Rules(
+        yellow_cards=cards,
+        lights=choice("lights", ("two", "three"), "two"),
+        grace_days=positive_int("rules", "grace_days", r.get("grace_days", 7), 0),
+        escalate_red_count=positive_int("rules", "escalate_red_count", r.get("escalate_red_count", 3)),
+        no_submission=choice("no_submission", ("carry_forward", "rank_last"), "carry_forward"),
+        rank_by=choice("rank_by", ("cumulative", "period"), "cumulative"),
+    )
+    for key in ("template", "closing"):
+        if key in rep and not isinstance(rep[key], str):
+            raise SettingsError(f"{path.name}：[report] {key} 应为文字")
+    report = ReportSettings(template=rep.get("template") or None, closing=(rep.get("closing") or DEFAULT_CLOSING).strip())
+    return Settings(info, Schedule(cutoffs, evaluations), rules, report)
+
+
+# ------------------------------------------------------------------------------- plan
+
+_PLAN_SHEETS = {
+    "项目": {"项目编号": True, "项目名称": True, "所属板块": True, "牵头单位": True,
+             "责任领导": False, "总投资(万元)": False, "备注": False},
+    "节点": {"项目编号": True, "节点序号": True, "节点目标": True, "计划完成日期": True},
+    "单位": {"单位名称": True, "分组": True, "别名": False},
+}
+
+
+def _read_plan_sheet(book: dict[str, pd.DataFrame], sheet: str, errors: list[str]) -> tuple[pd.DataFrame, dict[str, int]] | None:
+    """The sheet with canonical headers, and each header's 1-based column number."""
+    names = {clean_header(n): n for n in book}
+    if sheet not in names:
+        errors.append(f"缺少工作表“{sheet}”（现有：{'、'.join(book) or '无'}）")
+        return None
+    frame = book[names[sheet]]
+    columns: dict[str, int] = {}
+    for index, header in enumerate(frame.columns, start=1):
+        key = clean_header(header)
+        if key and key not in columns:
+            columns[key] = index
+    missing = [h for h, required in _PLAN_SHEETS[sheet].items() if required and h not in columns]
+    if missing:
+        errors.append(f"工作表“{sheet}”第1行缺少表头：{'、'.join(missing)}")
+        return None
+    frame = frame.copy()
+    frame.columns = [clean_header(h) for h in frame.columns]
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    return frame, columns
+
+
+def load_plan(path: Path, settings: Settings) -> Plan:
+    """Read plan.xlsx; raises PlanError listing every error by sheet, row and column."""
+    if not path.exists():
+        raise CampaignError(f"找不到计划表 {path}：请在攻坚行动文件夹中放置 plan.xlsx（可用 leitai init 生成示例）")
+    try:
+        book = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=object, header=0)
+    except Exception as exc:  # any reader failure on the office's own file is fatal
+        raise CampaignError(f"计划表 {path.name} 无法打开（{exc}），请用 Excel 另存为 .xlsx 后重试") from None
+    errors: list[str] = []
+    read = {sheet: _read_plan_sheet(book, sheet, errors) for sheet in _PLAN_SHEETS}
+    if errors:
+        raise PlanError(str(path), errors)
+
+    def where(sheet: str, row: int, header: str) -> str:
+        return f"“{sheet}”表 {cell_ref(row + 2, read[sheet][1][header])}（{header}）"  # type: ignore[index]
+
+    def text(value: Any) -> str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return clean_text(value)
+
+    # 单位
+    frame, _ = read["单位"]  # type: ignore[misc]
+    units, alias_map, groups = [], {}, []
+    for i, row in frame.iterrows():
+        name, group = text(row["单位名称"]), text(row["分组"])
+        if not name and not group:
+            continue
+        if not name:
+            errors.append(f"{where('单位', i, '单位名称')} 为空")
+            continue
+        if not group:
+            errors.append(f"{where('单位', i, '分组')} 为空：请填写分组，如“乡镇（街道）”或“县级部门”")
+            continue
+        if unit_key(name) in alias_map:
+            errors.append(f"{where('单位', i, '单位名称')} 单位“{name}”重复")
+            continue
+        aliases = tuple(a for a in re.split(r"[、,，;；\s]+", text(row.get("别名", ""))) if a)
+        alias_map[unit_key(name)] = name
+        for alias in aliases:
+            other = alias_map.get(unit_key(alias))
+            if other and other != name:
+                errors.append(f"{where('单位', i, '别名')} 别名“{alias}”已用于“{other}”")
+            alias_map.setdefault(unit_key(alias), name)
+        if group not in groups:
+            groups.append(group)
+        units.append({"unit": name, "group": group, "aliases": aliases})
+
+    # 项目
+    frame, _ = read["项目"]  # type: ignore[misc]
+    projects, categories, seen = [], [], {}
+    for i, row in frame.iterrows():
+        pid = text(row["项目编号"])
+        values = {k: text(row.get(k, "")) for k in ("项目名称", "所属板块", "牵头单位", "责任领导", "备注")}
+        if not pid and not any(values.values()):
+            continue
+        if not pid:
+            errors.append(f"{where('项目', i, '项目编号')} 为空")
+            continue
+        if pid in seen:
+            errors.append(f"{where('项目', i, '项目编号')} 项目编号“{pid}”重复（第{seen[pid]}行已有）")
+            continue
+        seen[pid] = i + 2
+        for header in ("项目名称", "所属板块", "牵头单位"):
+            if not values[header]:
+                errors.append(f"{where('项目', i, header)} 为空")
+        unit = alias_map.get(unit_key(values["牵头单位"])) if values["牵头单位"] else None
+        if values["牵头单位"] and unit is None:
+            errors.append(f"{where('项目', i, '牵头单位')} 牵头单位“{values['牵头单位']}”不在“单位”表中")
+        investment = float("nan")
+        if "总投资(万元)" in frame.columns and not is_blank(row["总投资(万元)"]):
+            try:
+                investment = float(parse_number(row["总投资(万元)"]) or 0.0)
+            except ValueError:
+                errors.append(f"{where('项目', i, '总投资(万元)')} 不是数字：“{row['总投资(万元)']}”")
+        if values["所属板块"] and values["所属板块"] not in categories:
+            categories.append(values["所属板块"])
+        projects.append({
+            "id": pid, "name": values["项目名称"], "category": values["所属板块"],
+            "unit": unit or values["牵头单位"], "leader": values["责任领导"],
+            "investment": investment, "note": values["备注"],
+        })
+
+    # 节点
+    frame, _ = read["节点"]  # type: ignore[misc]
+    nodes, node_seen = [], {}
+    for i, row in frame.iterrows():
+        pid, seq_raw, target = text(row["项目编号"]), row["节点序号"], text(row["节点目标"])
+        if not pid and is_blank(seq_raw) and not target and is_blank(row["计划完成日期"]):
+            continue
+        if pid not in seen:
+            errors.append(f"{where('节点', i, '项目编号')} 项目“{pid}”不在“项目”表中" if pid else f"{where('节点', i, '项目编号')} 为空")
+            continue
+        try:
+            seq_f = float(nfkc(str(seq_raw)).strip())
+            if not seq_f.is_integer() or seq_f < 1:
+                raise ValueError
+            seq = int(seq_f)
+        except ValueError:
+            errors.append(f"{where('节点', i, '节点序号')} 应为正整数（现为“{seq_raw}”）")
+            continue
+        if (pid, seq) in node_seen:
+            errors.append(f"{where('节点', i, '节点序号')} 项目“{pid}”的节点 {seq} 重复（第{node_seen[(pid, seq)]}行已有）")
+            continue
+        node_seen[(pid, seq)] = i + 2
+        try:
+            due = parse_date(row["计划完成日期"], year=settings.campaign.start.year)
+        except ValueError:
+            due = None
+            errors.append(f"{where('节点', i, '计划完成日期')} 无法识别的日期“{row['计划完成日期']}”，请填写如 2020-11-03")
+            continue
+        if due is None:
+            errors.append(f"{where('节点', i, '计划完成日期')} 为空")
+            continue
+        if not target:
+            errors.append(f"{where('节点', i, '节点目标')} 为空")
+        nodes.append({"project_id": pid, "seq": seq, "target": target, "due": due})
+
+    if not projects and not errors:
+        errors.append("“项目”表中没有项目")
+    if errors:
+        raise PlanError(str(path), errors)
+
+    project_frame = pd.DataFrame(projects, columns=["id", "name", "category", "unit", "leader", "investment", "note"])
+    node_frame = pd.DataFrame(nodes, columns=["project_id", "seq", "target", "due"])
+    node_frame["due"] = pd.to_datetime(node_frame["due"]).astype("datetime64[ns]")
+    node_frame["seq"] = node_frame["seq"].astype("int64")
+    node_frame = node_frame.sort_values(["project_id", "seq"], key=_natural_key).reset_index(drop=True)
+    unit_frame = pd.DataFrame(units, columns=["unit", "group", "aliases"])
+    return Plan(project_frame, node_frame, unit_frame, tuple(categories), tuple(groups), alias_map)
+
+
+def _natural_key(column: pd.Series) -> pd.Series:
+    return column if column.dtype != object else column.map(lambda s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(s))])
+
+
+def load_campaign(folder: Path | str) -> Campaign:
+    """Settings and plan of the campaign in ``folder``; raises CampaignError on any error."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CampaignError(f"找不到攻坚行动文件夹 {folder}：请用 --campaign 指定，或先运行 leitai init {folder}")
+    settings = load_settings(folder / "campaign.toml")
+    plan = load_plan(folder / "plan.xlsx", settings)
+    return Campaign(folder.resolve(), settings, plan)

@@ -1,0 +1,102 @@
+"""Writing outputs safely: whole or absent, and the same bytes for the same content.
+
+``atomic_write_bytes`` writes to a temporary file in the destination folder and moves
+it into place, so a reader (or a crash) never sees half a file. ``normalized_zip``
+re-packs an OOXML package with fixed timestamps and member order, so a .docx or .xlsx
+written twice from the same data is byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .errors import OutputError
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; OutputError with a clear reason on failure."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~leitai-", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"无法在 {path.parent} 写入文件（{exc.strerror}），请检查文件夹权限和磁盘空间") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except PermissionError:
+        _unlink(tmp)
+        raise OutputError(f"无法写入 {path}：文件可能正在 Word/Excel/WPS 中打开，请关闭后重新运行") from None
+    except OSError as exc:
+        _unlink(tmp)
+        raise OutputError(f"无法写入 {path}（{exc.strerror}），请检查磁盘空间和权限") from None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _unlink(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def normalized_zip(data: bytes, stamp: dt.datetime | None = None) -> bytes:
+    """The same OOXML package with fixed member timestamps ([Content_Types].xml first).
+
+    With ``stamp``, docProps/core.xml's created and modified times are set to it too
+    (writers such as openpyxl put the wall clock there on every save).
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    names.sort(key=lambda n: (n != "[Content_Types].xml", n.startswith("docProps/"), n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            content = source.read(name)
+            if stamp is not None and name == "docProps/core.xml":
+                content = _restamp(content, stamp)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def _restamp(core_xml: bytes, stamp: dt.datetime) -> bytes:
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + iso + rb"\g<2>", core_xml)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def workbook_bytes(workbook: object, stamp: dt.datetime) -> bytes:
+    """An openpyxl workbook as reproducible .xlsx bytes, its document times set to ``stamp``."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
+    return normalized_zip(buffer.getvalue(), stamp)
+
+
+def save_workbook(workbook: object, path: Path, stamp: dt.datetime) -> None:
+    """Save an openpyxl workbook atomically and reproducibly."""
+    atomic_write_bytes(path, workbook_bytes(workbook, stamp))

@@ -1,0 +1,105 @@
+"""Data problems: records, never exceptions.
+
+A unit's mistake becomes a ``Problem`` with the file, sheet and cell it was found in,
+a stable ``code``, the value seen, and a message plus a how-to-fix in Chinese. The run
+goes on with everything that is good; the records become the 数据问题 workbook, the
+manifest's summary and the briefing's attachment.
+
+The wording of every code lives in ``CATALOGUE`` so it reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+# code: (severity, message template, fix template). Templates use str.format fields.
+CATALOGUE: dict[str, tuple[Severity, str, str]] = {
+    # --- file level -------------------------------------------------------------
+    "file_unreadable": ("error", "文件无法打开：{detail}", "请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后重新报送"),
+    "file_encrypted": ("error", "文件设有打开密码，无法读取", "请取消密码后重新报送"),
+    "file_lock": ("info", "Office 临时锁文件（~$ 开头），已跳过", "无需处理；如表格仍在编辑，请保存并关闭后再运行"),
+    "file_incomplete": ("info", "文件仍在复制或写入中，本次已跳过", "待文件复制完成后重新运行"),
+    "file_not_workbook": ("error", "不是 Excel 工作簿（{detail}）", "请使用下发的填报表模板（.xlsx）填写后报送"),
+    "file_too_large": ("error", "文件过大或结构异常，已拒收：{detail}", "请用下发的模板重新填写，不要粘贴大量无关内容"),
+    "not_progress_sheet": ("error", "未找到填报表（缺少表头：{detail}）", "请使用下发的填报表模板，不要修改表头"),
+    "wrong_campaign": ("error", "不是本次攻坚行动的填报表（表内为“{value}”）", "请使用本次行动下发的模板重新填写"),
+    "wrong_period": ("error", "期次不符：表内为第{value}期，本次汇总第{expected}期", "请使用第{expected}期模板填写后重新报送"),
+    "unknown_unit": ("error", "无法识别填报单位“{value}”{detail}", "请在模板“填报单位”处填写规范的单位名称，或由办公室在计划表“单位”页补充别名"),
+    "duplicate_submission": ("warning", "同一单位报送了多份表格，采用较晚的一份（{detail}）", "请确认以最后报送的表格为准；如有误请重新报送一份完整的表格"),
+    # --- row level ----------------------------------------------------------------
+    "unknown_node": ("error", "计划中没有该节点（项目编号 {value}）", "请核对项目编号和节点序号，使用模板中预填的行"),
+    "other_unit_node": ("error", "该节点属于“{detail}”，不是本单位牵头的项目", "请删除该行，或由牵头单位填报"),
+    "conflicting_rows": ("error", "同一节点填报了多行且内容矛盾（{detail}）", "每个节点只保留一行，请删除重复行"),
+    "duplicate_row": ("info", "同一节点重复填报，内容一致，已合并", "可删除重复行"),
+    "missing_node_row": ("warning", "模板中的节点行被删除（项目 {value}）", "请恢复该节点行并填写完成情况；本期按上期状态计"),
+    "done_without_date": ("warning", "标为已完成但未填实际完成日期，按截止日期 {detail} 计", "请补填实际完成日期"),
+    "date_after_cutoff": ("warning", "实际完成日期 {value} 晚于本期截止日期 {detail}，本期不计为完成", "请核对日期；如确已完成请填写截止日期前的实际日期"),
+    "date_before_start": ("warning", "实际完成日期 {value} 早于行动开始日期 {detail}", "请核对实际完成日期"),
+    "date_without_done": ("warning", "填了实际完成日期但完成情况不是“已完成”，按未完成计", "如已完成，请在完成情况中选择“已完成”"),
+    "bad_date": ("error", "无法识别的日期“{value}”", "请填写形如 2020-11-03 的日期"),
+    "bad_status": ("error", "无法识别的完成情况“{value}”，按未完成计", "请从下拉框选择“已完成”或“未完成”"),
+    "bad_percent": ("error", "无法识别的形象进度“{value}”", "请填写 0–100 之间的数字，如 85"),
+    "percent_out_of_range": ("error", "形象进度 {value} 超出 0–100 范围", "请填写 0–100 之间的数字，如 85"),
+    "bad_number": ("error", "无法识别的数字“{value}”", "请填写数字（单位：万元），如 1250.5"),
+    "regression": ("warning", "该节点在第{detail}期已记录为完成，本期报为未完成，仍按已完成计", "如确需撤销，请由办公室在核定表中核定"),
+    "long_text": ("info", "文字过长（{detail} 字），已截断保存", "请精简填写内容"),
+    # --- office overrides ---------------------------------------------------------
+    "override_applied": ("info", "办公室核定：{detail}", "无需处理"),
+    "bad_override": ("error", "核定表有误：{detail}", "请修改核定表后重新运行"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One data problem. ``cell`` is an A1 reference on ``sheet`` (empty for file-level)."""
+
+    code: str
+    file: str = ""
+    unit: str = ""
+    sheet: str = ""
+    cell: str = ""
+    value: str = ""
+    message: str = ""
+    fix: str = ""
+    severity: Severity = "warning"
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def problem(code: str, *, file: str = "", unit: str = "", sheet: str = "", cell: str = "",
+            value: object = "", **fields: object) -> Problem:
+    """Make a Problem with its Chinese message and fix from the catalogue.
+
+    ``fields`` fill the templates' other placeholders (``detail``, ``expected``…);
+    missing placeholders render as empty text rather than failing.
+    """
+    severity, message, fix = CATALOGUE[code]
+    values = _Blank(value="" if value is None else str(value), **{k: str(v) for k, v in fields.items()})
+    return Problem(
+        code=code, file=file, unit=unit, sheet=sheet, cell=cell,
+        value=values["value"],
+        message=message.format_map(values), fix=fix.format_map(values), severity=severity,
+    )
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    """A1 reference from 1-based row and column."""
+    return f"{column_letter(col)}{row}"
