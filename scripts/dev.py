@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine with nothing but Python ≥ 3.11.
+
+    python3 scripts/dev.py demo    # make .venv, install leitai, write the demo briefing
+    python3 scripts/dev.py test    # make .venv, install leitai + test tools, run every check
+
+The virtual environment lives in .venv/ beside setup.cfg and is reinstalled only when
+setup.cfg or pyproject.toml changes. Extra arguments go to `leitai demo` or pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_env() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036  (this script may be started by an older Python)
+        sys.exit(f"leitai 需要 Python 3.11 或更高版本（当前 {sys.version.split()[0]}）")
+    digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in ("setup.cfg", "pyproject.toml"))).hexdigest()
+    stamp = VENV / ".leitai-installed"
+    if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print("正在创建虚拟环境 .venv ……", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("正在安装 leitai 及其依赖（首次需要几分钟）……", flush=True)
+    run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
+    stamp.write_text(digest)
+
+
+def run(command: list[str]) -> None:
+    code = subprocess.call(command, cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def main() -> None:
+    what = sys.argv[1] if len(sys.argv) > 1 else ""
+    extra = sys.argv[2:]
+    if what not in ("demo", "test"):
+        sys.exit(__doc__)
+    ensure_env()
+    os.environ.setdefault("PYTHONUTF8", "1")
+    if what == "demo":
+        run([str(PYTHON), "-m", "leitai.cli", "demo", *extra])
+    else:
+        run([str(PYTHON), "-m", "ruff", "check", "src", "tests", "scripts"])
+        run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra])
+
+
+if __name__ == "__main__":
+    main()

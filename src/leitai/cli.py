@@ -1,0 +1,292 @@
+"""The command line: each command parses options, calls one library function, prints.
+
+Failures (``LeitaiError``) become one line of Chinese and exit code 1; ``--debug`` shows
+the traceback. Data problems are reported, not fatal, unless ``--strict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import LeitaiError
+
+CAMPAIGN_OPTION = click.option(
+    "--campaign", "campaign_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default="当前文件夹", help="攻坚行动文件夹（含 campaign.toml 与 plan.xlsx）")
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> None:
+    _console(stderr=True).print(f"[bold red]错误：[/]{message}", markup=True)
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn LeitaiError into one clear line and exit 1 (traceback only with --debug)."""
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LeitaiError as exc:
+            if _debug():
+                raise
+            _fail(str(exc))
+            sys.exit(1)
+        except KeyboardInterrupt:
+            _fail("已中断，未完成的输出不会留下半个文件")
+            sys.exit(130)
+    return wrapper
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and root.params.get("debug"))
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
+    """A rich progress bar fed by the library's progress(done, total, label) callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not enabled:
+        yield lambda done, total, label: None
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=_console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def update(done: int, total: int, label: str) -> None:
+        stage = label.split("：")[0]
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total, description=label[:40])
+
+    with bar:
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="leitai")
+@click.option("--debug", is_flag=True, help="出错时显示完整的技术信息（供开发人员排查）")
+def main(debug: bool) -> None:
+    """擂台（leitai）：汇总各单位进度填报表，计算节点完成率、亮灯与擂台榜，生成督查通报。"""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # a GBK console must never crash the output
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs/demo"),
+              show_default=True, help="输出文件夹")
+@friendly
+def demo(out_dir: Path) -> None:
+    """用自带的示例行动（seeds/）逐期汇总，生成各期通报。"""
+    from .pipeline import run_demo
+
+    with progress_bar() as progress:
+        runs = run_demo(out_dir, progress=progress)
+    last = runs[-1]
+    _summary(last)
+    _console().print(f"示例已完成：共汇总 {len(runs)} 期。最新一期督查通报：[bold]{last.briefing}[/]")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@friendly
+def init(folder: Path) -> None:
+    """新建一个攻坚行动文件夹（带注释的 campaign.toml、示例 plan.xlsx、inputs/、outputs/）。"""
+    from .starter import init_campaign
+
+    init_campaign(folder)
+    _console().print(
+        f"已创建 {folder}：\n"
+        f"  1. 修改 {folder / 'campaign.toml'} 中的行动名称、日期和规则；\n"
+        f"  2. 在 {folder / 'plan.xlsx'} 中填写项目、节点和单位（覆盖示例行）；\n"
+        f"  3. 运行 leitai templates --campaign {folder} --period 1 生成各单位填报表。")
+
+
+@main.command()
+@CAMPAIGN_OPTION
+@click.option("--period", type=int, required=True, help="期次，如 5")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出文件夹（默认 outputs/templates/第NN期/）")
+@friendly
+def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
+    """为每个单位生成本期填报表（已完成的节点预先填好）。"""
+    from .campaign import load_campaign, period_label
+    from .ledger import Ledger
+    from .templates import write_templates
+
+    campaign = load_campaign(campaign_dir)
+    campaign.settings.schedule.cutoff(period)
+    out_dir = out_dir or campaign.folder / "outputs" / "templates" / period_label(period)
+    known = None
+    if campaign.ledger_path.exists():
+        with Ledger(campaign.ledger_path) as ledger:
+            previous = ledger.previous_period(period)
+            known = ledger.states(previous) if previous else None
+    with progress_bar() as progress:
+        paths = write_templates(campaign, period, out_dir, known=known, progress=progress)
+    _console().print(f"已为 {len(paths)} 个单位生成第{period}期填报表：{out_dir}")
+
+
+@main.command()
+@CAMPAIGN_OPTION
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@friendly
+def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
+    """检查填报表（不计分）；有问题时列出并以非零状态退出。"""
+    from .campaign import load_campaign
+    from .intake import check_files
+
+    campaign = load_campaign(campaign_dir)
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    intake = check_files(files, campaign)
+    _print_problems(intake.problems)
+    serious = [p for p in intake.problems if p.severity in ("error", "warning")]
+    accepted = sum(1 for f in intake.files if f.status in ("accepted", "accepted_with_problems"))
+    _console().print(f"共检查 {len(intake.files)} 个文件，可接收 {accepted} 个，发现问题 {len(serious)} 条。")
+    if serious:
+        sys.exit(2)
+
+
+@main.command()
+@CAMPAIGN_OPTION
+@click.option("--period", type=int, default=None, help="期次；不填则取截止日期已过且有输入文件夹的最近一期")
+@click.option("--strict", is_flag=True, help="有数据问题时视为失败，不生成报告")
+@click.option("--force", is_flag=True, help="上一期尚未汇总时仍然汇总本期（通报中注明缺期）")
+@friendly
+def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> None:
+    """汇总一期：读取 inputs/第NN期/，计分，记入台账，输出到 outputs/第NN期/。"""
+    from .campaign import load_campaign
+    from .pipeline import latest_period, run_period
+
+    campaign = load_campaign(campaign_dir)
+    if period is None:
+        period = latest_period(campaign, campaign.folder / "inputs", dt.date.today())
+    with progress_bar() as progress:
+        result = run_period(campaign, period, force=force, strict=strict, progress=progress)
+    _summary(result)
+
+
+@main.command()
+@CAMPAIGN_OPTION
+@click.option("--period", type=int, default=None, help="期次；不填则取最近一期")
+@friendly
+def status(campaign_dir: Path, period: int | None) -> None:
+    """本期哪些单位已报送、未报送，各有多少问题。"""
+    from rich.table import Table
+
+    from .campaign import load_campaign, period_label
+    from .errors import InputError
+    from .intake import read_inputs
+    from .pipeline import input_folder, latest_period
+
+    campaign = load_campaign(campaign_dir)
+    inputs_root = campaign.folder / "inputs"
+    if period is None:
+        period = latest_period(campaign, inputs_root, dt.date.max)
+    folder = input_folder(inputs_root, period)
+    if folder is None:
+        raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}")
+    intake = read_inputs(folder, campaign, period)
+    per_unit: dict[str, list[Any]] = {}
+    for record in intake.files:
+        if record.unit:
+            per_unit.setdefault(record.unit, []).append(record)
+    table = Table(title=f"第{period}期报送情况（{folder}）")
+    for header in ("单位", "分组", "状态", "文件", "问题数"):
+        table.add_column(header)
+    names = {"accepted": "已报送", "accepted_with_problems": "已报送（有问题）", "rejected": "被拒收", "skipped": "已跳过"}
+    for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
+        records = per_unit.get(unit, [])
+        if not records:
+            table.add_row(unit, group, "[red]未报送[/]", "", "")
+        for record in records:
+            table.add_row(unit, group, names[record.status], record.file, str(record.problems))
+    for record in intake.files:
+        if not record.unit:
+            table.add_row("（未识别）", "", names[record.status], record.file, record.reason)
+    _console().print(table)
+    missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
+    _console().print(f"已报送 {len(intake.submitted_units)} 个单位，未报送 {len(missing)} 个单位。")
+
+
+@main.command()
+@CAMPAIGN_OPTION
+@friendly
+def history(campaign_dir: Path) -> None:
+    """已汇总的各期及其主要数据。"""
+    from rich.table import Table
+
+    from .campaign import load_campaign
+    from .errors import LedgerError
+    from .ledger import Ledger
+
+    campaign = load_campaign(campaign_dir)
+    if not campaign.ledger_path.exists():
+        raise LedgerError(f"尚无历史记录（{campaign.ledger_path} 不存在）：请先运行 leitai run")
+    with Ledger(campaign.ledger_path) as ledger:
+        rows = ledger.summary()
+    table = Table(title="已汇总的期次")
+    for header in ("期次", "截止日期", "督评", "应完成", "已完成", "完成率", "绿灯", "红灯", "黄牌", "报送单位"):
+        table.add_column(header, justify="right")
+    for r in rows:
+        rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
+        table.add_row(f"第{r['period']}期", r["cutoff"], "是" if r["evaluation"] else "", str(r["due"]), str(r["done"]),
+                      rate, str(r["green"]), str(r["red"]), str(r["yellow_cards"]), f"{r['submitted']}/{r['units']}")
+    _console().print(table)
+
+
+def _print_problems(problems: list[Any], limit: int = 30) -> None:
+    from .results import SEVERITY_CN, sorted_problems
+
+    console = _console()
+    shown = [p for p in sorted_problems(problems) if p.severity != "info"]
+    for p in shown[:limit]:
+        where = " ".join(x for x in (p.file, p.sheet, p.cell) if x)
+        console.print(f"[{SEVERITY_CN[p.severity]}] {where}：{p.message}。{p.fix}", markup=False)
+    if len(shown) > limit:
+        console.print(f"……另有 {len(shown) - limit} 条，详见数据问题清单。")
+
+
+def _summary(result: Any) -> None:
+    from rich.table import Table
+
+    files = result.files
+    count = {s: sum(1 for f in files if f.status == s) for s in ("accepted", "accepted_with_problems", "rejected", "skipped")}
+    overall = result.results["overall"]
+    rate = "—" if overall["rate"] is None else f"{overall['rate'] * 100:.1f}%"
+    table = Table(title=f"{result.label}汇总完成", show_header=False)
+    table.add_column(justify="right")
+    table.add_column()
+    table.add_row("读取文件", f"{len(files)} 个（接收 {count['accepted']}，有问题但接收 {count['accepted_with_problems']}，"
+                          f"拒收 {count['rejected']}，跳过 {count['skipped']}）")
+    table.add_row("未报送单位", "、".join(result.missing_units) or "无")
+    table.add_row("数据问题", f"{sum(1 for p in result.problems if p.severity != 'info')} 条，见 数据问题-{result.label}.xlsx")
+    table.add_row("节点完成率", f"{rate}（应完成 {overall['due']}，已完成 {overall['done']}）")
+    table.add_row("亮灯", f"绿灯 {overall['green']} 个，红灯 {overall['red']} 个" + (f"，黄灯 {overall['yellow']} 个" if overall["yellow"] else ""))
+    table.add_row("督查通报", str(result.briefing))
+    for warning in result.warnings:
+        table.add_row("注意", warning)
+    _console().print(table)
+
+
+if __name__ == "__main__":
+    main()

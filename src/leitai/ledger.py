@@ -1,0 +1,197 @@
+"""The ledger: history.sqlite keeps every recorded period (SPEC §5).
+
+Per period: node states, unit scores, project lights, cards, overrides applied, the
+inputs' hashes and the full results dict. Recording a period is one transaction that
+replaces that period only; later periods are not touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import LedgerError
+from .scoring import History, Scores
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS periods (
+    period INTEGER PRIMARY KEY, cutoff TEXT NOT NULL, evaluation INTEGER NOT NULL,
+    results TEXT NOT NULL, settings TEXT NOT NULL, inputs TEXT NOT NULL, tool_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_states (
+    period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, done INTEGER NOT NULL,
+    done_date TEXT, done_period INTEGER, source TEXT NOT NULL, note TEXT NOT NULL,
+    PRIMARY KEY (period, project_id, seq)
+);
+CREATE TABLE IF NOT EXISTS unit_scores (
+    period INTEGER NOT NULL, unit TEXT NOT NULL, grp TEXT NOT NULL, submitted INTEGER NOT NULL,
+    due INTEGER NOT NULL, done INTEGER NOT NULL, rate REAL, period_rate REAL, ahead INTEGER NOT NULL,
+    red_projects INTEGER NOT NULL, rank INTEGER, rank_change INTEGER, yellow_card INTEGER NOT NULL,
+    PRIMARY KEY (period, unit)
+);
+CREATE TABLE IF NOT EXISTS project_lights (
+    period INTEGER NOT NULL, project_id TEXT NOT NULL, light TEXT NOT NULL,
+    red_count INTEGER NOT NULL, red_streak INTEGER NOT NULL, PRIMARY KEY (period, project_id)
+);
+CREATE TABLE IF NOT EXISTS overrides (
+    period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, done INTEGER NOT NULL,
+    done_date TEXT, reason TEXT NOT NULL
+);
+"""
+_TABLES = ("node_states", "unit_scores", "project_lights", "overrides", "periods")
+
+
+class Ledger:
+    """history.sqlite of one campaign. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"历史台账 {self.path} 无法打开（{exc}）：如文件已损坏，请从备份恢复或删除后从第1期重新汇总") from None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def periods(self) -> list[int]:
+        return [row[0] for row in self._db.execute("SELECT period FROM periods ORDER BY period")]
+
+    def previous_period(self, period: int) -> int | None:
+        row = self._db.execute("SELECT MAX(period) FROM periods WHERE period < ?", (period,)).fetchone()
+        return row[0]
+
+    def states(self, period: int) -> pd.DataFrame | None:
+        """Node states recorded at ``period`` (states.STATE_COLUMNS), or None."""
+        if period not in self.periods():
+            return None
+        frame = pd.read_sql_query(
+            "SELECT project_id, seq, done, done_date, done_period, source, note FROM node_states"
+            " WHERE period = ? ORDER BY rowid", self._db, params=(period,))
+        frame["done"] = frame["done"].astype(bool)
+        frame["seq"] = frame["seq"].astype("int64")
+        frame["done_date"] = pd.to_datetime(frame["done_date"]).astype("datetime64[ns]")
+        frame["done_period"] = frame["done_period"].astype("Int64")
+        return frame
+
+    def history(self, period: int) -> History:
+        """Lights of the recorded periods before ``period`` and ranks at the previous one."""
+        lights = pd.read_sql_query(
+            "SELECT period, project_id, light FROM project_lights WHERE period < ?", self._db, params=(period,))
+        previous = self.previous_period(period)
+        ranks: dict[str, int] = {}
+        if previous is not None:
+            for unit, rank in self._db.execute(
+                    "SELECT unit, rank FROM unit_scores WHERE period = ? AND rank IS NOT NULL", (previous,)):
+                ranks[unit] = int(rank)
+        return History(lights, ranks)
+
+    def results(self, period: int) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT results FROM periods WHERE period = ?", (period,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def results_up_to(self, period: int) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT results FROM periods WHERE period <= ? ORDER BY period", (period,))
+        return [json.loads(row[0]) for row in rows]
+
+    # ------------------------------------------------------------------ writing
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"历史台账 {self.path} 正被另一次运行占用（{exc}），请稍后重试") from None
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    def record(
+        self,
+        period: int,
+        cutoff: dt.date,
+        states: pd.DataFrame,
+        scores: Scores,
+        results: dict[str, Any],
+        overrides: pd.DataFrame,
+        settings: dict[str, Any],
+        inputs: dict[str, str],
+        tool_version: str,
+    ) -> None:
+        """Replace ``period`` with these records, in one transaction."""
+        def iso(value: Any) -> str | None:
+            return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+        def opt_int(value: Any) -> int | None:
+            return None if pd.isna(value) else int(value)
+
+        def opt_float(value: Any) -> float | None:
+            return None if pd.isna(value) else float(value)
+
+        try:
+            with self._transaction() as db:
+                for table in _TABLES:
+                    db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
+                db.execute(
+                    "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (period, cutoff.isoformat(), int(bool(results.get("evaluation"))),
+                     json.dumps(results, ensure_ascii=False, sort_keys=True),
+                     json.dumps(settings, ensure_ascii=False, sort_keys=True),
+                     json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version))
+                db.executemany(
+                    "INSERT INTO node_states VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), opt_int(r.done_period),
+                      r.source, r.note) for r in states.itertuples(index=False)])
+                db.executemany(
+                    "INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(period, r.unit, r.group, int(r.submitted), int(r.due), int(r.done), opt_float(r.rate),
+                      opt_float(r.period_rate), int(r.ahead), int(r.red_projects), opt_int(r.rank),
+                      opt_int(r.rank_change), int(r.yellow_card)) for r in scores.units.itertuples(index=False)])
+                db.executemany(
+                    "INSERT INTO project_lights VALUES (?, ?, ?, ?, ?)",
+                    [(period, r.id, r.light, int(r.red_count), int(r.red_streak))
+                     for r in scores.projects.itertuples(index=False)])
+                db.executemany(
+                    "INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
+                    [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), str(r.reason))
+                     for r in overrides.itertuples(index=False)])
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"历史台账 {self.path} 写入失败（{exc}），本期未记录，请检查磁盘空间后重新运行") from None
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Headline figures of every recorded period, for ``leitai history``."""
+        out = []
+        for period, cutoff, evaluation, results in self._db.execute(
+                "SELECT period, cutoff, evaluation, results FROM periods ORDER BY period"):
+            data = json.loads(results)
+            overall = data["overall"]
+            out.append({
+                "period": period, "cutoff": cutoff, "evaluation": bool(evaluation),
+                "due": overall["due"], "done": overall["done"], "rate": overall["rate"],
+                "green": overall["green"], "yellow": overall["yellow"], "red": overall["red"],
+                "yellow_cards": sum(1 for u in data["units"] if u["yellow_card"]),
+                "submitted": sum(1 for u in data["units"] if u["submitted"]),
+                "units": len(data["units"]),
+            })
+        return out

@@ -1,0 +1,308 @@
+"""Orchestration: one period from the input folder to every output (SPEC §6), and the demo.
+
+Order of work: read the campaign, read the inputs, merge node states with the ledger,
+score, record the period in the ledger (one transaction), write the outputs each
+atomically, and manifest.json last, so a folder with a manifest is a complete one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .campaign import Campaign, load_campaign, period_label
+from .errors import InputError, PeriodError, StrictModeError
+from .fileio import atomic_write_text, save_workbook, sha256_file
+from .ledger import Ledger
+from .problems import Problem
+from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
+from .scoring import Scores, score_period
+from .states import resolve_states
+
+Progress = Callable[[int, int, str], None]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``run_period`` did: where the outputs are and what was found."""
+
+    period: int
+    label: str
+    out_dir: Path
+    briefing: Path
+    results: dict[str, Any]
+    files: list[Any]
+    problems: list[Problem]
+    outputs: list[Path] = field(default_factory=list)
+    missing_units: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def input_folder(inputs_root: Path, period: int) -> Path | None:
+    """inputs/第05期, or the unpadded 第5期, whichever exists."""
+    for name in (period_label(period), f"第{period}期"):
+        if (inputs_root / name).is_dir():
+            return inputs_root / name
+    return None
+
+
+def latest_period(campaign: Campaign, inputs_root: Path, today: dt.date) -> int:
+    """The latest period whose cutoff has passed and whose input folder exists."""
+    schedule = campaign.settings.schedule
+    for period in range(schedule.count, 0, -1):
+        if schedule.cutoff(period) <= today and input_folder(inputs_root, period):
+            return period
+    raise PeriodError(
+        f"没有可汇总的期次：{inputs_root} 下没有截止日期已过的期次文件夹。"
+        f"请把各单位报来的表格放入 {inputs_root / period_label(1)}/ 等文件夹，或用 --period 指定期次")
+
+
+def _noop(done: int, total: int, label: str) -> None:
+    pass
+
+
+def run_period(
+    campaign: Campaign,
+    period: int,
+    *,
+    inputs_root: Path | None = None,
+    outputs_root: Path | None = None,
+    ledger_path: Path | None = None,
+    force: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Score ``period`` from its input folder, record it, and write its outputs."""
+    from .intake import read_inputs
+
+    progress = progress or _noop
+    settings = campaign.settings
+    schedule = settings.schedule
+    cutoff = schedule.cutoff(period)
+    inputs_root = inputs_root or campaign.folder / "inputs"
+    outputs_root = outputs_root or campaign.folder / "outputs"
+    label = period_label(period)
+    folder = input_folder(inputs_root, period)
+    if folder is None:
+        raise InputError(f"找不到第{period}期的输入文件夹：请把各单位报来的表格放入 {inputs_root / label}/ 后重新运行")
+
+    with Ledger(ledger_path or campaign.ledger_path) as ledger:
+        recorded = ledger.periods()
+        previous = ledger.previous_period(period)
+        warnings: list[str] = []
+        if period > 1 and (period - 1) not in recorded:
+            if not force:
+                raise PeriodError(
+                    f"第{period - 1}期尚未汇总：请先运行 leitai run --period {period - 1}，"
+                    f"或加 --force 跳过（通报中将注明缺期）")
+            warnings.append(f"第{period - 1}期未汇总，本期按第{previous}期的记录计算" if previous
+                            else f"第1至{period - 1}期均未汇总，本期从头计算")
+
+        intake = read_inputs(folder, campaign, period, progress=progress)
+        progress(0, 1, "计算得分")
+        prev_states = ledger.states(previous) if previous else None
+        states, merge_problems = resolve_states(
+            campaign.plan.nodes, prev_states, intake.reports, intake.overrides, cutoff, period)
+        problems = [*intake.problems, *merge_problems]
+        previous_cutoff = schedule.cutoff(period - 1) if period > 1 else None
+        evaluation = schedule.is_evaluation(period)
+        scores = score_period(
+            campaign.plan, states, period=period, cutoff=cutoff, previous_cutoff=previous_cutoff,
+            rules=settings.rules, submitted=intake.submitted_units, evaluation=evaluation,
+            history=ledger.history(period))
+        results = build_results(settings.campaign.name, period, cutoff, evaluation, scores, intake.files,
+                                campaign.plan.groups)
+        serious = [p for p in problems if p.severity in ("error", "warning")]
+        if strict and serious:
+            raise StrictModeError(f"发现 {len(serious)} 条数据问题（--strict 模式下视为失败），未生成报告：请用 "
+                                  f"leitai check 查看并修改后重新运行，或去掉 --strict")
+        progress(1, 1, "计算得分")
+
+        ledger.record(period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
+                      {f.file: f.sha256 for f in intake.files}, __version__)
+        history = ledger.results_up_to(period)
+        previous_results = ledger.results(previous) if previous else None
+
+    missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
+    out_dir = outputs_root / label
+    outputs, render_warnings = _write_outputs(
+        campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
+        missing, warnings, progress)
+    briefing = out_dir / f"督查通报-{label}.docx"
+    _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
+    return RunResult(period, label, out_dir, briefing, results, list(intake.files), problems, outputs, missing,
+                     warnings + render_warnings)
+
+
+def _stamp(cutoff: dt.date) -> dt.datetime:
+    return dt.datetime.combine(cutoff, dt.time())
+
+
+def _write_outputs(
+    campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, results: dict[str, Any],
+    previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
+    problems: list[Problem], missing: list[str], warnings: list[str], progress: Progress,
+) -> tuple[list[Path], list[str]]:
+    from .briefing import BriefingInput, write_briefing
+    from .charts import render_charts, render_poster
+
+    settings = campaign.settings
+    label = period_label(period)
+    stamp = _stamp(cutoff)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total, step = 6, 0
+    outputs: list[Path] = []
+    render_warnings: list[str] = []
+
+    def advance(name: str) -> None:
+        nonlocal step
+        step += 1
+        progress(step, total, name)
+
+    path = out_dir / "results.json"
+    atomic_write_text(path, json.dumps(results, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    outputs.append(path)
+    advance("results.json")
+
+    title = f"{settings.campaign.short_name}擂台榜（{label}，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
+    path = out_dir / f"擂台榜-{label}.xlsx"
+    save_workbook(leaderboard_workbook(results, title), path, stamp)
+    outputs.append(path)
+    path = out_dir / f"数据问题-{label}.xlsx"
+    save_workbook(problems_workbook(problems, f"{settings.campaign.short_name}{label}数据问题清单"), path, stamp)
+    outputs.append(path)
+    advance("擂台榜、数据问题")
+
+    chart_dir = out_dir / "图表"
+    investment = _investment(campaign, intake.reports)
+    charts, chart_warnings = render_charts(results, history, chart_dir, investment=investment)
+    render_warnings += chart_warnings
+    outputs += sorted(charts.values())
+    advance("图表")
+    path = out_dir / f"擂台榜-{label}.png"
+    render_warnings += render_poster(results, path, title=title)
+    outputs.append(path)
+    advance("擂台榜海报")
+
+    node_detail = _node_detail(campaign, scores)
+    issues = _unit_issues(intake.reports)
+    overrides = [
+        {"project_id": r.project_id, "seq": int(r.seq), "done": bool(r.done),
+         "done_date": None if pd.isna(r.done_date) else pd.Timestamp(r.done_date).date(), "reason": r.reason}
+        for r in intake.overrides.itertuples(index=False)
+    ]
+    data = BriefingInput(
+        settings=settings, results=results, previous=previous_results, history=history,
+        node_detail=node_detail, unit_issues=issues, problems=sorted_problems(problems), overrides=overrides,
+        missing_units=missing, charts=charts)
+    path = out_dir / f"督查通报-{label}.docx"
+    template = _template_path(campaign)
+    write_briefing(data, path, template)
+    outputs.append(path)
+    advance("督查通报")
+    return outputs, render_warnings
+
+
+def _template_path(campaign: Campaign) -> Path | None:
+    """report.template relative to the campaign folder; None means the bundled one."""
+    name = campaign.settings.report.template
+    if not name:
+        return None
+    path = Path(name) if Path(name).is_absolute() else campaign.folder / name
+    return path if path.exists() else None
+
+
+def _node_detail(campaign: Campaign, scores: Scores) -> pd.DataFrame:
+    nodes = scores.nodes
+    names = campaign.plan.projects.set_index("id")["name"]
+    return pd.DataFrame({
+        "unit": nodes["unit"], "project_id": nodes["project_id"], "project": nodes["project_id"].map(names),
+        "seq": nodes["seq"].astype(int), "target": nodes["target"], "due": nodes["due"].dt.date,
+        "done": nodes["done"], "done_date": [None if pd.isna(d) else pd.Timestamp(d).date() for d in nodes["done_date"]],
+        "ahead": nodes["ahead"], "overdue": nodes["overdue"],
+    })
+
+
+def _unit_issues(reports: pd.DataFrame) -> dict[str, str]:
+    """Project id -> the problems its lead unit stated this period (distinct, joined by ；)."""
+    out: dict[str, str] = {}
+    if reports.empty:
+        return out
+    for pid, texts in reports.groupby("project_id", sort=False)["issue_text"]:
+        seen = [t for t in dict.fromkeys(str(x).strip() for x in texts) if t and t not in ("无", "/", "—")]
+        out[str(pid)] = "；".join(seen)
+    return out
+
+
+def _investment(campaign: Campaign, reports: pd.DataFrame) -> dict[str, Any] | None:
+    """Per category: planned and reported investment (万元), where the plan has it."""
+    projects = campaign.plan.projects
+    if projects["investment"].notna().sum() == 0:
+        return None
+    done = pd.Series(dtype=float)
+    if not reports.empty:
+        done = reports.groupby("project_id")["invest_done"].max()
+    frame = projects.assign(done=projects["id"].map(done))
+    out = {}
+    for category in campaign.plan.categories:
+        rows = frame[frame["category"] == category]
+        out[category] = {"plan": float(rows["investment"].sum(skipna=True)),
+                         "done": float(rows["done"].sum(skipna=True))}
+    return out
+
+
+def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, files: list[Any],
+                    outputs: list[Path], problems: list[Problem]) -> None:
+    manifest = {
+        "tool": "leitai", "version": __version__, "campaign": campaign.settings.campaign.name,
+        "period": period, "cutoff": cutoff.isoformat(),
+        "inputs": [{"file": f.file, "sha256": f.sha256, "size": f.size, "unit": f.unit, "status": f.status,
+                    "reason": f.reason, "problems": f.problems} for f in files],
+        "outputs": [{"file": p.relative_to(out_dir).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
+                    for p in outputs],
+        "problems": {
+            "total": len(problems),
+            "by_severity": dict(sorted(Counter(p.severity for p in problems).items())),
+            "by_code": dict(sorted(Counter(p.code for p in problems).items())),
+        },
+        "settings": campaign.settings.as_dict(),
+    }
+    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+
+
+def seeds_folder() -> Path:
+    folder = REPO_ROOT / "seeds"
+    if not (folder / "campaign.toml").exists():
+        raise InputError(f"找不到示例数据 {folder}：请在 leitai 源代码目录中运行（pip install -e .）")
+    return folder
+
+
+def run_demo(out_dir: Path, progress: Progress | None = None) -> list[RunResult]:
+    """Every period of the bundled demo campaign in turn, into ``out_dir`` (a fresh ledger)."""
+    seeds = seeds_folder()
+    campaign = load_campaign(seeds)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ledger_path = out_dir / "history.sqlite"
+    ledger_path.unlink(missing_ok=True)
+    inputs_root = seeds / "inputs"
+    results = []
+    for period in range(1, campaign.settings.schedule.count + 1):
+        if input_folder(inputs_root, period) is None:
+            break
+        results.append(run_period(campaign, period, inputs_root=inputs_root, outputs_root=out_dir,
+                                  ledger_path=ledger_path, progress=progress))
+    if not results:
+        raise InputError(f"示例数据 {inputs_root} 中没有任何期次的填报表")
+    return results
+
+

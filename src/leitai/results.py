@@ -1,0 +1,235 @@
+"""Machine- and office-readable results of one period.
+
+- ``build_results``: the results.json dict of SPEC §6 (rates unrounded fractions, ISO dates).
+- ``leaderboard_workbook``: 擂台榜-第NN期.xlsx, one sheet per group plus the project lights.
+- ``problems_workbook``: 数据问题-第NN期.xlsx, one row per problem, sorted by unit.
+
+Text that came from units is always written as a literal string (never a formula).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .problems import Problem
+from .scoring import Scores
+
+LIGHT_CN = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+FILLS = {
+    "green": PatternFill("solid", fgColor="C6EFCE"),
+    "yellow": PatternFill("solid", fgColor="FFEB9C"),
+    "red": PatternFill("solid", fgColor="FFC7CE"),
+    "header": PatternFill("solid", fgColor="D9D9D9"),
+    "card": PatternFill("solid", fgColor="FFD966"),
+}
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value) else float(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def build_results(
+    campaign_name: str,
+    period: int,
+    cutoff: dt.date,
+    evaluation: bool,
+    scores: Scores,
+    submissions: Iterable[Any],
+    group_order: Sequence[str],
+) -> dict[str, Any]:
+    """The results.json dict (SPEC §6). ``submissions`` are intake FileRecords."""
+    units = scores.units.copy()
+    units["_g"] = units["group"].map({g: i for i, g in enumerate(group_order)})
+    units["_r"] = units["rank"].astype("Float64").fillna(math.inf)
+    units = units.sort_values(["_g", "_r", "unit"], kind="stable")
+    return {
+        "campaign": campaign_name,
+        "period": period,
+        "cutoff": cutoff.isoformat(),
+        "evaluation": bool(evaluation),
+        "overall": {
+            "due": int(scores.overall["due"] or 0), "done": int(scores.overall["done"] or 0),
+            "rate": _num(scores.overall["rate"]), "projects": int(scores.overall["projects"] or 0),
+            "green": int(scores.overall["green"] or 0), "yellow": int(scores.overall["yellow"] or 0),
+            "red": int(scores.overall["red"] or 0),
+        },
+        "categories": [
+            {"category": r.category, "due": int(r.due), "done": int(r.done), "rate": _num(r.rate)}
+            for r in scores.categories.itertuples(index=False)
+        ],
+        "units": [
+            {"unit": r.unit, "group": r.group, "submitted": bool(r.submitted), "due": int(r.due),
+             "done": int(r.done), "rate": _num(r.rate), "period_rate": _num(r.period_rate),
+             "ahead": int(r.ahead), "red_projects": int(r.red_projects), "rank": _int(r.rank),
+             "rank_change": _int(r.rank_change), "yellow_card": bool(r.yellow_card)}
+            for r in units.itertuples(index=False)
+        ],
+        "projects": [
+            {"id": r.id, "name": r.name, "category": r.category, "unit": r.unit, "light": r.light,
+             "red_count": int(r.red_count), "red_streak": int(r.red_streak), "due": int(r.due),
+             "done": int(r.done), "overdue_nodes": [int(s) for s in r.overdue_nodes]}
+            for r in scores.projects.itertuples(index=False)
+        ],
+        "submissions": [
+            {"file": s.file, "unit": s.unit, "status": s.status, "problems": int(s.problems)}
+            for s in submissions if s.status != "skipped"
+        ],
+    }
+
+
+# ------------------------------------------------------------------ xlsx helpers
+
+def put(cell: Any, value: Any) -> None:
+    """Write a value; text always as a literal string, never a formula, error or link."""
+    if isinstance(value, str):
+        text = _ILLEGAL.sub("", value)[:32000]
+        cell.value = text
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Any]], start_row: int = 1,
+                widths: Sequence[float] | None = None) -> int:
+    """Header plus rows, bordered, header shaded and repeated on print. Returns the last row."""
+    for col, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=start_row, column=col)
+        put(cell, header)
+        cell.font = Font(bold=True)
+        cell.fill = FILLS["header"]
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = BORDER
+    row_no = start_row
+    for row_no, row in enumerate(rows, start=start_row + 1):
+        for col, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_no, column=col)
+            put(cell, value)
+            cell.border = BORDER
+            cell.alignment = Alignment(vertical="center", wrap_text=isinstance(value, str) and len(value) > 12)
+    for col, width in enumerate(widths or [], start=1):
+        sheet.column_dimensions[_letter(col)].width = width
+    sheet.print_title_rows = f"{start_row}:{start_row}"
+    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
+    return row_no
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _fit_one_page(sheet: Worksheet, landscape: bool = False) -> None:
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+
+
+def rank_change_text(change: int | None) -> str:
+    if change is None:
+        return "—"
+    return f"↑{change}" if change > 0 else (f"↓{-change}" if change < 0 else "—")
+
+
+def safe_sheet_title(text: str, used: set[str]) -> str:
+    """An Excel sheet title from any text: no []:*?/\\, at most 31 characters, unique."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", text).strip("'") or "Sheet"
+    title, n = base[:31], 2
+    while title in used:
+        suffix = f"({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title)
+    return title
+
+
+def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
+    """擂台榜: a sheet per group (rank, unit, counts, rate, change, lights, card) and 项目亮灯."""
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    groups: list[str] = []
+    for unit in results["units"]:
+        if unit["group"] not in groups:
+            groups.append(unit["group"])
+    headers = ["名次", "单位", "应完成节点", "已完成节点", "节点完成率", "本期完成率", "名次变化",
+               "提前完成节点", "亮红灯项目", "报送情况", "黄牌"]
+    for group in groups:
+        sheet = book.create_sheet(safe_sheet_title(group, used))
+        put(sheet.cell(row=1, column=1), f"{title}（{group}）")
+        sheet.cell(row=1, column=1).font = Font(bold=True, size=16)
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+        sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+        members = [u for u in results["units"] if u["group"] == group]
+        rows = [[u["rank"] if u["rank"] is not None else "不排名", u["unit"], u["due"], u["done"], u["rate"],
+                 u["period_rate"], rank_change_text(u["rank_change"]), u["ahead"], u["red_projects"],
+                 "已报送" if u["submitted"] else "未报送", "黄牌" if u["yellow_card"] else ""] for u in members]
+        last = write_table(sheet, headers, rows, start_row=2, widths=[7, 18, 11, 11, 11, 11, 10, 12, 11, 10, 7])
+        for row_no, unit in zip(range(3, last + 1), members):
+            for col in (5, 6):
+                sheet.cell(row=row_no, column=col).number_format = "0.0%"
+            red = sheet.cell(row=row_no, column=9)
+            red.fill = FILLS["red" if unit["red_projects"] else "green"]
+            if unit["yellow_card"]:
+                sheet.cell(row=row_no, column=11).fill = FILLS["card"]
+            for col in (1, 3, 4, 5, 6, 7, 8, 9, 10, 11):
+                sheet.cell(row=row_no, column=col).alignment = Alignment(horizontal="center", vertical="center")
+        _fit_one_page(sheet, landscape=True)
+
+    sheet = book.create_sheet(safe_sheet_title("项目亮灯", used))
+    headers = ["项目编号", "项目名称", "所属板块", "牵头单位", "亮灯", "亮红灯次数", "连续亮红灯", "逾期节点"]
+    rows = [[p["id"], p["name"], p["category"], p["unit"], LIGHT_CN[p["light"]], p["red_count"], p["red_streak"],
+             "、".join(str(s) for s in p["overdue_nodes"])] for p in results["projects"]]
+    last = write_table(sheet, headers, rows, widths=[10, 30, 16, 16, 8, 11, 11, 12])
+    for row_no, project in zip(range(2, last + 1), results["projects"]):
+        sheet.cell(row=row_no, column=5).fill = FILLS[project["light"]]
+    _fit_one_page(sheet, landscape=True)
+    sheet.page_setup.fitToHeight = 0
+    return book
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems ordered by unit, file, sheet, then cell in reading order."""
+    def cell_key(ref: str) -> tuple[int, str]:
+        match = re.match(r"([A-Z]+)(\d+)", ref or "")
+        return (int(match.group(2)), match.group(1).rjust(3)) if match else (0, "")
+
+    return sorted(problems, key=lambda p: (p.unit or "~", p.file, p.sheet, cell_key(p.cell), p.code))
+
+
+def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:
+    """数据问题: one row per problem, ready to send back to units."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据问题"
+    put(sheet.cell(row=1, column=1), title)
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    headers = ["序号", "单位", "文件", "工作表", "单元格", "类别", "问题说明", "修改方法", "填写内容", "问题代码"]
+    rows = [[i, p.unit or "（未识别）", p.file, p.sheet, p.cell, SEVERITY_CN.get(p.severity, p.severity), p.message,
+             p.fix, p.value, p.code] for i, p in enumerate(sorted_problems(problems), start=1)]
+    if not rows:
+        rows = [["", "", "", "", "", "", "本期未发现数据问题", "", "", ""]]
+    write_table(sheet, headers, rows, start_row=2, widths=[6, 16, 28, 10, 8, 7, 44, 40, 16, 20])
+    sheet.auto_filter.ref = f"A2:J{len(rows) + 2}"
+    _fit_one_page(sheet, landscape=True)
+    sheet.page_setup.fitToHeight = 0
+    return book

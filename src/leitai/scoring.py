@@ -1,0 +1,246 @@
+"""Scoring rules of SPEC §5 as pure functions: frames in, frames out, no I/O, no clock.
+
+Rates are fractions in [0, 1] (``NaN`` when nothing is due). Ranking is within each
+group by the ranking rate (cumulative or per-period) high to low, then done-ahead count
+high to low, then red projects few to many; equal units share the rank (1, 2, 2, 4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .campaign import Plan, Rules
+
+LIGHTS = ("green", "yellow", "red")
+
+
+@dataclass(frozen=True)
+class History:
+    """What the ledger knows before this period.
+
+    lights: rows (period, project_id, light) for recorded periods before this one.
+    ranks:  unit -> rank at the previous recorded period (units not ranked are absent).
+    """
+
+    lights: pd.DataFrame
+    ranks: dict[str, int]
+
+    @classmethod
+    def empty(cls) -> History:
+        return cls(pd.DataFrame(columns=["period", "project_id", "light"]), {})
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Everything scored at one cutoff.
+
+    nodes:      plan nodes with unit, category, group, due (Timestamp), is_due, done,
+                done_date, ahead, overdue, due_in_period, done_in_period
+    projects:   id, name, category, unit, group, light, red_count, red_streak, due, done,
+                overdue_nodes (list of seq), escalated (bool)
+    units:      unit, group, submitted, due, done, rate, period_due, period_done,
+                period_rate, ahead, red_projects, rank, rank_change, yellow_card, card_tie
+    categories: category, due, done, rate (plan order)
+    groups:     group, due, done, rate
+    overall:    due, done, rate, projects, green, yellow, red
+    """
+
+    nodes: pd.DataFrame
+    projects: pd.DataFrame
+    units: pd.DataFrame
+    categories: pd.DataFrame
+    groups: pd.DataFrame
+    overall: dict[str, float | int | None]
+
+
+def rate(done: int | float, due: int | float) -> float:
+    """done / due as a fraction, NaN when nothing is due."""
+    return float(done) / float(due) if due else float("nan")
+
+
+def score_nodes(plan: Plan, states: pd.DataFrame, cutoff: dt.date, previous_cutoff: dt.date | None) -> pd.DataFrame:
+    """Per node: due, done, ahead and overdue at ``cutoff``; due and done within the period."""
+    cut = pd.Timestamp(cutoff)
+    frame = plan.nodes.merge(states[["project_id", "seq", "done", "done_date"]], on=["project_id", "seq"], how="left")
+    frame["done"] = frame["done"].fillna(False).astype(bool)
+    # A date after the cutoff is not done at the cutoff, whatever the state says.
+    frame["done"] &= ~(frame["done_date"].notna() & (frame["done_date"] > cut))
+    projects = plan.projects.set_index("id")
+    frame["unit"] = frame["project_id"].map(projects["unit"])
+    frame["category"] = frame["project_id"].map(projects["category"])
+    frame["group"] = frame["unit"].map(plan.units.set_index("unit")["group"])
+    frame["is_due"] = frame["due"] <= cut
+    frame["ahead"] = frame["done"] & ~frame["is_due"]
+    frame["overdue"] = frame["is_due"] & ~frame["done"]
+    since = pd.Timestamp(previous_cutoff) if previous_cutoff else pd.Timestamp.min
+    frame["due_in_period"] = frame["is_due"] & (frame["due"] > since)
+    frame["done_in_period"] = frame["due_in_period"] & frame["done"]
+    return frame
+
+
+def project_lights(
+    plan: Plan, nodes: pd.DataFrame, cutoff: dt.date, rules: Rules, period: int, history: History
+) -> pd.DataFrame:
+    """Light, red count and current red streak of every project at ``cutoff``."""
+    cut = pd.Timestamp(cutoff)
+    due = nodes.groupby("project_id", sort=False)["is_due"].sum()
+    done = nodes[nodes["is_due"]].groupby("project_id", sort=False)["done"].sum()
+    overdue = nodes[nodes["overdue"]]
+    overdue_lists = overdue.groupby("project_id", sort=False)["seq"].agg(lambda s: sorted(int(x) for x in s))
+    # Three-colour mode: yellow while every overdue node is within the grace window.
+    oldest_overdue = overdue.groupby("project_id", sort=False)["due"].min()
+    frame = plan.projects[["id", "name", "category", "unit"]].copy()
+    frame["group"] = frame["unit"].map(plan.units.set_index("unit")["group"])
+    frame["due"] = frame["id"].map(due).fillna(0).astype(int)
+    frame["done"] = frame["id"].map(done).fillna(0).astype(int)
+    frame["overdue_nodes"] = frame["id"].map(overdue_lists).apply(lambda v: v if isinstance(v, list) else [])
+    has_overdue = frame["overdue_nodes"].map(len) > 0
+    light = np.where(has_overdue, "red", "green")
+    if rules.lights == "three":
+        within = (cut - frame["id"].map(oldest_overdue)).dt.days <= rules.grace_days
+        light = np.where(has_overdue & within.fillna(False).to_numpy(), "yellow", light)
+    frame["light"] = light
+
+    past = history.lights[history.lights["period"] < period]
+    reds_before = past[past["light"] == "red"].groupby("project_id")["period"].count()
+    frame["red_count"] = frame["id"].map(reds_before).fillna(0).astype(int) + (frame["light"] == "red").astype(int)
+    streaks = _streaks_before(past)
+    frame["red_streak"] = np.where(frame["light"] == "red", frame["id"].map(streaks).fillna(0).astype(int) + 1, 0)
+    frame["escalated"] = frame["red_count"] >= rules.escalate_red_count
+    return frame.reset_index(drop=True)
+
+
+def _streaks_before(past: pd.DataFrame) -> pd.Series:
+    """project_id -> number of consecutive red lights at the latest recorded periods."""
+    if past.empty:
+        return pd.Series(dtype=int)
+    periods = sorted(past["period"].unique(), reverse=True)
+    table = past.pivot_table(index="project_id", columns="period", values="light", aggfunc="first")
+    streak = pd.Series(0, index=table.index)
+    alive = pd.Series(True, index=table.index)
+    for p in periods:
+        alive &= table[p] == "red"
+        streak += alive.astype(int)
+    return streak
+
+
+def unit_scores(
+    plan: Plan,
+    nodes: pd.DataFrame,
+    projects: pd.DataFrame,
+    rules: Rules,
+    submitted: set[str],
+    evaluation: bool,
+    history: History,
+) -> pd.DataFrame:
+    """Per unit: counts, rates, rank within group, rank change and yellow card."""
+    by_unit = nodes.groupby("unit", sort=False)
+    frame = plan.units[["unit", "group"]].copy()
+    frame["submitted"] = frame["unit"].isin(submitted)
+    frame["due"] = frame["unit"].map(by_unit["is_due"].sum()).fillna(0).astype(int)
+    frame["done"] = frame["unit"].map(nodes[nodes["is_due"]].groupby("unit")["done"].sum()).fillna(0).astype(int)
+    frame["rate"] = [rate(d, n) for d, n in zip(frame["done"], frame["due"])]
+    frame["period_due"] = frame["unit"].map(by_unit["due_in_period"].sum()).fillna(0).astype(int)
+    frame["period_done"] = frame["unit"].map(by_unit["done_in_period"].sum()).fillna(0).astype(int)
+    frame["period_rate"] = [rate(d, n) for d, n in zip(frame["period_done"], frame["period_due"])]
+    frame["ahead"] = frame["unit"].map(by_unit["ahead"].sum()).fillna(0).astype(int)
+    reds = projects[projects["light"] == "red"].groupby("unit")["id"].count()
+    frame["red_projects"] = frame["unit"].map(reds).fillna(0).astype(int)
+
+    metric = frame["rate"] if rules.rank_by == "cumulative" else frame["period_rate"]
+    # Sort key where smaller is better; rank_last puts non-submitters behind everyone.
+    late = (~frame["submitted"]).astype(int) if rules.no_submission == "rank_last" else 0
+    frame["_k0"] = late
+    frame["_k1"] = -metric
+    frame["_k2"] = -frame["ahead"]
+    frame["_k3"] = frame["red_projects"]
+    ranked = metric.notna()
+    frame["rank"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    keys = ["_k0", "_k1", "_k2", "_k3"]
+    for _, members in frame[ranked].groupby("group", sort=False):
+        frame.loc[members.index, "rank"] = _competition_rank(members[keys])
+    prev = frame["unit"].map(history.ranks).astype("Int64")
+    frame["rank_change"] = (prev - frame["rank"]).astype("Int64")
+
+    frame["yellow_card"] = False
+    frame["card_tie"] = False
+    if evaluation:
+        eligible = frame[ranked & (metric < 1.0)]
+        per_group = rules.cards_per_group()
+        pools = [(eligible, rules.yellow_cards)] if per_group is None else [
+            (eligible[eligible["group"] == g], n) for g, n in per_group.items()
+        ]
+        for pool, count in pools:
+            carded, tied = _bottom(pool[keys], int(count))
+            frame.loc[carded, "yellow_card"] = True
+            frame.loc[tied, "card_tie"] = True
+    return frame.drop(columns=keys).reset_index(drop=True)
+
+
+def _competition_rank(keys: pd.DataFrame) -> list[int]:
+    """1 + the number of rows strictly better (lexicographically smaller) than each row."""
+    tuples = [tuple(row) for row in keys.itertuples(index=False)]
+    ordered = sorted(tuples)
+    first = {}
+    for position, key in enumerate(ordered, start=1):
+        first.setdefault(key, position)
+    return [first[key] for key in tuples]
+
+
+def _bottom(keys: pd.DataFrame, count: int) -> tuple[list, list]:
+    """Indexes of the worst ``count`` rows, extended to everyone tied with the last one.
+
+    Returns (carded, the carded units tied at the boundary when the tie carded more than ``count``).
+    """
+    if count <= 0 or keys.empty:
+        return [], []
+    ordered = sorted(keys.index, key=lambda i: tuple(keys.loc[i]), reverse=True)
+    if len(ordered) <= count:
+        return ordered, []
+    boundary = tuple(keys.loc[ordered[count - 1]])
+    carded = [i for i in ordered if tuple(keys.loc[i]) >= boundary]
+    tied = [i for i in carded if tuple(keys.loc[i]) == boundary] if len(carded) > count else []
+    return carded, tied
+
+
+def summarize(frame: pd.DataFrame, by: str, order: tuple[str, ...]) -> pd.DataFrame:
+    """due, done and rate of due nodes per ``by`` value, in ``order``."""
+    due_nodes = frame[frame["is_due"]]
+    due = due_nodes.groupby(by)["done"].count()
+    done = due_nodes.groupby(by)["done"].sum()
+    out = pd.DataFrame({by: list(order)})
+    out["due"] = out[by].map(due).fillna(0).astype(int)
+    out["done"] = out[by].map(done).fillna(0).astype(int)
+    out["rate"] = [rate(d, n) for d, n in zip(out["done"], out["due"])]
+    return out
+
+
+def score_period(
+    plan: Plan,
+    states: pd.DataFrame,
+    *,
+    period: int,
+    cutoff: dt.date,
+    previous_cutoff: dt.date | None,
+    rules: Rules,
+    submitted: set[str],
+    evaluation: bool,
+    history: History,
+) -> Scores:
+    """Score every node, project, unit, category and group at ``cutoff`` (SPEC §5)."""
+    nodes = score_nodes(plan, states, cutoff, previous_cutoff)
+    projects = project_lights(plan, nodes, cutoff, rules, period, history)
+    units = unit_scores(plan, nodes, projects, rules, submitted, evaluation, history)
+    categories = summarize(nodes, "category", plan.categories)
+    groups = summarize(nodes, "group", plan.groups)
+    due, done = int(nodes["is_due"].sum()), int((nodes["is_due"] & nodes["done"]).sum())
+    counts = projects["light"].value_counts()
+    overall = {
+        "due": due, "done": done, "rate": rate(done, due), "projects": len(projects),
+        **{light: int(counts.get(light, 0)) for light in LIGHTS},
+    }
+    return Scores(nodes, projects, units, categories, groups, overall)

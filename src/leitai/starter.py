@@ -1,0 +1,106 @@
+"""``leitai init``: a new campaign folder an office can fill in.
+
+Writes a commented campaign.toml (every setting with its default and the accepted
+values), an example plan.xlsx with the three sheets and a few rows to overwrite, and the
+inputs/ and outputs/ folders. Dates start from ``today`` so the example is current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from .campaign import period_label
+from .errors import InputError
+from .fileio import atomic_write_text, save_workbook
+
+CAMPAIGN_TOML = """\
+# 攻坚行动设置（leitai）。以 # 开头的行是说明，可删除。修改后保存为 UTF-8 编码。
+
+[campaign]
+name = "××县“通堵点、破难点”百日攻坚行动"   # 行动全称（必填）
+short_name = "百日攻坚"                       # 简称，用于表格标题
+issuer = "××县百日攻坚行动指挥部办公室"       # 发文机关，显示在通报红头
+doc_prefix = "×攻坚办〔{year}〕"               # 文号前缀：文号 = 前缀 + 期次 + 号
+start = {start}                                # 开始日期
+end = {end}                                    # 结束日期
+
+[periods]
+first_cutoff = {first}                         # 第1期截止日期
+every_days = 14                                # 每隔几天一期；也可改用 cutoffs = [日期, 日期, ...]
+evaluate_every = 2                             # 每几期督评一次（发黄牌）；也可改用 evaluations = [3, 5, 7]
+
+[rules]
+yellow_cards = 4                  # 督评时黄牌数：一个数字表示全部单位合并排序取末位；
+                                  # 也可按分组：yellow_cards = {{ "乡镇（街道）" = 2, "县级部门" = 2 }}
+lights = "two"                    # "two"：红绿两色；"three"：逾期在宽限期内亮黄灯
+grace_days = 7                    # 三色模式下的宽限天数
+escalate_red_count = 3            # 累计亮红灯达到几次列入重点督办
+no_submission = "carry_forward"   # 未报送单位："carry_forward" 沿用已知进度；"rank_last" 排在末位
+rank_by = "cumulative"            # 排名依据："cumulative" 累计完成率；"period" 本期完成率
+
+[report]
+# template = "reports/briefing.docx"   # 自定义通报模板（相对于本文件夹）；不填用自带模板
+closing = "各单位要对照节点任务，倒排工期、挂图作战，确保按期完成；对亮红灯的项目，牵头单位要逐项分析原因，明确整改措施和完成时限。"
+"""
+
+UNITS = [("示例街道", "乡镇（街道）", ""), ("示例镇", "乡镇（街道）", ""),
+         ("县示例局", "县级部门", "示例局"), ("县另一局", "县级部门", "")]
+PROJECTS = [("01", "示例道路改造工程", "项目推进", "示例街道", "", 3000, ""),
+            ("02", "示例区块征迁", "重点区块征迁", "示例镇", "", None, ""),
+            ("03", "示例产业园建设", "项目推进", "县示例局", "", 52000, ""),
+            ("04", "示例民生实事", "重要民生实事", "县另一局", "", 500, "")]
+NODE_TARGETS = [("01", ["完成初步设计", "开工建设", "完成路基工程"]),
+                ("02", ["完成入户调查", "签约率达50%", "全部签约并腾空"]),
+                ("03", ["完成土地供应", "开工建设"]),
+                ("04", ["完成招标", "完工并投用"])]
+
+
+def init_campaign(folder: Path, today: dt.date | None = None) -> Path:
+    """Create the campaign folder; refuses to overwrite an existing campaign."""
+    folder = Path(folder)
+    if (folder / "campaign.toml").exists() or (folder / "plan.xlsx").exists():
+        raise InputError(f"{folder} 中已有 campaign.toml 或 plan.xlsx，为免覆盖未做任何改动；请换一个新文件夹")
+    start = today or dt.date.today()
+    end = start + dt.timedelta(days=99)
+    first = start + dt.timedelta(days=13)
+    atomic_write_text(folder / "campaign.toml", CAMPAIGN_TOML.format(year=start.year, start=start, end=end, first=first))
+    save_workbook(example_plan(start, end), folder / "plan.xlsx", dt.datetime.combine(start, dt.time()))
+    (folder / "inputs" / period_label(1)).mkdir(parents=True, exist_ok=True)
+    (folder / "outputs").mkdir(exist_ok=True)
+    return folder
+
+
+def example_plan(start: dt.date, end: dt.date) -> Workbook:
+    """plan.xlsx with the three sheets SPEC §4 names and a few example rows."""
+    book = Workbook()
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="D9D9D9")
+
+    def sheet(title: str, headers: list[str], rows: list[list[object]], widths: list[int]) -> None:
+        ws = book.create_sheet(title)
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font, cell.fill = header_font, header_fill
+        for row in rows:
+            ws.append(row)
+        for col, width in enumerate(widths):
+            ws.column_dimensions[chr(65 + col)].width = width
+        ws.freeze_panes = "A2"
+
+    book.remove(book.active)
+    sheet("项目", ["项目编号", "项目名称", "所属板块", "牵头单位", "责任领导", "总投资（万元）", "备注"],
+          [list(p) for p in PROJECTS], [10, 28, 14, 14, 10, 14, 20])
+    span = (end - start).days
+    nodes: list[list[object]] = []
+    for pid, targets in NODE_TARGETS:
+        for seq, target in enumerate(targets, start=1):
+            due = start + dt.timedelta(days=round(span * seq / (len(targets) + 0.5)))
+            nodes.append([pid, seq, target, due])
+    sheet("节点", ["项目编号", "节点序号", "节点目标", "计划完成日期"], nodes, [10, 10, 30, 14])
+    for row in book["节点"].iter_rows(min_row=2, min_col=4, max_col=4):
+        row[0].number_format = "yyyy-mm-dd"
+    sheet("单位", ["单位名称", "分组", "别名"], [list(u) for u in UNITS], [16, 14, 24])
+    return book

@@ -1,0 +1,119 @@
+"""Node states at a cutoff: what the ledger knew, what units reported, what the office ruled.
+
+Pure: frames in, frames and problem records out (SPEC §5):
+- done at C means reported 已完成 with an actual date ≤ C; done without a date counts
+  as done on C (with a warning asking for the date); a date after C is not done at C;
+- history wins over regressions: a node recorded done earlier stays done;
+- office overrides (核定) win over everything, and are the only way to undo a done node.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .problems import Problem, problem
+
+STATE_COLUMNS = ["project_id", "seq", "done", "done_date", "done_period", "source", "note"]
+
+
+def empty_states(nodes: pd.DataFrame) -> pd.DataFrame:
+    """Every plan node, nothing done (the state before period 1)."""
+    frame = nodes[["project_id", "seq"]].copy()
+    frame["done"] = False
+    frame["done_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    frame["done_period"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    frame["source"] = "none"
+    frame["note"] = ""
+    return frame[STATE_COLUMNS]
+
+
+def resolve_states(
+    nodes: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    reports: pd.DataFrame,
+    overrides: pd.DataFrame,
+    cutoff: dt.date,
+    period: int,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The state of every plan node at ``cutoff`` for ``period``.
+
+    ``previous`` is the state recorded at the previous period (None before period 1);
+    ``reports`` and ``overrides`` follow the frames in docs/ARCHITECTURE.md.
+    Returns the states frame (STATE_COLUMNS, one row per plan node, plan order) and the
+    problems found while merging (dates missing or after the cutoff, regressions).
+    """
+    cut = pd.Timestamp(cutoff)
+    base = empty_states(nodes)
+    if previous is not None and len(previous):
+        prev = previous.set_index(["project_id", "seq"])
+        key = pd.MultiIndex.from_frame(base[["project_id", "seq"]])
+        known = prev.reindex(key)
+        was_done = known["done"].fillna(False).astype(bool).to_numpy()
+        base.loc[was_done, "done"] = True
+        base.loc[was_done, "done_date"] = known["done_date"].to_numpy()[was_done]
+        base.loc[was_done, "done_period"] = known["done_period"].to_numpy()[was_done]
+        base.loc[was_done, "source"] = "history"
+    base = base.set_index(["project_id", "seq"])
+    problems: list[Problem] = []
+
+    for row in reports.itertuples(index=False):
+        key = (row.project_id, int(row.seq))
+        if key not in base.index:
+            continue  # intake has already reported nodes outside the plan
+        where = {"file": row.file, "unit": row.unit, "sheet": row.sheet}
+        already = bool(base.at[key, "done"])
+        if not row.done:
+            if already:
+                since = base.at[key, "done_period"]
+                problems.append(problem("regression", cell=row.status_cell, value="未完成",
+                                        detail="" if pd.isna(since) else int(since), **where))
+            continue
+        date = row.done_date
+        if pd.isna(date):
+            problems.append(problem("done_without_date", cell=row.date_cell, detail=_cn_date(cutoff), **where))
+            date = cut
+        elif pd.Timestamp(date) > cut:
+            problems.append(problem("date_after_cutoff", cell=row.date_cell, value=_cn_date(date),
+                                    detail=_cn_date(cutoff), **where))
+            continue
+        if already:
+            continue  # the recorded date stands; history wins
+        base.at[key, "done"] = True
+        base.at[key, "done_date"] = pd.Timestamp(date)
+        base.at[key, "done_period"] = period
+        base.at[key, "source"] = "report"
+
+    for row in overrides.itertuples(index=False):
+        key = (row.project_id, int(row.seq))
+        if key not in base.index:
+            continue
+        if row.done:
+            date = cut if pd.isna(row.done_date) else pd.Timestamp(row.done_date)
+            if date > cut:
+                problems.append(problem("bad_override", file="核定.xlsx", cell=row.cell,
+                                        detail=f"核定完成日期 {_cn_date(date)} 晚于本期截止日期，未采用"))
+                continue
+            if not base.at[key, "done"]:
+                base.at[key, "done_period"] = period
+            base.at[key, "done"], base.at[key, "done_date"] = True, date
+        else:
+            base.at[key, "done"], base.at[key, "done_date"] = False, pd.NaT
+            base.at[key, "done_period"] = pd.NA
+        base.at[key, "source"] = "override"
+        base.at[key, "note"] = str(row.reason)
+        verdict = "已完成" if row.done else "未完成"
+        problems.append(problem("override_applied", file="核定.xlsx", cell=row.cell,
+                                detail=f"项目 {row.project_id} 节点 {int(row.seq)} 核定为{verdict}（{row.reason}）"))
+
+    states = base.reset_index()[STATE_COLUMNS]
+    states["done"] = states["done"].astype(bool)
+    states["done_date"] = pd.to_datetime(states["done_date"]).astype("datetime64[ns]")
+    states["done_period"] = states["done_period"].astype("Int64")
+    return states, problems
+
+
+def _cn_date(value: object) -> str:
+    stamp = pd.Timestamp(value)
+    return f"{stamp.year}年{stamp.month}月{stamp.day}日"

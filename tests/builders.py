@@ -1,0 +1,94 @@
+"""Builders for small campaigns in tmp_path: the plan, campaign.toml and unit sheets.
+
+Tests describe a campaign as Python lists; these helpers write the files leitai reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+# A tiny campaign: 2 groups, 4 units, 4 projects, 9 nodes; cutoffs every 14 days from 09-14.
+UNITS: list[tuple[str, str, str]] = [
+    ("甲街道", "乡镇（街道）", "甲办"),
+    ("乙镇", "乡镇（街道）", ""),
+    ("县丙局", "县级部门", "丙局、县丙管理局"),
+    ("县丁局", "县级部门", ""),
+]
+PROJECTS: list[tuple[Any, ...]] = [
+    # id, name, category, unit, investment
+    ("P01", "一号路改造", "项目推进", "甲街道", 1000),
+    ("P02", "二号区块征迁", "重点区块征迁", "乙镇", None),
+    ("P03", "三号园区", "项目推进", "县丙局", 5200),
+    ("P04", "四号民生实事", "重要民生实事", "县丁局", 300),
+]
+NODES: list[tuple[str, int, str, str]] = [
+    ("P01", 1, "完成方案", "2020-09-10"),
+    ("P01", 2, "开工", "2020-09-25"),
+    ("P01", 3, "完工", "2020-10-20"),
+    ("P02", 1, "签约50%", "2020-09-12"),
+    ("P02", 2, "签约100%", "2020-10-05"),
+    ("P03", 1, "供地", "2020-09-14"),
+    ("P03", 2, "开工", "2020-10-10"),
+    ("P04", 1, "招标", "2020-09-20"),
+    ("P04", 2, "完工", "2020-11-30"),
+]
+
+TOML = """\
+[campaign]
+name = "测试县百日攻坚行动"
+short_name = "百日攻坚"
+issuer = "测试县百日攻坚行动指挥部办公室"
+doc_prefix = "测攻坚办〔2020〕"
+start = 2020-09-01
+end = 2020-12-09
+
+[periods]
+first_cutoff = 2020-09-14
+every_days = 14
+evaluations = [2, 4]
+
+[rules]
+yellow_cards = 1
+{rules}
+"""
+
+
+def write_plan(
+    path: Path,
+    projects: Iterable[Sequence[Any]] = PROJECTS,
+    nodes: Iterable[Sequence[Any]] = NODES,
+    units: Iterable[Sequence[Any]] = UNITS,
+) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    sheet.append(["项目编号", "项目名称", "所属板块", "牵头单位", "责任领导", "总投资（万元）", "备注"])
+    for pid, name, category, unit, investment in projects:
+        sheet.append([pid, name, category, unit, "", investment, ""])
+    sheet = book.create_sheet("节点")
+    sheet.append(["项目编号", "节点序号", "节点目标", "计划完成日期"])
+    for row in nodes:
+        sheet.append(list(row))
+    sheet = book.create_sheet("单位")
+    sheet.append(["单位名称", "分组", "别名"])
+    for row in units:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def write_campaign(folder: Path, *, rules: str = "", toml: str | None = None, **plan: Any) -> Path:
+    """A campaign folder with campaign.toml and plan.xlsx; ``rules`` adds lines to [rules]."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "campaign.toml").write_text(toml if toml is not None else TOML.format(rules=rules), encoding="utf-8")
+    write_plan(folder / "plan.xlsx", **plan)
+    return folder
+
+
+def date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
