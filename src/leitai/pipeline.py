@@ -94,6 +94,9 @@ def run_period(
     folder = input_folder(inputs_root, period)
     if folder is None:
         raise InputError(f"找不到第{period}期的输入文件夹：请把各单位报来的表格放入 {inputs_root / label}/ 后重新运行")
+    if not any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir()):
+        raise InputError(f"{folder} 中没有任何表格：请把各单位报来的第{period}期填报表放入该文件夹后重新运行"
+                         f"（空白填报表可用 leitai templates --period {period} 生成）")
 
     with Ledger(ledger_path or campaign.ledger_path) as ledger:
         recorded = ledger.periods()
