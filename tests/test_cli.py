@@ -1,0 +1,114 @@
+"""Every command in-process with click's CliRunner: exit codes and the exact messages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builders import write_campaign
+from leitai.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ["demo", "init", "templates", "check", "run", "status", "history"]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+    assert f"leitai {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_lists_no_command_that_does_not_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"`leitai ([a-z]+)", readme)) <= set(COMMANDS)
+    assert sorted(main.commands) == sorted(COMMANDS)
+
+
+def test_readme_starts_with_the_two_commands():
+    lines = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert lines[1:5] == ["```", "python3 scripts/dev.py demo", "python3 scripts/dev.py test", "```"]
+    assert "python3 scripts/dev.py test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_init_then_run_says_what_to_do(tmp_path):
+    folder = tmp_path / "我的 行动"
+    result = invoke("init", str(folder))
+    assert result.exit_code == 0 and "已创建" in result.output
+    assert (folder / "campaign.toml").exists() and (folder / "plan.xlsx").exists()
+    again = invoke("init", str(folder))
+    assert again.exit_code == 1 and "已有 campaign.toml 或 plan.xlsx" in again.output
+    # Nothing submitted yet and no cutoff passed: the clerk is told where the sheets go.
+    result = invoke("run", "--campaign", str(folder))
+    assert result.exit_code == 1 and "没有可汇总的期次" in result.output and "第01期" in result.output
+    result = invoke("run", "--campaign", str(folder), "--period", "1")
+    assert result.exit_code == 1 and "没有任何表格" in result.output and "leitai templates --period 1" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_templates_check_run_status_history(tmp_path):
+    folder = write_campaign(tmp_path / "c")
+    result = invoke("templates", "--campaign", str(folder), "--period", "1")
+    assert result.exit_code == 0, result.output
+    made = sorted((folder / "outputs" / "templates" / "第01期").glob("*.xlsx"))
+    assert [p.name for p in made] == sorted(f"{u}-第01期.xlsx" for u in ("甲街道", "乙镇", "县丙局", "县丁局"))
+
+    inputs = folder / "inputs" / "第01期"
+    inputs.mkdir(parents=True)
+    for path in made[:3]:
+        (inputs / path.name).write_bytes(path.read_bytes())
+    result = invoke("check", "--campaign", str(folder), str(inputs))
+    assert result.exit_code == 0, result.output
+    assert "共检查 3 个文件，可接收 3 个" in result.output
+
+    result = invoke("status", "--campaign", str(folder), "--period", "1")
+    assert result.exit_code == 0, result.output
+    assert "已报送 3 个单位，未报送 1 个单位" in result.output
+
+    result = invoke("history", "--campaign", str(folder))
+    assert result.exit_code == 1 and "尚无历史记录" in result.output
+
+    result = invoke("run", "--campaign", str(folder), "--period", "2")
+    assert result.exit_code == 1 and "找不到第2期的输入文件夹" in result.output
+
+    result = invoke("run", "--campaign", str(folder), "--period", "1")
+    assert result.exit_code == 0, result.output
+    assert "督查通报-第01期.docx" in result.output
+    assert (folder / "outputs" / "第01期" / "results.json").exists()
+    assert (folder / "outputs" / "第01期" / "manifest.json").exists()
+
+    result = invoke("history", "--campaign", str(folder))
+    assert result.exit_code == 0 and "第1期" in result.output
+
+    (folder / "inputs" / "第03期").mkdir()
+    (folder / "inputs" / "第03期" / made[0].name).write_bytes(made[0].read_bytes())
+    result = invoke("run", "--campaign", str(folder), "--period", "3")
+    assert result.exit_code == 1 and "第2期尚未汇总" in result.output and "--force" in result.output
+
+
+def test_check_reports_a_bad_file_and_exits_nonzero(tmp_path):
+    folder = write_campaign(tmp_path / "c")
+    bad = tmp_path / "乙镇-第01期.xlsx"
+    bad.write_text("这不是表格", encoding="utf-8")
+    result = invoke("check", "--campaign", str(folder), str(bad))
+    assert result.exit_code == 2
+    assert "乙镇-第01期.xlsx" in result.output
+
+
+def test_bad_setting_names_the_key_and_the_accepted_values(tmp_path):
+    folder = write_campaign(tmp_path / "c", rules='lights = "four"')
+    result = invoke("run", "--campaign", str(folder), "--period", "1")
+    assert result.exit_code == 1
+    assert "[rules] lights 的值 'four' 无效，可选 'two' 或 'three'" in result.output
+
+
+def test_missing_campaign_folder(tmp_path):
+    result = invoke("run", "--campaign", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1 and "找不到攻坚行动文件夹" in result.output and "leitai init" in result.output

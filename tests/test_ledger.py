@@ -1,0 +1,84 @@
+"""The ledger: one transaction per period, re-running replaces only that period."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from builders import write_campaign
+from leitai.campaign import load_campaign
+from leitai.errors import LedgerError
+from leitai.ledger import Ledger
+from leitai.scoring import History, score_period
+from leitai.states import empty_states
+
+
+def record(ledger, campaign, period, done=()):
+    states = empty_states(campaign.plan.nodes)
+    for pid, seq in done:
+        mask = (states["project_id"] == pid) & (states["seq"] == seq)
+        states.loc[mask, ["done", "done_date"]] = [True, pd.Timestamp("2020-09-10")]
+    cutoff = campaign.settings.schedule.cutoff(period)
+    scores = score_period(campaign.plan, states, period=period, cutoff=cutoff, previous_cutoff=None,
+                          rules=campaign.settings.rules, submitted=set(), evaluation=False,
+                          history=ledger.history(period))
+    overrides = pd.DataFrame(columns=["project_id", "seq", "done", "done_date", "reason"])
+    ledger.record(period, cutoff, states, scores, {"period": period, "overall": {"due": 1, "done": 0, "rate": None,
+                  "green": 0, "yellow": 0, "red": 0}, "units": [], "evaluation": False}, overrides, {}, {}, "test")
+    return scores
+
+
+@pytest.fixture()
+def campaign(tmp_path):
+    return load_campaign(write_campaign(tmp_path / "c"))
+
+
+def test_record_and_read_back(campaign, tmp_path):
+    with Ledger(tmp_path / "h.sqlite") as ledger:
+        record(ledger, campaign, 1, done=[("P01", 1)])
+        record(ledger, campaign, 2)
+        assert ledger.periods() == [1, 2]
+        states = ledger.states(1)
+        assert states.set_index(["project_id", "seq"]).loc[("P01", 1), "done"]
+        assert states["done_date"].dtype == "datetime64[ns]"
+        history = ledger.history(3)
+        assert set(history.lights["period"]) == {1, 2}
+        assert ledger.previous_period(3) == 2 and ledger.previous_period(1) is None
+        assert ledger.states(7) is None
+
+
+def test_rerun_replaces_only_that_period(campaign, tmp_path):
+    path = tmp_path / "h.sqlite"
+    with Ledger(path) as ledger:
+        for period in (1, 2, 3):
+            record(ledger, campaign, period)
+        before = {p: ledger.states(p) for p in (1, 3)}
+        record(ledger, campaign, 2, done=[("P02", 1)])
+        assert ledger.periods() == [1, 2, 3]
+        assert ledger.states(2).set_index(["project_id", "seq"]).loc[("P02", 1), "done"]
+        for p, frame in before.items():
+            pd.testing.assert_frame_equal(ledger.states(p), frame)
+
+
+def test_failed_record_leaves_the_period_as_it_was(campaign, tmp_path):
+    with Ledger(tmp_path / "h.sqlite") as ledger:
+        record(ledger, campaign, 1, done=[("P01", 1)])
+        broken = empty_states(campaign.plan.nodes).iloc[:0]
+        with pytest.raises(AttributeError):  # scores=None fails mid-transaction
+            ledger.record(1, dt.date(2020, 9, 14), broken, None, {}, None, {}, {}, "x")  # type: ignore[arg-type]
+        assert ledger.states(1).set_index(["project_id", "seq"]).loc[("P01", 1), "done"]
+
+
+def test_unreadable_ledger_is_one_clear_error(tmp_path):
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LedgerError, match="历史台账"):
+        Ledger(path)
+
+
+def test_history_is_empty_before_anything(tmp_path):
+    with Ledger(tmp_path / "h.sqlite") as ledger:
+        assert ledger.periods() == [] and ledger.history(1).ranks == {}
+        assert isinstance(ledger.history(1), History)
