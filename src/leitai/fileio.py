@@ -20,6 +20,8 @@ from pathlib import Path
 from .errors import OutputError
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -35,6 +37,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
     except PermissionError:
         _unlink(tmp)

@@ -1,0 +1,772 @@
+"""The 督查通报: one period's briefing as a Word document (SPEC §7).
+
+``write_briefing(data, path)`` fills a copy of a template .docx (GB/T 9704-2012 page
+setup and styles, bundled as reports/briefing.docx) with the period's figures. Content is
+written by *style name* (``STYLES``), never by position, so an office can restyle the
+template in Word — its own red header, fonts, table look — and point campaign.toml
+``[report] template`` at it. Sentences and titles come from reports/wording.toml, which
+an office may also override with a wording.toml placed next to its template.
+
+Rates in ``results`` are fractions 0..1; the briefing shows them as percentages with one
+decimal ("85.2%") and changes in percentage points ("提高3.2个百分点"). The same input
+gives a byte-identical file (document times are the cutoff date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pandas as pd
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.image.image import Image
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from docx.shared import Mm
+
+from .campaign import Settings
+from .errors import OutputError
+from .fileio import atomic_write_bytes, normalized_zip
+from .problems import Problem
+
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+
+# Style names the code fills; a template must define all of them.
+STYLES = {
+    "issuer": "发文机关",
+    "issue": "期号",
+    "number": "文号",
+    "title": "Title",
+    "body": "正文",
+    "h1": "Heading 1",
+    "h2": "Heading 2",
+    "th": "表头",
+    "td": "表格文字",
+    "td_left": "表格文字（左）",
+    "table": "通报表格",
+    "table_title": "表题",
+    "picture": "图片",
+    "caption": "图题",
+    "attach_list": "附件说明",
+    "attach_title": "附件标题",
+}
+TEXT_WIDTH_MM = 210 - 28 - 26  # column widths of tables are fractions of this
+CN_DIGITS = "零一二三四五六七八九十"
+_BAD_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class BriefingInput:
+    settings: Settings
+    results: dict[str, Any]  # this period's results.json dict (SPEC §6)
+    previous: dict[str, Any] | None  # the previous recorded period's results, or None
+    history: list[dict[str, Any]]  # results of all recorded periods up to this one, in order
+    node_detail: pd.DataFrame  # unit, project_id, project, seq, target, due, done, done_date, ahead, overdue
+    unit_issues: dict[str, str]  # project id -> the lead unit's stated problem ('' if none)
+    problems: list[Problem]
+    overrides: list[dict[str, Any]]  # {project_id, seq, done, done_date, reason}
+    missing_units: list[str]
+    charts: dict[str, Path]  # 'category', 'units_<group>', 'trend', 'lights' -> PNG
+
+
+def bundled_template() -> Path:
+    return REPORTS / "briefing.docx"
+
+
+def load_wording(template: Path | None = None) -> dict[str, dict[str, Any]]:
+    """reports/wording.toml, overridden key by key by a wording.toml next to ``template``."""
+    wording = tomllib.loads((REPORTS / "wording.toml").read_text(encoding="utf-8"))
+    if template is not None:
+        local = Path(template).parent / "wording.toml"
+        if local.exists() and local.resolve() != (REPORTS / "wording.toml").resolve():
+            try:
+                extra = tomllib.loads(local.read_text(encoding="utf-8-sig"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise OutputError(f"{local} 格式有误（{exc}），请按 TOML 格式修改") from None
+            for section, values in extra.items():
+                if isinstance(values, dict):
+                    wording.setdefault(section, {}).update(values)
+    return wording
+
+
+def write_briefing(data: BriefingInput, path: Path, template: Path | None = None) -> None:
+    """Write the briefing .docx to ``path`` atomically; OutputError if the template is unusable."""
+    template = Path(template) if template is not None else bundled_template()
+    if not template.exists():
+        raise OutputError(f"找不到通报模板 {template}：请检查 campaign.toml [report] template")
+    try:
+        doc = Document(str(template))
+    except Exception as exc:  # a broken or non-docx template is the office's file
+        raise OutputError(f"通报模板 {template.name} 无法打开（{exc}），请用 Word 另存为 .docx") from None
+    missing = [name for name in STYLES.values() if not _has_style(doc, name)]
+    if missing:
+        raise OutputError(
+            f"通报模板 {template.name} 缺少样式：{'、'.join(missing)}（样式名不可修改，可修改样式的格式）"
+        )
+    _clear_body(doc)
+    writer = _Writer(doc, load_wording(template), data)
+    writer.write()
+
+    cutoff = dt.date.fromisoformat(data.results["cutoff"])
+    stamp = dt.datetime.combine(cutoff, dt.time())
+    info = data.settings.campaign
+    props = doc.core_properties
+    props.title = writer.title
+    props.author = props.last_modified_by = info.issuer
+    props.subject = info.short_name
+    props.keywords = props.comments = props.category = ""
+    props.revision = 1
+    props.created = props.modified = stamp
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    atomic_write_bytes(Path(path), normalized_zip(buffer.getvalue(), stamp))
+
+
+# ------------------------------------------------------------------------- formatting
+
+
+def pct(rate: float | None, none: str = "—") -> str:
+    """A fraction as a percentage with one decimal, half up: 0.85234 -> '85.2%'."""
+    return none if rate is None else f"{_tenths(rate)}%"
+
+
+def _tenths(rate: float) -> Decimal:
+    return (Decimal(str(rate)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def point_change(rate: float | None, previous: float | None) -> Decimal | None:
+    """Change in percentage points between the two *shown* percentages (so they add up)."""
+    if rate is None or previous is None:
+        return None
+    return _tenths(rate) - _tenths(previous)
+
+
+def cn_date(value: Any, year: bool = True) -> str:
+    day = to_date(value)
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"
+
+
+def to_date(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10]) if value.strip() else None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def cn_number(n: int) -> str:
+    """1..99 in Chinese numerals, for 一、 and （一） headings."""
+    if n <= 10:
+        return CN_DIGITS[n] if n < 10 else "十"
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[ones] if ones else ''}"
+
+
+def join_names(names: Iterable[str]) -> str:
+    return "、".join(names)
+
+
+def clean(text: Any) -> str:
+    """Text safe for XML (units paste control characters from other software)."""
+    return _BAD_XML.sub("", "" if text is None else str(text))
+
+
+def _has_style(doc: DocxDocument, name: str) -> bool:
+    try:
+        doc.styles[name]
+    except KeyError:
+        return False
+    return True
+
+
+def _clear_body(doc: DocxDocument) -> None:
+    """Remove the template's sample content, keeping the final section properties."""
+    body = doc.element.body
+    for child in list(body):
+        if child is not body.sectPr:
+            body.remove(child)
+
+
+# ---------------------------------------------------------------------------- writer
+
+
+class _Writer:
+    """Builds the document section by section; one instance per briefing."""
+
+    def __init__(self, doc: DocxDocument, wording: dict[str, dict[str, Any]], data: BriefingInput) -> None:
+        self.doc, self.w, self.data = doc, wording, data
+        self.r = data.results
+        self.settings = data.settings
+        self.cutoff = dt.date.fromisoformat(self.r["cutoff"])
+        info = data.settings.campaign
+        self.fields = {
+            "short_name": info.short_name,
+            "issuer": info.issuer,
+            "doc_prefix": info.doc_prefix,
+            "period": self.r["period"],
+            "cutoff": cn_date(self.cutoff),
+            "name": info.name,
+        }
+        self.title = self.t("header", "title")
+        self.section_no = 0
+        self.figure_no = 0
+        self.units = list(self.r.get("units", []))
+        self.groups = list(dict.fromkeys(u["group"] for u in self.units))
+        self.prev_units = {u["unit"]: u for u in (data.previous or {}).get("units", [])}
+        self.prev_projects = {p["id"]: p for p in (data.previous or {}).get("projects", [])}
+        self.style_ids = {key: doc.styles[name].style_id for key, name in STYLES.items()}
+        self.attachments = self._attachment_list()
+
+    # --- text helpers
+    def t(self, section: str, key: str, **fields: Any) -> str:
+        return str(self.w[section][key]).format(**{**self.fields, **fields})
+
+    def para(self, text: str, style: str = "body") -> Any:
+        return self.doc.add_paragraph(clean(text), style=STYLES[style])
+
+    def heading(self, key: str) -> None:
+        self.section_no += 1
+        self.para(f"{cn_number(self.section_no)}、{self.t('sections', key)}", "h1")
+
+    def figure(self, key: str, caption: str) -> None:
+        path = self.data.charts.get(key)
+        if path is None or not Path(path).exists():
+            return
+        image = Image.from_file(str(path))
+        width, height = Mm(150), Mm(150 * image.px_height / max(image.px_width, 1))
+        if height > Mm(110):
+            width, height = Mm(110 * image.px_width / max(image.px_height, 1)), Mm(110)
+        self.doc.add_paragraph(style=STYLES["picture"]).add_run().add_picture(str(path), width=width, height=height)
+        self.figure_no += 1
+        self.para(caption.format(n=self.figure_no), "caption")
+
+    # --- the document
+    def write(self) -> None:
+        self.header()
+        self.overall()
+        self.ranking()
+        self.lights()
+        if self.r.get("evaluation"):
+            self.cards()
+        self.examples()
+        self.closing()
+        self.attachment_pages()
+
+    def header(self) -> None:
+        self.para(self.settings.campaign.issuer, "issuer")
+        self.para(self.t("header", "issue"), "issue")
+        number = self.t("header", "doc_number") if self.settings.campaign.doc_prefix else ""
+        self.para(f"{number}\t{cn_date(self.cutoff)}", "number")
+        self.para(self.title, "title")
+        self.para(self.t("header", "lead"))
+
+    def overall(self) -> None:
+        self.heading("overall")
+        o = self.r["overall"]
+        prev = (self.data.previous or {}).get("overall", {})
+        if o.get("rate") is None:
+            self.para(self.t("overall", "nodes_none", projects=o["projects"]))
+        else:
+            change = point_change(o["rate"], prev.get("rate"))
+            if change is None:
+                change_text = ""
+            elif change > 0:
+                change_text = self.t("overall", "change_up", points=change)
+            elif change < 0:
+                change_text = self.t("overall", "change_down", points=-change)
+            else:
+                change_text = self.t("overall", "change_flat")
+            self.para(
+                self.t(
+                    "overall",
+                    "nodes",
+                    projects=o["projects"],
+                    due=o["due"],
+                    done=o["done"],
+                    rate=pct(o["rate"]),
+                    change=change_text,
+                )
+            )
+        trend = [h for h in self.data.history if h.get("overall", {}).get("rate") is not None]
+        if len(trend) >= 3:
+            items = [self.t("overall", "trend_item", n=h["period"], rate=pct(h["overall"]["rate"])) for h in trend]
+            self.para(self.t("overall", "trend", list="、".join(items)))
+        self.figure("trend", self.w["lights"]["figure_trend"])
+
+        categories = self.r.get("categories", [])
+        if categories:
+            items = [
+                self.t(
+                    "overall",
+                    "category_item",
+                    category=c["category"],
+                    rate=pct(c["rate"]),
+                    done=c["done"],
+                    due=c["due"],
+                )
+                if c["rate"] is not None
+                else self.t("overall", "category_none", category=c["category"])
+                for c in categories
+            ]
+            text = self.t("overall", "categories", list="；".join(items))
+            rated = [c for c in categories if c["rate"] is not None]
+            if len(rated) > 1:
+                best = max(_tenths(c["rate"]) for c in rated)
+                worst = min(_tenths(c["rate"]) for c in rated)
+                if best == worst:
+                    text += self.t("overall", "category_all_equal", rate=f"{best}%")
+                else:
+                    text += self.t(
+                        "overall",
+                        "category_extremes",
+                        best=join_names(c["category"] for c in rated if _tenths(c["rate"]) == best),
+                        worst=join_names(c["category"] for c in rated if _tenths(c["rate"]) == worst),
+                    )
+            self.para(text)
+        self.figure("category", self.w["lights"]["figure_category"])
+        self.figure("investment", self.w["lights"]["figure_investment"])
+
+        yellow = self.t("overall", "lights_yellow", yellow=o["yellow"]) if o.get("yellow") else ""
+        red_change = ""
+        if prev.get("red") is not None:
+            diff = o["red"] - prev["red"]
+            red_change = (
+                self.t("overall", "lights_change_flat")
+                if diff == 0
+                else self.t("overall", "lights_change", direction="增加" if diff > 0 else "减少", count=abs(diff))
+            )
+        self.para(
+            self.t(
+                "overall",
+                "lights",
+                projects=o["projects"],
+                green=o["green"],
+                red=o["red"],
+                yellow=yellow,
+                change=red_change,
+            )
+        )
+        self.figure("lights", self.w["lights"]["figure_lights"])
+
+        submitted = sum(1 for u in self.units if u.get("submitted"))
+        missing = (
+            self.t(
+                "overall",
+                "submissions_missing",
+                names=join_names(self.data.missing_units),
+                n=self._attachment_no("missing"),
+            )
+            if self.data.missing_units
+            else ""
+        )
+        text = self.t("overall", "submissions", units=len(self.units), submitted=submitted, missing=missing)
+        rejected = sum(1 for s in self.r.get("submissions", []) if s.get("status") == "rejected")
+        if rejected:
+            text += self.t("overall", "submissions_rejected", count=rejected)
+        if self._listed_problems():
+            text += self.t("overall", "problems", count=len(self._listed_problems()), n=self._attachment_no("problems"))
+        self.para(text)
+
+    def ranking(self) -> None:
+        self.heading("ranking")
+        basis = "basis_period" if self.settings.rules.rank_by == "period" else "basis_cumulative"
+        self.para(self.t("ranking", "intro", basis=self.t("ranking", basis)))
+        w = self.w["ranking"]
+        for index, group in enumerate(self.groups, start=1):
+            self.para(f"（{cn_number(index)}）{group}", "h2")
+            members = [u for u in self.units if u["group"] == group]
+            ranked = sorted((u for u in members if u.get("rank") is not None), key=lambda u: u["rank"])
+            unranked = [u for u in members if u.get("rank") is None]
+            sentences = []
+            if ranked:
+                if all(u["rate"] == 1 for u in ranked):
+                    sentences.append(self.t("ranking", "all_full", group=group))
+                else:
+                    top = [u for u in ranked if u["rank"] == ranked[0]["rank"]]
+                    sentences.append(
+                        self.t(
+                            "ranking",
+                            "top",
+                            group=group,
+                            names=join_names(u["unit"] for u in top),
+                            rate=pct(top[0]["rate"]),
+                        )
+                    )
+                    last = [u for u in ranked if u["rank"] == ranked[-1]["rank"]]
+                    if last[0]["rank"] != ranked[0]["rank"]:
+                        sentences.append(
+                            self.t(
+                                "ranking",
+                                "bottom",
+                                names=join_names(u["unit"] for u in last),
+                                rate=pct(last[0]["rate"]),
+                            )
+                        )
+            if unranked:
+                sentences.append(self.t("ranking", "unranked", names=join_names(u["unit"] for u in unranked)))
+            if sentences:
+                self.para("".join(sentences))
+            rows = [
+                [
+                    str(u["rank"]) if u.get("rank") is not None else w["same"],
+                    u["unit"],
+                    str(u["due"]),
+                    str(u["done"]),
+                    pct(u["rate"], w["no_rate"]),
+                    self._rank_change(u.get("rank_change")),
+                    str(u["red_projects"]),
+                ]
+                for u in ranked + unranked
+            ]
+            self.table(w["table_headers"], rows, [11, 31, 22, 22, 22, 20, 28])
+            self.figure(f"units_{group}", w["figure"].replace("{group}", group))
+        if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
+            self.para(self.t("ranking", "not_submitted_note"))
+
+    def _rank_change(self, change: int | None) -> str:
+        w = self.w["ranking"]
+        if not change:
+            return str(w["same"])
+        return str(w["up"] if change > 0 else w["down"]).format(n=abs(change))
+
+    def lights(self) -> None:
+        self.heading("lights")
+        projects = self.r.get("projects", [])
+        red = [p for p in projects if p["light"] == "red"]
+        red.sort(key=lambda p: (-p["red_count"], -p["red_streak"]))
+        if not red:
+            self.para(self.t("lights", "none"))
+        else:
+            self.para(self.t("lights", "intro", red=len(red)))
+        targets = self._node_targets()
+        escalate = self.settings.rules.escalate_red_count
+        for n, p in enumerate(red, start=1):
+            overdue = "、".join(
+                self.t(
+                    "lights",
+                    "overdue_node",
+                    seq=seq,
+                    target=targets[(p["id"], seq)][0],
+                    due=cn_date(targets[(p["id"], seq)][1], year=False),
+                )
+                if (p["id"], seq) in targets
+                else f"节点{seq}"
+                for seq in p.get("overdue_nodes", [])
+            )
+            streak = (
+                self.t("lights", "streak", streak=p["red_streak"])
+                if p["red_streak"] > 1
+                else self.t("lights", "streak_first")
+                if p["red_count"] <= 1
+                else self.t("lights", "streak_again")
+            )
+            text = self.t(
+                "lights",
+                "item",
+                n=n,
+                name=p["name"],
+                unit=p["unit"],
+                overdue=overdue or "节点",
+                red_count=p["red_count"],
+                streak=streak,
+            )
+            issue = _sentence(clean(self.data.unit_issues.get(p["id"], "") or ""))
+            text += self.t("lights", "issue", text=issue) if issue else self.t("lights", "issue_none")
+            if p["red_count"] >= escalate:
+                text += self.t("lights", "escalated_mark")
+            self.para(text)
+        hot = [p for p in red if p["red_count"] >= escalate]
+        if hot:
+            self.para(self.t("lights", "escalated", names=join_names(p["name"] for p in hot), count=escalate))
+        yellow = [p for p in projects if p["light"] == "yellow"]
+        if yellow:
+            self.para(
+                self.t(
+                    "lights",
+                    "yellow",
+                    count=len(yellow),
+                    grace=self.settings.rules.grace_days,
+                    names=join_names(p["name"] for p in yellow),
+                )
+            )
+
+    def _node_targets(self) -> dict[tuple[str, int], tuple[str, Any]]:
+        frame = self.data.node_detail
+        if frame is None or frame.empty:
+            return {}
+        return {
+            (str(pid), int(seq)): (clean(target), due)
+            for pid, seq, target, due in zip(frame["project_id"], frame["seq"], frame["target"], frame["due"])
+        }
+
+    def cards(self) -> None:
+        self.heading("cards")
+        carded = [u for u in self.units if u.get("yellow_card")]
+        if not carded:
+            self.para(self.t("cards", "none"))
+            return
+        order = {g: i for i, g in enumerate(self.groups)}
+        carded.sort(key=lambda u: (order[u["group"]], u.get("rank") or 0))
+        self.para(self.t("cards", "intro", count=len(carded)))
+        for n, u in enumerate(carded, start=1):
+            red = self.t("cards", "item_red", red=u["red_projects"]) if u["red_projects"] else ""
+            self.para(
+                self.t(
+                    "cards",
+                    "item",
+                    n=n,
+                    unit=u["unit"],
+                    group=u["group"],
+                    rate=pct(u["rate"]),
+                    rank=u.get("rank") or "—",
+                    due=u["due"],
+                    missing=u["due"] - u["done"],
+                    red=red,
+                )
+            )
+        tied = self._tied_cards(carded)
+        if tied:
+            self.para(self.t("cards", "tie", names=join_names(u["unit"] for u in tied)))
+
+    def _tied_cards(self, carded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Carded units beyond the configured number, with the unit they tie with (SPEC §5)."""
+        cards = self.settings.rules.yellow_cards
+        if isinstance(cards, tuple):
+            pools = [(n, [u for u in carded if u["group"] == g]) for g, n in cards]
+        else:
+            pools = [(cards, carded)]
+
+        def key(u: dict[str, Any]) -> tuple[Any, ...]:
+            return (-(u["rate"] or 0), -u["ahead"], u["red_projects"])
+
+        tied: list[dict[str, Any]] = []
+        for n, pool in pools:
+            if len(pool) > n > 0:
+                pool = sorted(pool, key=key)
+                boundary = key(pool[len(pool) - n])
+                tied += [u for u in pool if key(u) == boundary]
+        return tied
+
+    def examples(self) -> None:
+        self.heading("examples")
+        sentences = []
+        ranked = [u for u in self.units if u.get("rate") is not None]
+        full = [u["unit"] for u in ranked if u["due"] and u["done"] == u["due"]]
+        if full:
+            sentences.append(self.t("examples", "full", names=join_names(full)))
+        ahead = sorted((u for u in self.units if u.get("ahead")), key=lambda u: -u["ahead"])
+        if ahead:
+            items = [self.t("examples", "ahead_item", unit=u["unit"], count=u["ahead"]) for u in ahead]
+            sentences.append(self.t("examples", "ahead", list="、".join(items), count=sum(u["ahead"] for u in ahead)))
+        turned = [
+            p["name"]
+            for p in self.r.get("projects", [])
+            if p["light"] == "green" and self.prev_projects.get(p["id"], {}).get("light") == "red"
+        ]
+        if turned:
+            sentences.append(self.t("examples", "turned_green", names=join_names(turned)))
+        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0), key=lambda u: -u["rank_change"])[:3]
+        if risers:
+            items = [self.t("examples", "riser_item", unit=u["unit"], n=u["rank_change"]) for u in risers]
+            sentences.append(self.t("examples", "risers", list="、".join(items)))
+        if sentences:
+            self.para("".join(sentences))
+        back = []
+        if not self.r.get("evaluation"):  # at evaluation periods the yellow cards name them
+            for group in self.groups:
+                ranked_g = [u for u in self.units if u["group"] == group and u.get("rank") is not None]
+                if len(ranked_g) > 1:
+                    worst = max(u["rank"] for u in ranked_g)
+                    back += [u for u in ranked_g if u["rank"] == worst and u["rank"] > 1 and u["rate"] < 1]
+        if back:
+            items = [
+                self.t(
+                    "examples", "laggard_item", unit=u["unit"], group=u["group"], rank=u["rank"], rate=pct(u["rate"])
+                )
+                for u in back
+            ]
+            back_text = self.t("examples", "laggards", list="、".join(items))
+        else:
+            back_text = ""
+        fallers = sorted((u for u in self.units if (u.get("rank_change") or 0) < 0), key=lambda u: u["rank_change"])[:3]
+        if fallers:
+            items = [self.t("examples", "faller_item", unit=u["unit"], n=-u["rank_change"]) for u in fallers]
+            back_text += self.t("examples", "fallers", list="、".join(items))
+        if back_text:
+            self.para(back_text)
+        if not sentences and not back_text:
+            self.para(self.t("examples", "none"))
+
+    def closing(self) -> None:
+        self.heading("closing")
+        for line in self.settings.report.closing.splitlines():
+            if line.strip():
+                self.para(line.strip())
+        if self.attachments:
+            names = [f"{i}．{title}" for i, (_, title, _) in enumerate(self.attachments, start=1)]
+            first = self.t("attachments", "list_intro")
+            self.para(first + names[0], "attach_list")
+            pad = "\u3000" * len(first)
+            for name in names[1:]:
+                self.para(pad + name, "attach_list")
+
+    # --- attachments
+    def _listed_problems(self) -> list[Problem]:
+        return [p for p in self.data.problems if p.severity in ("error", "warning")]
+
+    def _attachment_list(self) -> list[tuple[str, str, Any]]:
+        """(key, title, builder) of the attachments this briefing has, in order."""
+        w = self.w["attachments"]
+        found: list[tuple[str, str, Any]] = []
+        if self.data.node_detail is not None and not self.data.node_detail.empty:
+            found.append(("nodes", w["nodes"], self._nodes_attachment))
+        if self.data.missing_units:
+            found.append(("missing", w["missing"], self._missing_attachment))
+        if self._listed_problems():
+            found.append(("problems", w["problems"], self._problems_attachment))
+        if self.data.overrides:
+            found.append(("overrides", w["overrides"], self._overrides_attachment))
+        return found
+
+    def _attachment_no(self, key: str) -> int:
+        return next(i for i, (k, _, _) in enumerate(self.attachments, start=1) if k == key)
+
+    def attachment_pages(self) -> None:
+        for number, (_, title, build) in enumerate(self.attachments, start=1):
+            heading = self.para(f"{self.t('sections', 'attachments')}{number}", "attach_title")
+            heading.paragraph_format.page_break_before = True
+            self.para(title, "table_title")
+            build()
+
+    def _nodes_attachment(self) -> None:
+        w = self.w["attachments"]
+        frame = self.data.node_detail
+        order = {u["unit"]: i for i, u in enumerate(self.units)}
+        frame = frame.assign(_o=frame["unit"].map(order).fillna(len(order))).sort_values(
+            ["_o", "project_id", "seq"], kind="stable"
+        )
+        rows = []
+        for row in frame.itertuples(index=False):
+            if row.done:
+                status = w["status_ahead" if row.ahead else "status_done"]
+            else:
+                status = w["status_overdue"] if row.overdue else w["status_pending"]
+            rows.append(
+                [
+                    row.unit,
+                    row.project,
+                    str(row.seq),
+                    row.target,
+                    cn_date(row.due, year=False),
+                    cn_date(row.done_date, year=False) if row.done else "",
+                    status,
+                ]
+            )
+        self.table(w["nodes_headers"], rows, [18, 27, 10, 32, 22, 22, 25], left=(1, 3))
+
+    def _missing_attachment(self) -> None:
+        groups = {u["unit"]: u["group"] for u in self.units}
+        rows = [[str(i), name, groups.get(name, "")] for i, name in enumerate(self.data.missing_units, start=1)]
+        self.table(self.w["attachments"]["missing_headers"], rows, [16, 80, 60])
+
+    def _problems_attachment(self) -> None:
+        rows = []
+        for i, p in enumerate(self._listed_problems(), start=1):
+            where = f"{p.sheet}!{p.cell}" if p.sheet and p.cell else p.cell or p.sheet
+            rows.append([str(i), p.unit, p.file, where, p.message, p.fix])
+        self.table(self.w["attachments"]["problems_headers"], rows, [10, 22, 28, 18, 40, 38], left=(2, 4, 5))
+
+    def _overrides_attachment(self) -> None:
+        w = self.w["attachments"]
+        names = {p["id"]: p["name"] for p in self.r.get("projects", [])}
+        rows = [
+            [
+                str(i),
+                f"{o['project_id']} {names.get(str(o['project_id']), '')}".strip(),
+                str(o["seq"]),
+                w["override_done"] if o.get("done") else w["override_not_done"],
+                cn_date(o.get("done_date")),
+                o.get("reason") or "",
+            ]
+            for i, o in enumerate(self.data.overrides, start=1)
+        ]
+        self.table(w["overrides_headers"], rows, [10, 40, 12, 20, 30, 44], left=(1, 5))
+
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths_mm: Sequence[float],
+        left: Iterable[int] = (),
+        keep_together: int = 16,
+    ) -> None:
+        """A table in the template's table style, built as one XML string (python-docx's
+        add_row is quadratic); the header row repeats on every page, rows never split, and
+        a table of up to ``keep_together`` rows is kept on one page (keep-with-next)."""
+        scale = TEXT_WIDTH_MM / sum(widths_mm)
+        twips = [int(round(w * scale * 1440 / 25.4)) for w in widths_mm]
+        ids, left = self.style_ids, set(left)
+
+        def cell(text: str, style: str, width: int, keep: bool) -> str:
+            return (
+                f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
+                f'<w:pStyle w:val="{escape(ids[style])}"/>{"<w:keepNext/>" if keep else ""}</w:pPr>'
+                f'<w:r><w:t xml:space="preserve">{escape(clean(text))}</w:t></w:r></w:p></w:tc>'
+            )
+
+        small = len(rows) <= keep_together
+        head = (
+            "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+            + "".join(cell(h, "th", w, True) for h, w in zip(headers, twips))
+            + "</w:tr>"
+        )
+        body = "".join(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            + "".join(
+                cell(v, "td_left" if i in left else "td", w, small and n < len(rows) - 1)
+                for i, (v, w) in enumerate(zip(row, twips))
+            )
+            + "</w:tr>"
+            for n, row in enumerate(rows)
+        )
+        xml = (
+            f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{escape(ids["table"])}"/>'
+            f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+            'w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>'
+            + "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+            + f"</w:tblGrid>{head}{body}</w:tbl>"
+        )
+        body_el = self.doc.element.body
+        table = parse_xml(xml)
+        if body_el.sectPr is not None:
+            body_el.sectPr.addprevious(table)
+        else:
+            body_el.append(table)
+
+
+def _sentence(text: str, limit: int = 200) -> str:
+    """A unit's free text as one sentence: collapsed whitespace, trimmed, ending in 。."""
+    # a line break typed inside a cell is not a space in Chinese text
+    text = re.sub(r"[ \t\u3000]*[\r\n]+[ \t\u3000]*", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[:limit].rstrip("，,；;、 ") + "……"
+    if text and text[-1] not in "。！？…":
+        text = text.rstrip("，,；;、.") + "。"
+    return text
