@@ -1,7 +1,8 @@
 """Normalising what people type: dates, statuses, percentages, numbers, header names.
 
 Pure functions, no I/O. Each parser returns a clean value, ``None`` for a blank cell,
-and raises ``ValueError`` for something it cannot read (the caller records a Problem).
+and raises ``ValueError`` (never anything else) for something it cannot read; the
+caller records a Problem.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ import re
 import unicodedata
 from typing import Any
 
+import pandas as pd
+
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's 1900 leap-year bug
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000  # 1954 .. 2119: anything else is not a date serial
+
+# What people type in a number or date cell to say "nothing here".
+_NOTHING = {"-", "--", "—", "——", "－", "/", "无", "暂无", "空"}
 
 
 def nfkc(text: str) -> str:
@@ -31,32 +37,39 @@ def clean_header(value: Any) -> str:
 def is_blank(value: Any) -> bool:
     if value is None:
         return True
+    if isinstance(value, str):
+        return value.strip() == ""
     if isinstance(value, float) and math.isnan(value):
         return True
     try:
-        import pandas as pd
-
-        if value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
-            return True
-    except (TypeError, ValueError):
-        pass
-    return isinstance(value, str) and value.strip() == ""
+        return value is pd.NaT or bool(pd.isna(value))
+    except (TypeError, ValueError):  # array-likes: not a blank cell
+        return False
 
 
+def _squeeze(value: Any) -> str:
+    """Text in canonical form for parsing: NFKC, no whitespace at all."""
+    return re.sub(r"\s+", "", nfkc(str(value)))
+
+
+_TIME = re.compile(r"(?:[\sT]|(?<=[日号]))\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")  # a time of day after a date
+_YEARLESS = re.compile(r"^(?P<m>\d{1,2})(?:月(?P<d1>\d{1,2})[日号]?|[-/.](?P<d2>\d{1,2}))$")
 _DATE_PATTERNS = [
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:[ T].*)?$"),
+    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})[日号]?$"),
     re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?$"),
-    re.compile(r"^(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?$"),
-    re.compile(r"^(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
 ]
 
 
-def parse_date(value: Any, *, year: int | None = None) -> dt.date | None:
+def parse_date(value: Any, *, year: int | None = None,
+               span: tuple[dt.date, dt.date] | None = None) -> dt.date | None:
     """A date from any of the forms SPEC §4 lists.
 
     Real dates and datetimes, Excel serial numbers, ``2020-11-03``, ``2020/11/3``,
-    ``2020.11.3``, ``2020年11月3日``, ``11月3日`` (``year`` supplies the year), ``20201103``.
+    ``2020.11.3``, ``2020年11月3日``, ``11月3日``, ``11/3``, ``20201103``; full-width
+    digits too. A date without a year takes ``year``; with ``span`` (the campaign's start
+    and end) it takes the year that puts it inside the span, so a campaign running over
+    New Year reads ``1月5日`` as the January after the start.
     """
     if is_blank(value):
         return None
@@ -69,27 +82,54 @@ def parse_date(value: Any, *, year: int | None = None) -> dt.date | None:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, (int, float)):
-        if float(value).is_integer() and 19000101 <= value <= 21001231:
-            return parse_date(str(int(value)), year=year)
-        if _SERIAL_MIN <= value <= _SERIAL_MAX:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(value)
+        if number.is_integer() and 19000101 <= number <= 21001231:
+            return parse_date(str(int(number)), year=year, span=span)
+        if _SERIAL_MIN <= number <= _SERIAL_MAX:
+            return EXCEL_EPOCH + dt.timedelta(days=int(number))
         raise ValueError(value)
-    text = re.sub(r"\s+", "", nfkc(str(value)))
-    if re.fullmatch(r"\d+(\.0+)?", text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
+    text = _squeeze(_TIME.sub("", nfkc(str(value)).strip()))
+    if text in _NOTHING:
+        return None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text) and _SERIAL_MIN <= float(text) <= _SERIAL_MAX:
         return EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
-            parts = match.groupdict()
-            y = int(parts["y"]) if parts.get("y") else year
-            if y is None:
-                raise ValueError(value)
-            return dt.date(y, int(parts["m"]), int(parts["d"]))  # ValueError if impossible
+            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))  # ValueError if impossible
+    match = _YEARLESS.match(text)
+    if match:
+        month, day = int(match["m"]), int(match["d1"] or match["d2"])
+        return _with_year(month, day, year, span, value)
     raise ValueError(value)
 
 
-_DONE = {"已完成", "完成", "是", "√", "✓", "✔", "y", "yes", "done", "ok", "已完工", "完工"}
-_NOT_DONE = {"未完成", "否", "推进中", "进行中", "未开始", "×", "✗", "✘", "x", "n", "no", "未", "正在推进"}
+def _with_year(month: int, day: int, year: int | None, span: tuple[dt.date, dt.date] | None,
+               value: Any) -> dt.date:
+    if span is not None:
+        start, end = span
+        candidates = []
+        for y in range(start.year, end.year + 1):
+            try:
+                candidates.append(dt.date(y, month, day))
+            except ValueError:
+                continue
+        inside = [c for c in candidates if start <= c <= end]
+        if inside:
+            return inside[0]
+        if candidates:  # outside the campaign: the nearest reading, the caller warns
+            return min(candidates, key=lambda c: min(abs((c - start).days), abs((c - end).days)))
+    if year is None:
+        raise ValueError(value)
+    return dt.date(year, month, day)
+
+
+_DONE = {"已完成", "完成", "是", "√", "✓", "✔", "☑", "y", "yes", "done", "ok", "已完工", "完工", "已办结", "办结"}
+_NOT_DONE = {"未完成", "否", "推进中", "进行中", "未开始", "×", "✗", "✘", "☐", "x", "n", "no", "未", "正在推进",
+             "未完工", "-", "—", "/"}
+_TRAILING = "。.，,；;！!"
 
 
 def parse_status(value: Any) -> bool:
@@ -98,7 +138,7 @@ def parse_status(value: Any) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    text = re.sub(r"\s+", "", nfkc(str(value))).lower()
+    text = _squeeze(value).lower().strip(_TRAILING)
     if text in _DONE:
         return True
     if text in _NOT_DONE:
@@ -106,46 +146,68 @@ def parse_status(value: Any) -> bool:
     raise ValueError(value)
 
 
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
+# suffix -> factor to 万元
+_MONEY_SUFFIX = (("亿元", 1e4), ("亿", 1e4), ("万元", 1.0), ("万", 1.0), ("元", 1e-4))
+
+
+def _plain_number(text: str, value: Any) -> float:
+    text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        raise ValueError(value)
+    return float(text)
+
+
 def parse_number(value: Any) -> float | None:
-    """A number, forgiving thousands separators, full-width digits and a 万元/万 suffix."""
+    """An amount in 万元, forgiving thousands separators, full-width digits and a unit suffix.
+
+    ``1,250.5``, ``1250.5万元`` and ``1250.5万`` give 1250.5; ``1.2亿元`` gives 12000.0 and
+    ``5000元`` gives 0.5 (the column is in 万元).
+    """
     if is_blank(value):
         return None
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, (int, float)):
-        if math.isnan(value) or math.isinf(value):
+        number = float(value)
+        if not math.isfinite(number):
             raise ValueError(value)
-        return float(value)
-    text = re.sub(r"\s+", "", nfkc(str(value)))
-    text = text.replace(",", "").replace("，", "")
-    text = re.sub(r"(万元|万|元)$", "", text)
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(value) from None
-    if math.isnan(number) or math.isinf(number):
-        raise ValueError(value)
-    return number
+        return number
+    text = _squeeze(value).replace("¥", "").lstrip("约")
+    if text in _NOTHING:
+        return None
+    factor = 1.0
+    for suffix, scale in _MONEY_SUFFIX:
+        if text.endswith(suffix):
+            text, factor = text[: -len(suffix)], scale
+            break
+    return _plain_number(text, value) * factor
 
 
 def parse_percent(value: Any) -> float | None:
     """A percentage on the 0–100 scale.
 
     ``85``, ``"85%"``, ``"８５％"`` all give 85.0. A number strictly between 0 and 1 is
-    read as a fraction (a percent-formatted cell stores 85% as 0.85), so it gives 85.0.
-    Range checking is the caller's job.
+    read as a fraction (a percent-formatted cell stores 85% as 0.85), so it gives 85.0;
+    1 stays 1 (one per cent). Range checking is the caller's job.
     """
     if is_blank(value):
         return None
+    if isinstance(value, bool):
+        raise ValueError(value)
     if isinstance(value, str):
-        text = re.sub(r"\s+", "", nfkc(value))
+        text = _squeeze(value)
+        if text in _NOTHING:
+            return None
         if text.endswith("%"):
-            return parse_number(text[:-1])
-        number = parse_number(text)
+            return _plain_number(text[:-1], value)
+        number = _plain_number(text, value)
     else:
-        number = parse_number(value)
-    if number is not None and 0 < number < 1:
-        return number * 100
+        number = parse_number(value)  # type: ignore[assignment]
+        if number is None:
+            return None
+    if 0 < number < 1:
+        return round(number * 100, 9)  # 0.85 * 100 is 85.00000000000001 in binary
     return number
 
 
@@ -153,6 +215,10 @@ def clean_text(value: Any, *, limit: int = 2000) -> str:
     """Free text as a plain string: control characters dropped, trimmed, capped at ``limit``."""
     if is_blank(value):
         return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, dt.datetime):
+        value = value.date() if value.time() == dt.time() else value
     text = str(value)
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return text.strip()[:limit]

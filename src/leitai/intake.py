@@ -1,0 +1,769 @@
+"""Reading a period's input folder into reports, file records and data problems.
+
+Every file in the folder becomes a ``FileRecord`` (accepted, accepted with problems,
+rejected or skipped, and why). A unit's sheet is found by its headers on any visible
+worksheet; its unit comes from the hidden ``_leitai`` sheet, else the ``填报单位：`` cell,
+else the file name. Each node row is normalised (normalize.py) and checked against the
+plan; what is wrong becomes a ``Problem`` with its cell, and the good rows still count.
+Nothing here raises for bad data, and one broken file never stops the batch. Input files
+are read once, as bytes, and never written.
+
+Choices where SPEC is silent:
+- the same node on two rows: identical rows count once (``duplicate_row``); rows that
+  differ in anything count not at all (``conflicting_rows``), so the ledger's state stands;
+- a completion date next to a status other than 已完成 is dropped (``date_without_done``);
+- the first visible worksheet carrying the headers is the data sheet;
+- two files of one unit: the later one wins (``dcterms:modified``, else mtime, then name);
+  the earlier one is rejected and its own row problems are not listed;
+- an empty input folder gives an empty ``Intake``; a missing one raises ``InputError``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import io
+import re
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import python_calamine as calamine
+from defusedxml import ElementTree
+
+from .campaign import Campaign, unit_key
+from .errors import InputError
+from .fileio import sha256_file
+from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number, parse_percent, parse_status
+from .problems import Problem, cell_ref, problem
+
+REPORT_COLUMNS: list[str] = [
+    "file", "unit", "sheet", "row", "project_id", "seq", "done", "done_date", "progress_pct",
+    "invest_done", "progress_text", "issue_text", "next_plan", "status_cell", "date_cell",
+]
+OVERRIDE_COLUMNS: list[str] = ["project_id", "seq", "done", "done_date", "reason", "cell"]
+
+OVERRIDES_FILE = "核定.xlsx"
+IDENTITY_SHEET = "_leitai"
+IDENTITY_KIND = "leitai-progress"
+
+# The 12 headers of SPEC §4, by their bare names (brackets dropped), and the field each fills.
+HEADERS: dict[str, str] = {
+    "项目编号": "pid", "项目名称": "project_name", "节点序号": "seq", "节点目标": "target",
+    "计划完成日期": "due", "完成情况": "status", "实际完成日期": "date", "形象进度": "pct",
+    "累计完成投资": "invest", "进展情况": "progress_text", "存在问题": "issue_text", "下步计划": "next_plan",
+}
+REQUIRED = ("项目编号", "节点序号", "完成情况", "实际完成日期")
+OVERRIDE_HEADERS: dict[str, str] = {
+    "项目编号": "pid", "节点序号": "seq", "核定结果": "status", "核定完成日期": "date", "核定说明": "reason",
+}
+OVERRIDE_REQUIRED = ("项目编号", "节点序号", "核定结果")
+
+MAX_BYTES = 50 * 1024 * 1024      # a progress sheet is a few dozen KB
+MAX_UNPACKED = 500 * 1024 * 1024  # zip bombs
+MAX_ROWS = 20_000
+HEADER_SCAN_ROWS = 30
+TEXT_LIMIT = 2000
+FRESH_SECONDS = 10  # a broken file this young is probably still being copied
+
+Status = Literal["accepted", "accepted_with_problems", "rejected", "skipped"]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What became of one file of the input folder; ``reason`` is Chinese text for the manifest."""
+
+    file: str
+    sha256: str
+    size: int  # bytes
+    unit: str | None
+    status: Status
+    reason: str
+    problems: int
+
+
+@dataclass
+class Intake:
+    """A period's input: node rows (REPORT_COLUMNS), office overrides (OVERRIDE_COLUMNS), files, problems."""
+
+    reports: pd.DataFrame
+    overrides: pd.DataFrame
+    files: list[FileRecord]
+    problems: list[Problem]
+
+    @property
+    def submitted_units(self) -> set[str]:
+        return {f.unit for f in self.files if f.unit and f.status in ("accepted", "accepted_with_problems")}
+
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+# ------------------------------------------------------------------------- entry points
+
+def read_inputs(folder: Path, campaign: Campaign, period: int,
+                progress: ProgressCallback | None = None) -> Intake:
+    """Read every file in ``folder`` (the input folder of ``period``, not recursive).
+
+    ``核定.xlsx`` is read as the office's overrides. Raises ``InputError`` only when the
+    folder does not exist; everything wrong inside it is a record.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"找不到填报表文件夹 {folder}：请新建该文件夹并放入各单位报送的表格")
+    paths = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name)
+    return _read_all(paths, campaign, period, progress, resolve_duplicates=True)
+
+
+def check_files(paths: Sequence[Path], campaign: Campaign) -> Intake:
+    """Validate sheets without scoring (``leitai check``). A folder stands for its files.
+
+    The period is each file's own, so no file is rejected for its period.
+    """
+    expanded: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            expanded.extend(sorted((p for p in path.iterdir() if p.is_file()), key=lambda p: p.name))
+        else:
+            expanded.append(path)
+    return _read_all(expanded, campaign, None, None, resolve_duplicates=False)
+
+
+def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[Problem]]:
+    """The office's 核定.xlsx as an OVERRIDE_COLUMNS frame, and its problems (``bad_override``).
+
+    Rows that cannot be applied (unknown node, unreadable result or date, two different
+    rulings on one node) are left out and reported.
+    """
+    path = Path(path)
+    out = _Problems(path.name, "")
+    rows: list[dict[str, Any]] = []
+    try:
+        book = _open_workbook(path.read_bytes(), path)
+        found = _find_table(book, OVERRIDE_HEADERS, OVERRIDE_REQUIRED, out)
+    except _Reject as reject:
+        out.add("bad_override", detail=reject.problem.message)
+        return _frame([], OVERRIDE_COLUMNS), out.items
+    except Exception as exc:  # noqa: BLE001 - any reader failure is this file's problem
+        out.add("bad_override", detail=f"文件无法打开（{_describe(exc)}）")
+        return _frame([], OVERRIDE_COLUMNS), out.items
+    if found is None:
+        out.add("bad_override", detail=f"未找到表头 {'、'.join(OVERRIDE_REQUIRED)}")
+        return _frame([], OVERRIDE_COLUMNS), out.items
+    table = found
+    out.sheet = table.sheet
+    plan = _PlanIndex(campaign)
+    span = (campaign.settings.campaign.start, campaign.settings.campaign.end)
+    first_col = min(table.columns.values())
+    for r in table.data_rows():
+        where = cell_ref(r + 1, first_col + 1)
+        pid_raw, seq_raw, status_raw = (table.value(r, k) for k in ("pid", "seq", "status"))
+        if is_blank(pid_raw) and is_blank(seq_raw) and is_blank(status_raw):
+            continue
+        node = plan.node(pid_raw, seq_raw)
+        if node is None:
+            out.add("bad_override", cell=where, value=_node_label(pid_raw, seq_raw),
+                    detail=f"项目 {_node_label(pid_raw, seq_raw)} 不在计划中")
+            continue
+        if is_blank(status_raw):
+            out.add("bad_override", cell=where, detail=f"项目 {node[0]} 节点 {node[1]} 的核定结果为空")
+            continue
+        try:
+            done = parse_status(status_raw)
+            date = parse_date(table.value(r, "date"), year=span[0].year, span=span)
+        except ValueError as exc:
+            out.add("bad_override", cell=where, value=exc.args[0] if exc.args else "",
+                    detail=f"项目 {node[0]} 节点 {node[1]} 的“{exc.args[0] if exc.args else ''}”无法识别"
+                           "（核定结果填已完成或未完成，日期如 2020-11-03）")
+            continue
+        rows.append({"project_id": node[0], "seq": node[1], "done": done,
+                     "done_date": pd.Timestamp(date) if done and date else pd.NaT,
+                     "reason": clean_text(table.value(r, "reason")), "cell": where})
+    kept: dict[tuple[str, int], dict[str, Any]] = {}
+    clashes: set[tuple[str, int]] = set()
+    ruling = ("done", "done_date", "reason")
+    for row in rows:
+        key = (row["project_id"], row["seq"])
+        if key in kept and _answers(kept[key], ruling) != _answers(row, ruling):
+            clashes.add(key)
+        kept.setdefault(key, row)
+    for row in rows:
+        if (row["project_id"], row["seq"]) in clashes:
+            out.add("bad_override", cell=row["cell"],
+                    detail=f"项目 {row['project_id']} 节点 {row['seq']} 有多行不同的核定，均未采用")
+    good = [row for key, row in kept.items() if key not in clashes]
+    return _frame(good, OVERRIDE_COLUMNS), out.items
+
+
+# ------------------------------------------------------------------------------ batch
+
+@dataclass
+class _Result:
+    record: FileRecord
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stamp: float = 0.0  # dcterms:modified, else mtime (POSIX seconds)
+
+
+def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
+              progress: ProgressCallback | None, *, resolve_duplicates: bool) -> Intake:
+    plan = _PlanIndex(campaign)
+    results: list[_Result] = []
+    overrides = _frame([], OVERRIDE_COLUMNS)
+    override_problems: list[Problem] = []
+    for done, path in enumerate(paths, start=1):
+        if _is_overrides(path):
+            overrides, found = read_overrides(path, campaign)
+            override_problems.extend(found)
+            results.append(_Result(_override_record(path, found)))
+        else:
+            results.append(_read_one(path, campaign, plan, period))
+        if progress is not None:
+            progress(done, len(paths), path.name)
+    if resolve_duplicates:
+        _resolve_duplicates(results)
+    rows = [row for result in results for row in result.rows]
+    problems = [p for result in results for p in result.problems] + override_problems
+    return Intake(_reports_frame(rows), overrides, [r.record for r in results], problems)
+
+
+def _is_overrides(path: Path) -> bool:
+    return clean_header(path.stem) in ("核定", "核定表") and path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+
+
+def _override_record(path: Path, found: list[Problem]) -> FileRecord:
+    unreadable = any(p.cell == "" for p in found)  # only a whole-file problem has no cell
+    status: Status = "rejected" if unreadable else ("accepted_with_problems" if found else "accepted")
+    reason = found[0].message if unreadable else "办公室核定表" + (f"，有 {len(found)} 处问题" if found else "")
+    return FileRecord(path.name, sha256_file(path), path.stat().st_size, None, status, reason, len(found))
+
+
+def _resolve_duplicates(results: list[_Result]) -> None:
+    by_unit: dict[str, list[_Result]] = {}
+    for result in results:
+        if result.record.unit and result.record.status in ("accepted", "accepted_with_problems"):
+            by_unit.setdefault(result.record.unit, []).append(result)
+    for unit, group in by_unit.items():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda r: (r.stamp, r.record.file))
+        winner = group[-1]
+        for loser in group[:-1]:
+            note = problem("duplicate_submission", file=loser.record.file, unit=unit,
+                           detail=f"采用“{winner.record.file}”，未采用“{loser.record.file}”")
+            loser.rows, loser.problems = [], [note]
+            loser.record = FileRecord(loser.record.file, loser.record.sha256, loser.record.size, unit,
+                                      "rejected", note.message, 1)
+
+
+# --------------------------------------------------------------------------- one file
+
+class _Reject(Exception):
+    """This file is rejected (or skipped) as a whole; carries the problem to record."""
+
+    def __init__(self, problem_: Problem, status: Status = "rejected") -> None:
+        super().__init__(problem_.message)
+        self.problem, self.status = problem_, status
+
+
+class _Problems:
+    """Problems of one file, stamped with its name, unit and sheet."""
+
+    def __init__(self, file: str, unit: str) -> None:
+        self.file, self.unit, self.sheet = file, unit, ""
+        self.items: list[Problem] = []
+
+    def add(self, code: str, *, cell: str = "", value: object = "", **fields: object) -> None:
+        self.items.append(problem(code, file=self.file, unit=self.unit, sheet=self.sheet, cell=cell,
+                                  value=value, **fields))
+
+    def make(self, code: str, **fields: object) -> Problem:
+        return problem(code, file=self.file, unit=self.unit, sheet=self.sheet, **fields)  # type: ignore[arg-type]
+
+
+def _read_one(path: Path, campaign: Campaign, plan: _PlanIndex, period: int | None) -> _Result:
+    name = path.name
+    out = _Problems(name, "")
+    try:
+        size = path.stat().st_size
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        record = FileRecord(name, "", 0, None, "rejected", f"文件无法读取（{exc.strerror}）", 1)
+        return _Result(record, problems=[out.make("file_unreadable", detail=exc.strerror or "")])
+    if name.startswith(("~$", ".~lock.")):
+        return _skipped(path, size, out.make("file_lock"))
+    if name.startswith("."):
+        return _Result(FileRecord(name, sha256_file(path), size, None, "skipped", "隐藏文件，已跳过", 0))
+    if size == 0 or path.suffix.lower() in (".part", ".crdownload", ".download", ".tmp"):
+        return _skipped(path, size, out.make("file_incomplete"))
+    try:
+        if size > MAX_BYTES:
+            raise _Reject(out.make("file_too_large", detail=f"{size / 1024 / 1024:.0f} MB"))
+        data = path.read_bytes()
+        stamp = _modified(data) or mtime
+        book = _open_workbook(data, path, fresh=_is_fresh(mtime))
+        unit, rows = _read_sheet(book, path, campaign, plan, period, out)
+    except _Reject as reject:
+        if reject.status == "skipped":
+            return _skipped(path, size, reject.problem)
+        record = FileRecord(name, sha256_file(path), size, reject.problem.unit or None, "rejected",
+                            reject.problem.message, 1)
+        return _Result(record, problems=[reject.problem])
+    except Exception as exc:  # noqa: BLE001 - one broken file must not stop the batch
+        found = out.make("file_unreadable", detail=_describe(exc))
+        return _Result(FileRecord(name, sha256_file(path), size, None, "rejected", found.message, 1), problems=[found])
+    count = len(out.items)
+    status: Status = "accepted_with_problems" if count else "accepted"
+    reason = f"已采用，有 {count} 处问题" if count else "已采用"
+    record = FileRecord(name, hashlib.sha256(data).hexdigest(), size, unit, status, reason, count)
+    return _Result(record, rows, out.items, stamp)
+
+
+def _skipped(path: Path, size: int, found: Problem) -> _Result:
+    try:
+        digest = sha256_file(path)
+    except OSError:  # an Office lock file may be held open exclusively
+        digest = ""
+    return _Result(FileRecord(path.name, digest, size, None, "skipped", found.message, 1), problems=[found])
+
+
+def _is_fresh(mtime: float) -> bool:
+    return time.time() - mtime < FRESH_SECONDS
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+# ------------------------------------------------------------------------- workbooks
+
+_OLE = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+@dataclass
+class _Book:
+    workbook: Any  # calamine.CalamineWorkbook
+    visible: list[str]
+    identity: dict[str, str]
+
+
+def _open_workbook(data: bytes, path: Path, *, fresh: bool = False) -> _Book:
+    """A calamine workbook from the file's bytes, or _Reject saying what the file is instead."""
+    out = _Problems(path.name, "")
+    if data[:4] == b"PK\x03\x04":
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            if fresh:
+                raise _Reject(out.make("file_incomplete"), "skipped") from None
+            raise _Reject(out.make("file_unreadable", detail="文件已损坏（压缩包结构不完整）")) from None
+        if "EncryptedPackage" in names:
+            raise _Reject(out.make("file_encrypted"))
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            kind = "Word 文档" if "word/document.xml" in names else (
+                "PowerPoint 演示文稿" if any(n.startswith("ppt/") for n in names) else "压缩包")
+            raise _Reject(out.make("file_not_workbook", detail=kind))
+        if unpacked > MAX_UNPACKED:
+            raise _Reject(out.make("file_too_large", detail=f"解压后 {unpacked // 1024 // 1024} MB"))
+    elif data[:8] == _OLE:
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise _Reject(out.make("file_encrypted"))
+        if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
+            raise _Reject(out.make("file_not_workbook", detail="Word 文档或其他 Office 文件"))
+    else:
+        raise _Reject(out.make("file_not_workbook", detail=_sniff(data)))
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        raise _Reject(out.make("file_encrypted")) from None
+    except Exception as exc:  # noqa: BLE001 - calamine's errors vary by format
+        if fresh:
+            raise _Reject(out.make("file_incomplete"), "skipped") from None
+        raise _Reject(out.make("file_unreadable", detail=_describe(exc))) from None
+    visible, identity = [], {}
+    for meta in workbook.sheets_metadata:
+        if meta.name == IDENTITY_SHEET:
+            identity = _identity_sheet(workbook.get_sheet_by_name(meta.name).to_python(nrows=50))
+        elif meta.visible == calamine.SheetVisibleEnum.Visible and meta.typ == calamine.SheetTypeEnum.WorkSheet:
+            visible.append(meta.name)
+    return _Book(workbook, visible, identity)
+
+
+def _sniff(data: bytes) -> str:
+    head = data[:1024]
+    if head.startswith(b"%PDF"):
+        return "PDF 文件"
+    if b"<html" in head.lower() or b"<!doctype" in head.lower() or b"<table" in head.lower():
+        return "网页（HTML）文件，请用 Excel 另存为 .xlsx"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "图片"
+    if b"\x00" not in head:
+        return "文本文件（如 CSV），请用 Excel 另存为 .xlsx"
+    return "未知格式"
+
+
+def _identity_sheet(grid: list[list[Any]]) -> dict[str, str]:
+    identity = {}
+    for row in grid:
+        if len(row) >= 2 and not is_blank(row[0]):
+            identity[clean_header(row[0]).lower()] = clean_text(row[1])
+    return identity if identity.get("kind") == IDENTITY_KIND else {}
+
+
+def _modified(data: bytes) -> float | None:
+    """docProps/core.xml's dcterms:modified as POSIX seconds, if the file has one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ElementTree.fromstring(archive.read("docProps/core.xml"))
+        node = root.find("{http://purl.org/dc/terms/}modified")
+        if node is None or not node.text:
+            return None
+        stamp = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=dt.UTC)
+        return stamp.timestamp()
+    except Exception:  # noqa: BLE001 - no or odd metadata: fall back to mtime
+        return None
+
+
+@dataclass
+class _Table:
+    sheet: str
+    grid: list[list[Any]]
+    header_row: int  # 0-based
+    columns: dict[str, int]  # field -> 0-based column
+
+    def data_rows(self) -> range:
+        return range(self.header_row + 1, len(self.grid))
+
+    def value(self, row: int, name: str) -> Any:
+        col = self.columns.get(name)
+        if col is None or col >= len(self.grid[row]):
+            return None
+        return self.grid[row][col]
+
+    def cell(self, row: int, name: str) -> str:
+        col = self.columns.get(name)
+        return "" if col is None else cell_ref(row + 1, col + 1)
+
+
+def _bare(header: Any) -> str:
+    """A header's bare name: canonical form without required-marks or a bracketed unit."""
+    return re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", clean_header(header).replace("*", ""))
+
+
+def _header_map(row: list[Any], known: dict[str, str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for col, value in enumerate(row):
+        name = known.get(_bare(value))
+        if name is not None and name not in columns:
+            columns[name] = col
+    return columns
+
+
+def _find_table(book: _Book, known: dict[str, str], required: Sequence[str], out: _Problems) -> _Table | None:
+    """The first visible sheet with the required headers in its top rows; _Reject if too big."""
+    needed = [known[h] for h in required]
+    for name in book.visible:
+        sheet = book.workbook.get_sheet_by_name(name)
+        top = sheet.to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
+        for index, row in enumerate(top):
+            columns = _header_map(row, known)
+            if all(n in columns for n in needed):
+                if sheet.height > MAX_ROWS:
+                    raise _Reject(out.make("file_too_large", detail=f"工作表“{name}”有 {sheet.height} 行"))
+                grid = [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)]
+                _fill_merged(grid, sheet, below=index)
+                return _Table(name, grid, index, columns)
+    return None
+
+
+def _missing_headers(book: _Book) -> list[str]:
+    best: set[str] = set()
+    for name in book.visible:
+        for row in book.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS):
+            found = set(_header_map(row, HEADERS))
+            if len(found) > len(best):
+                best = found
+    return [h for h in REQUIRED if HEADERS[h] not in best]
+
+
+def _fill_merged(grid: list[list[Any]], sheet: Any, below: int) -> None:
+    """A merged cell's value belongs to every cell it covers (units merge 项目编号 over node rows).
+
+    Only merges starting under the header row count: a header merged over two rows stays one header.
+    """
+    try:
+        merged = sheet.merged_cell_ranges or ()
+    except Exception:  # noqa: BLE001 - not every format reports merges; then there is nothing to fill
+        merged = ()
+    for (r0, c0), (r1, c1) in merged:
+        if r0 <= below or r0 >= len(grid) or c0 >= len(grid[r0]):
+            continue
+        value = grid[r0][c0]
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
+                if is_blank(grid[r][c]):
+                    grid[r][c] = value
+
+
+# -------------------------------------------------------------------------- identity
+
+_UNIT_CELL = re.compile(r"填报单位\s*(?::\s*(\S*)|$)")  # 填报单位：甲街道, or 填报单位 | 甲街道
+_PERIOD_CELL = re.compile(r"填报期次\s*:?\s*第?\s*(\d+)\s*期")
+_PERIOD_NAME = re.compile(r"第\s*(\d+)\s*期")
+
+
+def _cell_identity(table: _Table) -> tuple[str, int | None]:
+    """The 填报单位 and 填报期次 written above the header row."""
+    unit, period = "", None
+    for row in table.grid[: table.header_row]:
+        for col, value in enumerate(row):
+            text = nfkc(value).strip() if isinstance(value, str) else ""
+            match = _UNIT_CELL.search(text)
+            if match and not unit:
+                unit = match.group(1) or next((clean_text(v) for v in row[col + 1:] if not is_blank(v)), "")
+            match = _PERIOD_CELL.search(text)
+            if match and period is None:
+                period = int(match.group(1))
+    return unit, period
+
+
+def _match_unit(plan: _PlanIndex, spelling: str) -> str | None:
+    """The plan unit a spelling names: exactly, then by the longest unit name or alias it contains."""
+    if not spelling:
+        return None
+    exact = plan.campaign.plan.resolve_unit(spelling)
+    if exact:
+        return exact
+    key = re.sub(r"第\d+期|\d+", "", unit_key(spelling))
+    if key in plan.alias_map:
+        return plan.alias_map[key]
+    hits = [(len(k), name) for k, name in plan.alias_map.items() if k and k in key]
+    if not hits:
+        return None
+    longest = max(n for n, _ in hits)
+    names = {name for n, name in hits if n == longest}
+    return names.pop() if len(names) == 1 else None
+
+
+def _suggest(plan: _PlanIndex, spelling: str) -> str:
+    close = difflib.get_close_matches(unit_key(spelling), list(plan.alias_map), n=5, cutoff=0.4)
+    names = list(dict.fromkeys(plan.alias_map[k] for k in close))[:3]
+    return f"，是否为：{'、'.join(names)}？" if names else ""
+
+
+# --------------------------------------------------------------------------- the sheet
+
+class _PlanIndex:
+    """Plan lookups for intake: project ids forgiving case and width, node owners."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        plan = campaign.plan
+        self.campaign = campaign
+        self.alias_map = plan.alias_map
+        self.owner = dict(zip(plan.projects["id"], plan.projects["unit"]))
+        self.pids = {self.pid_key(pid): pid for pid in plan.projects["id"]}
+        keys = list(zip(plan.nodes["project_id"], plan.nodes["seq"].astype(int)))
+        self.nodes = set(keys)
+        self.unit_nodes: dict[str, list[tuple[str, int]]] = {}
+        for pid, seq in keys:
+            self.unit_nodes.setdefault(self.owner.get(pid, ""), []).append((pid, seq))
+
+    @staticmethod
+    def pid_key(value: Any) -> str:
+        return re.sub(r"\s+", "", nfkc(clean_text(value))).upper()
+
+    def node(self, pid_raw: Any, seq_raw: Any) -> tuple[str, int] | None:
+        pid, seq = self.pids.get(self.pid_key(pid_raw)), _int(seq_raw)
+        if pid is None or seq is None or (pid, seq) not in self.nodes:
+            return None
+        return pid, seq
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = parse_number(value)
+    except ValueError:
+        return None
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _node_label(pid_raw: Any, seq_raw: Any) -> str:
+    return f"{clean_text(pid_raw) or '（空）'} 节点{clean_text(seq_raw) or '（空）'}"
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass
+class _Sheet:
+    """One unit's data table being read, with what its rows are checked against."""
+
+    table: _Table
+    plan: _PlanIndex
+    unit: str
+    span: tuple[dt.date, dt.date]  # campaign start and end
+    out: _Problems
+    fractions: bool = False  # 形象进度 holds fractions (a percent-formatted column): 1 means 100%
+
+
+def _read_sheet(book: _Book, path: Path, campaign: Campaign, plan: _PlanIndex, period: int | None,
+                out: _Problems) -> tuple[str, list[dict[str, Any]]]:
+    """The unit and the node rows of one workbook; row problems go to ``out``, file-level ones raise."""
+    info = campaign.settings.campaign
+    identity = book.identity
+    if identity.get("campaign") and unit_key(identity["campaign"]) != unit_key(info.name):
+        raise _Reject(out.make("wrong_campaign", value=identity["campaign"]))
+    table = _find_table(book, HEADERS, REQUIRED, out)
+    if table is None:
+        raise _Reject(out.make("not_progress_sheet", detail="、".join(_missing_headers(book)) or "项目编号等"))
+    out.sheet = table.sheet
+    cell_unit, cell_period = _cell_identity(table)
+    seen_period = _int(identity["period"]) if identity.get("period") else cell_period
+    if period is not None and seen_period is not None and seen_period != period:
+        raise _Reject(out.make("wrong_period", value=seen_period, expected=period))
+    spellings = [identity.get("unit", ""), cell_unit, _PERIOD_NAME.sub("", path.stem)]
+    unit = next((u for u in (_match_unit(plan, s) for s in spellings) if u), None)
+    if unit is None:
+        seen = next(s for s in spellings if s) if any(spellings) else path.name
+        raise _Reject(out.make("unknown_unit", value=seen, detail=_suggest(plan, seen)))
+    out.unit = unit
+
+    numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
+               and not isinstance(v, bool)]
+    sheet = _Sheet(table, plan, unit, (info.start, info.end), out,
+                   fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers))
+    rows = []
+    for r in table.data_rows():
+        row = _read_row(sheet, r)
+        if row is not None:
+            rows.append({"file": path.name, "unit": unit, "sheet": table.sheet, **row})
+    present = {(row["project_id"], row["seq"]) for row in rows}
+    for pid, seq in plan.unit_nodes.get(unit, []):
+        if (pid, seq) not in present:
+            out.add("missing_node_row", value=f"{pid} 节点{seq}")
+    return unit, _merge_duplicates(rows, out)
+
+
+def _read_row(sheet: _Sheet, r: int) -> dict[str, Any] | None:
+    """One node row, or None for a blank row, a note row or a row that names no node of this unit."""
+    table, out = sheet.table, sheet.out
+    values = {name: table.value(r, name) for name in HEADERS.values()}
+    if all(is_blank(values[k]) for k in ("seq", "status", "date")):
+        return None  # blank, or a note under the table (填表人、联系电话…)
+    if _bare(values["pid"]) in HEADERS:
+        return None  # the header repeated, or a second header row
+    node = sheet.plan.node(values["pid"], values["seq"])
+    if node is None:
+        pid_known = sheet.plan.pid_key(values["pid"]) in sheet.plan.pids
+        out.add("unknown_node", cell=table.cell(r, "seq" if pid_known else "pid"),
+                value=_node_label(values["pid"], values["seq"]))
+        return None
+    pid, seq = node
+    owner = sheet.plan.owner.get(pid, "")
+    if owner != sheet.unit:
+        out.add("other_unit_node", cell=table.cell(r, "pid"), value=pid, detail=owner)
+        return None
+
+    status_cell, date_cell = table.cell(r, "status"), table.cell(r, "date")
+    done, status_ok = False, True
+    try:
+        done = parse_status(values["status"])
+    except ValueError:
+        out.add("bad_status", cell=status_cell, value=clean_text(values["status"]))
+        status_ok = False
+    date = _parsed(lambda v: parse_date(v, year=sheet.span[0].year, span=sheet.span),
+                   values["date"], "bad_date", date_cell, out)
+    if date is not None and date < sheet.span[0]:
+        out.add("date_before_start", cell=date_cell, value=_cn_date(date), detail=_cn_date(sheet.span[0]))
+    if date is not None and not done:
+        if status_ok:
+            out.add("date_without_done", cell=date_cell, value=_cn_date(date))
+        date = None
+    pct = _parsed(parse_percent, values["pct"], "bad_percent", table.cell(r, "pct"), out)
+    if sheet.fractions and pct == 1:
+        pct = 100.0
+    if pct is not None and not 0 <= pct <= 100:
+        out.add("percent_out_of_range", cell=table.cell(r, "pct"), value=f"{pct:g}")
+        pct = None
+    invest = _parsed(parse_number, values["invest"], "bad_number", table.cell(r, "invest"), out)
+    texts = {}
+    for name in ("progress_text", "issue_text", "next_plan"):
+        full = clean_text(values[name], limit=10 * TEXT_LIMIT + 1)
+        if len(full) > TEXT_LIMIT:
+            out.add("long_text", cell=table.cell(r, name), detail=len(full))
+        texts[name] = full[:TEXT_LIMIT]
+    return {
+        "row": r + 1, "project_id": pid, "seq": seq, "done": done,
+        "done_date": pd.Timestamp(date) if date else pd.NaT,
+        "progress_pct": float("nan") if pct is None else pct,
+        "invest_done": float("nan") if invest is None else invest,
+        **texts, "status_cell": status_cell, "date_cell": date_cell,
+    }
+
+
+def _parsed(parse: Callable[[Any], Any], value: Any, code: str, cell: str, out: _Problems) -> Any:
+    """``parse(value)``, or None with a ``code`` problem at ``cell`` when it cannot be read."""
+    try:
+        return parse(value)
+    except ValueError:
+        out.add(code, cell=cell, value=clean_text(value))
+        return None
+
+
+_ANSWER_FIELDS = ("done", "done_date", "progress_pct", "invest_done", "progress_text", "issue_text", "next_plan")
+
+
+def _answers(row: dict[str, Any], names: Sequence[str] = _ANSWER_FIELDS) -> tuple[Any, ...]:
+    return tuple(None if is_blank(row[n]) else row[n] for n in names)
+
+
+def _merge_duplicates(rows: list[dict[str, Any]], out: _Problems) -> list[dict[str, Any]]:
+    """One row per node: identical repeats merge, differing repeats are all dropped."""
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["project_id"], row["seq"]), []).append(row)
+    kept = []
+    for (pid, seq), group in groups.items():
+        if len({_answers(row) for row in group}) == 1:
+            kept.append(group[0])
+            for row in group[1:]:
+                out.add("duplicate_row", cell=row["status_cell"], value=f"{pid} 节点{seq}")
+            continue
+        lines = "、".join(str(row["row"]) for row in group)
+        for row in group:
+            out.add("conflicting_rows", cell=row["status_cell"], value=f"{pid} 节点{seq}",
+                    detail=f"项目 {pid} 节点{seq}，第{lines}行")
+    return sorted(kept, key=lambda row: row["row"])
+
+
+# ------------------------------------------------------------------------------ frames
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["seq"] = frame["seq"].astype("int64")
+    frame["done"] = frame["done"].astype(bool)
+    frame["done_date"] = pd.to_datetime(frame["done_date"]).astype("datetime64[ns]")
+    for name in columns:
+        if name not in ("seq", "done", "done_date", "row", "progress_pct", "invest_done"):
+            frame[name] = frame[name].astype(str)
+    return frame
+
+
+def _reports_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = _frame(rows, REPORT_COLUMNS)
+    frame["row"] = frame["row"].astype("int64")
+    frame["progress_pct"] = frame["progress_pct"].astype("float64")
+    frame["invest_done"] = frame["invest_done"].astype("float64")
+    return frame
+
