@@ -27,11 +27,14 @@ CAMPAIGN_OPTION = click.option(
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # Markup off: unit and file names may contain [brackets]; style is applied explicitly.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, markup=False)
 
 
 def _fail(message: str) -> None:
-    _console(stderr=True).print(f"[bold red]错误：[/]{message}", markup=True)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]错误：[/]{escape(message)}", markup=True)
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,7 +104,7 @@ def demo(out_dir: Path) -> None:
         runs = run_demo(out_dir, progress=progress)
     last = runs[-1]
     _summary(last)
-    _console().print(f"示例已完成：共汇总 {len(runs)} 期。最新一期督查通报：[bold]{last.briefing}[/]")
+    _console().print(f"示例已完成：共汇总 {len(runs)} 期。最新一期督查通报：{last.briefing}", style="bold")
 
 
 @main.command()
@@ -192,6 +195,7 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> No
 def status(campaign_dir: Path, period: int | None) -> None:
     """本期哪些单位已报送、未报送，各有多少问题。"""
     from rich.table import Table
+    from rich.text import Text
 
     from .campaign import load_campaign, period_label
     from .errors import InputError
@@ -217,7 +221,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
     for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
         records = per_unit.get(unit, [])
         if not records:
-            table.add_row(unit, group, "[red]未报送[/]", "", "")
+            table.add_row(unit, group, Text("未报送", style="red"), "", "")
         for record in records:
             table.add_row(unit, group, names[record.status], record.file, str(record.problems))
     for record in intake.files:
@@ -261,7 +265,7 @@ def _print_problems(problems: list[Any], limit: int = 30) -> None:
     shown = [p for p in sorted_problems(problems) if p.severity != "info"]
     for p in shown[:limit]:
         where = " ".join(x for x in (p.file, p.sheet, p.cell) if x)
-        console.print(f"[{SEVERITY_CN[p.severity]}] {where}：{p.message}。{p.fix}", markup=False)
+        console.print(f"[{SEVERITY_CN[p.severity]}] {where}：{p.message}。{p.fix}")
     if len(shown) > limit:
         console.print(f"……另有 {len(shown) - limit} 条，详见数据问题清单。")
 
@@ -274,8 +278,8 @@ def _summary(result: Any) -> None:
     overall = result.results["overall"]
     rate = "—" if overall["rate"] is None else f"{overall['rate'] * 100:.1f}%"
     table = Table(title=f"{result.label}汇总完成", show_header=False)
-    table.add_column(justify="right")
-    table.add_column()
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("读取文件", f"{len(files)} 个（接收 {count['accepted']}，有问题但接收 {count['accepted_with_problems']}，"
                           f"拒收 {count['rejected']}，跳过 {count['skipped']}）")
     table.add_row("未报送单位", "、".join(result.missing_units) or "无")

@@ -92,7 +92,7 @@ def project_lights(
     overdue = nodes[nodes["overdue"]]
     overdue_lists = overdue.groupby("project_id", sort=False)["seq"].agg(lambda s: sorted(int(x) for x in s))
     # Three-colour mode: yellow while every overdue node is within the grace window.
-    oldest_overdue = overdue.groupby("project_id", sort=False)["due"].min()
+    days_late = (cut - overdue["due"]).dt.days.groupby(overdue["project_id"], sort=False).max().astype(float)
     frame = plan.projects[["id", "name", "category", "unit"]].copy()
     frame["group"] = frame["unit"].map(plan.units.set_index("unit")["group"])
     frame["due"] = frame["id"].map(due).fillna(0).astype(int)
@@ -101,8 +101,8 @@ def project_lights(
     has_overdue = frame["overdue_nodes"].map(len) > 0
     light = np.where(has_overdue, "red", "green")
     if rules.lights == "three":
-        within = (cut - frame["id"].map(oldest_overdue)).dt.days <= rules.grace_days
-        light = np.where(has_overdue & within.fillna(False).to_numpy(), "yellow", light)
+        within = (frame["id"].map(days_late) <= rules.grace_days).to_numpy()
+        light = np.where(has_overdue.to_numpy() & within, "yellow", light)
     frame["light"] = light
 
     past = history.lights[history.lights["period"] < period]

@@ -1,0 +1,285 @@
+"""Charts and the 擂台榜 poster: every character drawn, same input same bytes, sizes right.
+
+Results are fabricated in the shape of results.json (SPEC §6) with the demo's names,
+by ``demo_history``; matplotlib's "Glyph … missing from font" warnings are errors here.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leitai.charts import chart_text, pct, render_charts, render_poster, safe_name, shutdown_workers, wrap
+from leitai.fonts import resolve_font
+
+CATEGORIES = ["主要经济指标", "全面高水平小康", "重点区块征迁", "项目推进", "专项工作", "重要民生实事", "要素保障"]
+TOWNS = [
+    "赤城街道",
+    "始丰街道",
+    "福溪街道",
+    "三合镇",
+    "洪畴镇",
+    "平桥镇",
+    "白鹤镇",
+    "石梁镇",
+    "街头镇",
+    "坦头镇",
+    "泳溪乡",
+    "雷峰乡",
+    "南屏乡",
+    "龙溪乡",
+    "三州乡",
+]
+DEPTS = [
+    "县发改局",
+    "县经信局",
+    "县交通局",
+    "县自然资源局",
+    "县住房和城乡建设局",
+    "县水利局",
+    "县农业农村局",
+    "县商务局",
+    "县教育局",
+    "县卫生健康局",
+    "县文化和广电旅游体育局",
+    "县综合行政执法局",
+    "县市场监督管理局",
+    "天台经济开发区管理委员会",
+    "县财政局",
+]
+GROUPS = {"乡镇（街道）": TOWNS, "县级部门": DEPTS}
+PROJECTS = [
+    "智能橡胶园",
+    "百花路东延西拓",
+    "玉湖四期征迁",
+    "众联科创产业中心",
+    "水南区块征迁",
+    "城前公路改造提升",
+    "天瑞路综合供能服务项目征迁",
+]
+CUTOFFS = ["2020-09-14", "2020-09-28", "2020-10-12", "2020-10-26", "2020-11-09", "2020-11-23", "2020-12-07"]
+
+
+def make_results(period: int, seed: int = 7, units: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """One period's results.json dict with plausible, rising completion rates."""
+    rng = random.Random(seed * 100 + period)
+    units = units or GROUPS
+    rows: list[dict[str, Any]] = []
+    projects: list[dict[str, Any]] = []
+    for group, names in units.items():
+        for i, name in enumerate(names):
+            due = 2 + period + (i % 4)
+            done = max(0, min(due, round(due * (0.55 + 0.07 * period + rng.uniform(-0.15, 0.2)))))
+            if i == len(names) - 1 and group == "县级部门":
+                due = done = 0  # one unit with no due node yet: not ranked
+            red = 0 if done == due else rng.randint(1, 2)
+            rows.append(
+                {
+                    "unit": name,
+                    "group": group,
+                    "submitted": True,
+                    "due": due,
+                    "done": done,
+                    "rate": done / due if due else None,
+                    "period_rate": None,
+                    "ahead": rng.randint(0, 2),
+                    "red_projects": red,
+                    "rank": None,
+                    "rank_change": None,
+                    "yellow_card": False,
+                }
+            )
+            for k in range(2):
+                pid = f"P{len(projects) + 1:02d}"
+                light = "red" if k < red else "green"
+                projects.append(
+                    {
+                        "id": pid,
+                        "name": PROJECTS[len(projects) % len(PROJECTS)],
+                        "category": CATEGORIES[len(projects) % 7],
+                        "unit": name,
+                        "light": light,
+                        "red_count": 1 if light == "red" else 0,
+                        "red_streak": 0,
+                        "due": 2,
+                        "done": 1,
+                        "overdue_nodes": [2] if light == "red" else [],
+                    }
+                )
+    for group in units:
+        ranked = sorted(
+            (r for r in rows if r["group"] == group and r["rate"] is not None),
+            key=lambda r: (-r["rate"], -r["ahead"], r["red_projects"]),
+        )
+        for pos, r in enumerate(ranked, 1):
+            r["rank"] = pos
+            r["rank_change"] = rng.choice([None, 0, 1, -1, 2, -3, 4]) if period > 1 else None
+    evaluation = period in (3, 5, 7)
+    if evaluation:
+        for r in sorted((r for r in rows if r["rank"]), key=lambda r: r["rate"])[:4]:
+            r["yellow_card"] = True
+    due = sum(r["due"] for r in rows)
+    done = sum(r["done"] for r in rows)
+    cats = []
+    for j, c in enumerate(CATEGORIES):
+        cdue = 10 + 3 * period + j
+        cdone = round(cdue * min(1.0, 0.6 + 0.05 * period + 0.03 * j))
+        cats.append({"category": c, "due": cdue, "done": cdone, "rate": cdone / cdue})
+    reds = sum(1 for p in projects if p["light"] == "red")
+    return {
+        "campaign": "天台县“通堵点、破难点”百日攻坚行动",
+        "period": period,
+        "cutoff": CUTOFFS[period - 1],
+        "evaluation": evaluation,
+        "overall": {
+            "due": due,
+            "done": done,
+            "rate": done / due,
+            "projects": len(projects),
+            "green": len(projects) - reds,
+            "yellow": 0,
+            "red": reds,
+        },
+        "categories": cats,
+        "units": rows,
+        "projects": projects,
+        "submissions": [],
+    }
+
+
+def demo_history(period: int = 5) -> list[dict[str, Any]]:
+    return [make_results(p) for p in range(1, period + 1)]
+
+
+INVESTMENT = {
+    c: {"plan": 12000.0 * (j + 1), "done": 9000.0 * (j + 1) * (0.5 + j / 14)} for j, c in enumerate(CATEGORIES)
+}
+INVESTMENT["要素保障"] = {"plan": float("nan"), "done": 0.0}  # no plan: left out
+
+
+@pytest.fixture(autouse=True)
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw in this process, so the warning filters below apply to matplotlib."""
+    monkeypatch.setenv("LEITAI_CHART_WORKERS", "1")
+
+
+@pytest.fixture
+def glyph_warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_every_chart_renders_the_demo_text(tmp_path: Path, glyph_warnings_are_errors: None) -> None:
+    history = demo_history()
+    paths, problems = render_charts(history[-1], history, tmp_path, investment=INVESTMENT)
+    assert problems == []
+    assert set(paths) == {"category", "units_乡镇（街道）", "units_县级部门", "trend", "lights", "investment"}
+    assert paths["units_乡镇（街道）"].name == "单位排名-乡镇街道.png"
+    for path in paths.values():
+        assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert path.parent == tmp_path
+
+
+def test_charts_for_the_first_period_and_without_investment(tmp_path: Path, glyph_warnings_are_errors: None) -> None:
+    first = make_results(1)
+    paths, problems = render_charts(first, [first], tmp_path)
+    assert problems == [] and "investment" not in paths
+    assert {"category", "trend", "lights"} <= set(paths)
+
+
+def test_bundled_font_alone_renders_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, glyph_warnings_are_errors: None
+) -> None:
+    monkeypatch.setenv("LEITAI_FONT_SEARCH", "bundled-only")
+    history = demo_history()
+    font = resolve_font(text=chart_text(history[-1], history, INVESTMENT))
+    assert font.source == "bundled" and font.family == "Leitai Sans SC"
+    paths, problems = render_charts(history[-1], history, tmp_path / "charts", font=font, investment=INVESTMENT)
+    assert problems == [] and len(paths) == 6
+    poster = tmp_path / "擂台榜.png"
+    assert render_poster(history[-1], poster, "百日攻坚擂台榜（第05期，截至2020年11月9日）", font=font) == []
+
+
+def test_a_character_outside_the_font_is_reported_not_boxed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, glyph_warnings_are_errors: None
+) -> None:
+    monkeypatch.setenv("LEITAI_FONT_SEARCH", "bundled-only")
+    odd = {"乡镇（街道）": ["𠀀家街道", *TOWNS[:3]], "县级部门": DEPTS[:4]}
+    results = make_results(3, units=odd)
+    paths, problems = render_charts(results, [results], tmp_path)
+    assert any("U+20000 𠀀" in p and "𠀀家街道" in p for p in problems)
+    assert len([p for p in problems if "U+20000" in p]) == 1  # once per name, not per chart
+    poster_problems = render_poster(results, tmp_path / "p.png", "擂台榜")
+    assert any("U+20000 𠀀" in p for p in poster_problems)
+
+
+def test_the_error_filter_does_catch_matplotlib_glyph_warnings(
+    monkeypatch: pytest.MonkeyPatch, glyph_warnings_are_errors: None
+) -> None:
+    """Guard for the tests above: drawing a glyph the font lacks really raises here."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from leitai.fonts import register
+
+    monkeypatch.setenv("LEITAI_FONT_SEARCH", "bundled-only")
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    fig.text(0.5, 0.5, "𠀀", family=register(resolve_font()))
+    with pytest.raises(UserWarning, match="missing from font"):
+        fig.canvas.draw()
+
+
+def test_same_input_same_bytes(tmp_path: Path) -> None:
+    history = demo_history(3)
+    a, _ = render_charts(history[-1], history, tmp_path / "a", investment=INVESTMENT)
+    b, _ = render_charts(history[-1], history, tmp_path / "b", investment=INVESTMENT)
+    for key in a:
+        assert a[key].read_bytes() == b[key].read_bytes(), key
+    render_poster(history[-1], tmp_path / "a.png", "擂台榜")
+    render_poster(history[-1], tmp_path / "b.png", "擂台榜")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_worker_processes_draw_the_same_bytes(tmp_path: Path) -> None:
+    history = demo_history(3)
+    timings: dict[str, float] = {}
+    a, wa = render_charts(history[-1], history, tmp_path / "a", investment=INVESTMENT, workers=1)
+    try:
+        b, wb = render_charts(history[-1], history, tmp_path / "b", investment=INVESTMENT, workers=2, timings=timings)
+    finally:
+        shutdown_workers()
+    assert wa == wb == [] and set(timings) == set(b)
+    for key in a:
+        assert a[key].read_bytes() == b[key].read_bytes(), key
+
+
+def test_poster_is_full_hd(tmp_path: Path, glyph_warnings_are_errors: None) -> None:
+    from PIL import Image
+
+    history = demo_history()
+    path = tmp_path / "擂台榜-第05期.png"
+    assert render_poster(history[-1], path, "百日攻坚擂台榜（第05期，截至2020年11月9日）") == []
+    with Image.open(path) as image:
+        assert image.size == (1920, 1080)
+
+
+def test_chart_is_sixteen_centimetres_at_200_dpi(tmp_path: Path) -> None:
+    from PIL import Image
+
+    history = demo_history(2)
+    paths, _ = render_charts(history[-1], history, tmp_path)
+    with Image.open(paths["category"]) as image:
+        assert abs(image.size[0] - round(16 / 2.54 * 200)) <= 2
+
+
+def test_helpers() -> None:
+    assert pct(0.85234) == "85.2%" and pct(None) == "—" and pct(1.0) == "100.0%"
+    assert wrap("县文化和广电旅游体育局", 8) == "县文化和广电\n旅游体育局"
+    assert wrap("赤城街道", 7) == "赤城街道"
+    assert safe_name("乡镇（街道）") == "乡镇街道" and safe_name("a/b:c") == "abc"
