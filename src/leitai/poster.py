@@ -1,0 +1,215 @@
+"""The 擂台榜 poster: one 1920×1080 PNG for the lobby screen, readable across a hall.
+
+Both groups side by side: rank, unit, completion rate with a bar, rank change, light
+(with the number of red projects) and, at evaluation periods, the yellow cards.
+Drawn in pixel coordinates on a 19.2×10.8 in figure at 100 dpi, with the same palette
+as the charts; every string goes through ``charts.Ink`` so a missing character is
+reported and drawn as 〓, never as a box.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .charts import (
+    PALETTE,
+    Ink,
+    change_text,
+    cn_date,
+    groups_of,
+    new_figure,
+    pct,
+    ranked_units,
+    rc_params,
+    save_png,
+    text_em,
+    unit_light,
+)
+from .fonts import FontChoice
+
+W, H = 1920, 1080
+_DPI = 100
+BAND = "#A51D1D"  # header band: the red of an official notice
+GOLD = "#F7D58B"
+STRIPE = "#F4F6F8"
+LIGHT_LABEL = {"green": "绿", "yellow": "黄", "red": "红"}
+
+
+class _Canvas:
+    """Pixel coordinates, origin top-left, sizes in px (1 px = 0.72 pt at 100 dpi)."""
+
+    def __init__(self, ink: Ink) -> None:
+        self.ink = ink
+        self.fig = new_figure(W / _DPI * 2.54, H / _DPI * 2.54)
+        self.fig.set_dpi(_DPI)
+        self.fig.set_facecolor("white")
+
+    def rect(self, x: float, y: float, w: float, h: float, colour: str, **kw: Any) -> None:
+        from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+
+        patch: Patch
+
+        if kw.pop("rounded", False):
+            patch = FancyBboxPatch(
+                (x / W, 1 - (y + h) / H),
+                w / W,
+                h / H,
+                boxstyle=f"round,pad=0,rounding_size={min(w, h) * 0.2 / W}",
+                transform=self.fig.transFigure,
+                facecolor=colour,
+                edgecolor="none",
+                **kw,
+            )
+        else:
+            patch = Rectangle(
+                (x / W, 1 - (y + h) / H),
+                w / W,
+                h / H,
+                transform=self.fig.transFigure,
+                facecolor=colour,
+                edgecolor="none",
+                **kw,
+            )
+        self.fig.add_artist(patch)
+
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        px: float,
+        colour: str = PALETTE["text"],
+        ha: str = "left",
+        va: str = "center",
+        where: str = "海报",
+        fit: float | None = None,
+        **kw: Any,
+    ) -> None:
+        s = self.ink(s, where)
+        if fit is not None:  # shrink a long name to its column instead of overflowing
+            px = min(px, fit / max(text_em(s), 1))
+        self.fig.text(x / W, 1 - y / H, s, fontsize=px * 0.72, color=colour, ha=ha, va=va, **kw)
+
+
+def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice) -> list[str]:
+    from matplotlib import rc_context
+
+    ink = Ink(font)
+    with rc_context(rc_params(ink.family)):  # type: ignore[arg-type]
+        c = _Canvas(ink)
+        _header(c, results, title)
+        groups = groups_of(results) or [""]
+        columns = groups[:2] if len(groups) <= 2 else groups  # more than two: narrower columns
+        margin, gap = 40, 36
+        col_w = (W - 2 * margin - gap * (len(columns) - 1)) / len(columns)
+        for i, group in enumerate(columns):
+            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w)
+        _footer(c, results)
+        save_png(c.fig, path, dpi=_DPI)
+    return ink.warnings
+
+
+def _header(c: _Canvas, results: dict[str, Any], title: str) -> None:
+    c.rect(0, 0, W, 132, BAND)
+    c.rect(0, 132, W, 6, GOLD)
+    c.text(W / 2, 52, title, 50, "white", ha="center", where="海报标题", fit=W - 120)
+    overall = results.get("overall") or {}
+    parts = [] if "截至" in title else [f"截至{cn_date(results.get('cutoff', ''))}"]
+    parts += [f"全县节点完成率 {pct(overall.get('rate'))}", f"绿灯项目 {overall.get('green', 0)} 个"]
+    if overall.get("yellow"):
+        parts.append(f"黄灯项目 {overall.get('yellow')} 个")
+    parts.append(f"红灯项目 {overall.get('red', 0)} 个")
+    c.text(W / 2, 106, "    ".join(parts), 28, GOLD, ha="center", where="海报标题")
+
+
+def _group_panel(c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float) -> None:
+    units = ranked_units(results, group)
+    evaluation = bool(results.get("evaluation"))
+    # Column layout as fractions of the panel width.
+    col = {"rank": 0.045, "name": 0.095, "bar": 0.43, "rate": 0.735, "change": 0.785, "light": 0.862, "card": 0.96}
+    if not evaluation:
+        col.update({"rate": 0.78, "change": 0.845, "light": 0.935})
+    x = {k: x0 + v * w for k, v in col.items()}
+    name_w = x["bar"] - x["name"] - 16
+
+    c.text(x0, y0 + 22, group, 36, PALETTE["accent"], where="分组名称")
+    ranked = sum(1 for u in units if u.get("rank") is not None)
+    c.text(x0 + w, y0 + 26, f"参赛 {len(units)} 个单位，排名 {ranked} 个", 22, PALETTE["muted"], ha="right")
+    c.rect(x0, y0 + 50, w, 3, PALETTE["accent"])
+    head_y = y0 + 76
+    heads = [
+        ("rank", "名次", "center"),
+        ("name", "单位", "left"),
+        ("bar", "节点完成率", "left"),
+        ("change", "升降", "center"),
+        ("light", "亮灯", "center"),
+    ]
+    if evaluation:
+        heads.append(("card", "督评", "center"))
+    for key, label, ha in heads:
+        c.text(x[key], head_y, label, 22, PALETTE["muted"], ha=ha)
+
+    top = head_y + 24
+    avail = H - 70 - top
+    row = min(62.0, avail / max(len(units), 1))
+    px = max(16.0, min(34.0, row * 0.62))
+    bar_w = x["rate"] - x["bar"] - px * 3.9 - 8  # room for "100.0%" right-aligned at x["rate"]
+    for i, u in enumerate(units):
+        yc = top + row * (i + 0.5)
+        if i % 2 == 0:
+            c.rect(x0, top + row * i, w, row, STRIPE)
+        rank = u.get("rank")
+        rank_colour = PALETTE["accent"] if rank is not None and rank <= 3 else PALETTE["text"]
+        c.text(x["rank"], yc, str(rank) if rank is not None else "—", px, rank_colour, ha="center")
+        c.text(x["name"], yc, u.get("unit", ""), px, where="单位名称", fit=name_w)
+        light = unit_light(u.get("unit", ""), results)
+        rate = u.get("rate")
+        bar_h = row * 0.34
+        c.rect(x["bar"], yc - bar_h / 2, bar_w, bar_h, "#E3E7EC")
+        if rate is not None:
+            c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(rate, 1.0)), bar_h, PALETTE[light])
+            c.text(x["rate"], yc, pct(rate), px, ha="right")
+        else:
+            c.text(x["rate"], yc, "无到期节点", px * 0.7, PALETTE["muted"], ha="right")
+        text, colour = change_text(u.get("rank_change"))
+        c.text(x["change"], yc, text, px, colour, ha="center")
+        reds = int(u.get("red_projects") or 0)
+        dot = px * 0.62
+        c.text(x["light"] - 1, yc, "●", dot * 1.6, PALETTE[light], ha="right")
+        label = f"{reds}红" if reds else LIGHT_LABEL[light]
+        c.text(x["light"] + 2, yc, label, px * 0.72, PALETTE[light], ha="left")
+        if evaluation and u.get("yellow_card"):
+            bw, bh = px * 2.1, row * 0.72
+            c.rect(x["card"] - bw / 2, yc - bh / 2, bw, bh, PALETTE["card"], rounded=True)
+            c.text(x["card"], yc, "黄牌", px * 0.8, "#3A2E00", ha="center")
+
+
+def _footer(c: _Canvas, results: dict[str, Any]) -> None:
+    """One line of legend along the bottom, coloured dots in their colours."""
+    y, px, gap = H - 31, 22, 44
+    c.rect(0, H - 62, W, 1.5, "#D0D5DB")
+    pieces: list[tuple[str, str]] = [
+        ("排名按累计节点完成率", PALETTE["muted"]),
+        ("", ""),
+        ("↑↓ 较上期名次升降", PALETTE["muted"]),
+        ("", ""),
+        ("●", PALETTE["green"]),
+        ("绿：项目全部按期推进", PALETTE["muted"]),
+        ("", ""),
+        ("●", PALETTE["red"]),
+        ("2红：2个项目有逾期未完成节点、亮红灯", PALETTE["muted"]),
+    ]
+    if (results.get("overall") or {}).get("yellow"):
+        pieces[7:7] = [("●", PALETTE["yellow"]), ("黄：逾期在宽限期内", PALETTE["muted"]), ("", "")]
+    if results.get("evaluation"):
+        pieces += [("", ""), ("黄牌", PALETTE["text"]), ("本期为督评期，黄牌单位列席督评会黄牌席", PALETTE["muted"])]
+    widths = [gap if not t else px * (text_em(t) + (0.6 if t == "黄牌" else 0)) for t, _ in pieces]
+    x = (W - sum(widths)) / 2
+    for (t, colour), wdt in zip(pieces, widths, strict=True):
+        if t == "黄牌":
+            c.rect(x, y - px * 0.75, px * 2.3, px * 1.5, PALETTE["card"], rounded=True)
+            c.text(x + px * 1.15, y, t, px * 0.9, "#3A2E00", ha="center")
+        elif t:
+            c.text(x, y, t, px, colour)
+        x += wdt
