@@ -92,3 +92,42 @@ def write_campaign(folder: Path, *, rules: str = "", toml: str | None = None, **
 
 def date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def submit(campaign: Any, period: int, unit: str, answers: dict[tuple[str, int], Any], folder: Path,
+           name: str | None = None, issue: str = "") -> Path:
+    """A unit's filled sheet: the real template with 完成情况/实际完成日期 typed in.
+
+    ``answers`` maps (project id, node seq) to a date text/date (done) or None (not done);
+    nodes not in ``answers`` are left as the template has them.
+    """
+    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, template_filename
+
+    book = build_template(campaign, unit, period)
+    sheet = book[DATA_SHEET]
+    for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+        key = (str(sheet.cell(row, 1).value), int(sheet.cell(row, 3).value or 0))
+        if key in answers:
+            value = answers[key]
+            sheet.cell(row, 6).value = "已完成" if value is not None else "未完成"
+            sheet.cell(row, 7).value = value
+            if isinstance(value, str):
+                sheet.cell(row, 7).data_type = "s"  # typed text, as with a leading apostrophe in Excel
+            if issue and value is None:
+                sheet.cell(row, 11).value = issue
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (name or template_filename(unit, period))
+    book.save(path)
+    return path
+
+
+def write_overrides(path: Path, rows: list[tuple[str, int, str, Any, str]]) -> Path:
+    """核定.xlsx: (项目编号, 节点序号, 核定结果, 核定完成日期, 核定说明) rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "核定"
+    sheet.append(["项目编号", "节点序号", "核定结果", "核定完成日期", "核定说明"])
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path

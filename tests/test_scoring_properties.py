@@ -126,3 +126,28 @@ def test_one_units_answers_never_change_another_units_rate(case, data):
     others = before.index != unit
     pd.testing.assert_series_equal(before.loc[others, "rate"], after.loc[others, "rate"])
     pd.testing.assert_series_equal(before.loc[others, "done"], after.loc[others, "done"])
+
+
+@PROPS
+@given(campaigns(), st.data())
+def test_applying_a_periods_reports_twice_changes_nothing(case, data):
+    from leitai.states import resolve_states
+
+    plan, previous, _ = case
+    nodes = plan.nodes
+    picks = data.draw(st.lists(st.integers(0, len(nodes) - 1), unique=True))
+    rows = []
+    for i in picks:
+        done = data.draw(st.booleans())
+        day = data.draw(st.one_of(st.none(), st.integers(0, 60)))
+        rows.append({"file": "f.xlsx", "unit": "U", "sheet": "s", "row": i + 4, "project_id": nodes.loc[i, "project_id"],
+                     "seq": int(nodes.loc[i, "seq"]), "done": done,
+                     "done_date": pd.NaT if day is None else pd.Timestamp(START + dt.timedelta(days=day)),
+                     "status_cell": "F4", "date_cell": "G4"})
+    reports = pd.DataFrame(rows, columns=["file", "unit", "sheet", "row", "project_id", "seq", "done", "done_date",
+                                          "status_cell", "date_cell"])
+    overrides = pd.DataFrame(columns=["project_id", "seq", "done", "done_date", "reason", "cell"])
+    once, _ = resolve_states(nodes, previous, reports, overrides, CUTOFF, 3)
+    twice, _ = resolve_states(nodes, once, reports, overrides, CUTOFF, 3)
+    pd.testing.assert_frame_equal(once[["project_id", "seq", "done", "done_date"]],
+                                  twice[["project_id", "seq", "done", "done_date"]])

@@ -76,6 +76,7 @@ class BriefingInput:
     overrides: list[dict[str, Any]]  # {project_id, seq, done, done_date, reason}
     missing_units: list[str]
     charts: dict[str, Path]  # 'category', 'units_<group>', 'trend', 'lights' -> PNG
+    notes: tuple[str, ...] = ()  # what the office must state, e.g. a period skipped with --force
 
 
 def bundled_template() -> Path:
@@ -381,6 +382,8 @@ class _Writer:
         if self._listed_problems():
             text += self.t("overall", "problems", count=len(self._listed_problems()), n=self._attachment_no("problems"))
         self.para(text)
+        for note in self.data.notes:
+            self.para(self.t("overall", "note", text=note))
 
     def ranking(self) -> None:
         self.heading("ranking")

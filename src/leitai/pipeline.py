@@ -206,7 +206,7 @@ def _write_outputs(
     data = BriefingInput(
         settings=settings, results=results, previous=previous_results, history=history,
         node_detail=node_detail, unit_issues=issues, problems=sorted_problems(problems), overrides=overrides,
-        missing_units=missing, charts=charts)
+        missing_units=missing, charts=charts, notes=tuple(warnings))
     path = out_dir / f"督查通报-{label}.docx"
     template = _template_path(campaign)
     write_briefing(data, path, template)

@@ -1,0 +1,113 @@
+"""The pipeline end to end on small campaigns and on the demo: re-runs, overrides, gaps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+
+import openpyxl
+import pytest
+from docx import Document
+
+from builders import submit, write_campaign, write_overrides
+from leitai.campaign import load_campaign
+from leitai.pipeline import run_period, seeds_folder
+
+
+def digests(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix != ".sqlite"}
+
+
+def test_rerunning_period_three_changes_no_output(demo_dir, tmp_path):
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_dir, copy)
+    before = digests(copy)
+    seeds = seeds_folder()
+    run_period(load_campaign(seeds), 3, inputs_root=seeds / "inputs", outputs_root=copy,
+               ledger_path=copy / "history.sqlite")
+    after = digests(copy)
+    assert after == before  # periods 1, 2, 4, 5 untouched, and period 3 re-made byte for byte
+    with sqlite3.connect(copy / "history.sqlite") as db:
+        assert [r[0] for r in db.execute("SELECT period FROM periods ORDER BY period")] == [1, 2, 3, 4, 5]
+
+
+@pytest.fixture()
+def small(tmp_path):
+    folder = write_campaign(tmp_path / "c")
+    return load_campaign(folder)
+
+
+def briefing_text(path):
+    doc = Document(str(path))
+    paragraphs = [p.text for p in doc.paragraphs]
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join(paragraphs + cells)
+
+
+def test_overrides_win_and_are_recorded(small):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    submit(small, 1, "乙镇", {("P02", 1): None}, inputs)
+    write_overrides(inputs / "核定.xlsx", [("P01", 1, "未完成", None, "现场核查未完成方案审批"),
+                                         ("P02", 1, "已完成", "2020-09-12", "经核实已签约")])
+    result = run_period(small, 1)
+    units = {u["unit"]: u for u in result.results["units"]}
+    assert units["甲街道"]["done"] == 0 and units["乙镇"]["done"] == 1
+    with sqlite3.connect(small.ledger_path) as db:
+        rows = db.execute("SELECT project_id, seq, done, done_date, reason FROM overrides ORDER BY project_id").fetchall()
+    assert rows == [("P01", 1, 0, None, "现场核查未完成方案审批"), ("P02", 1, 1, "2020-09-12", "经核实已签约")]
+    text = briefing_text(result.briefing)
+    assert "现场核查未完成方案审批" in text and "经核实已签约" in text
+
+
+def test_forced_gap_is_stated_in_the_briefing(small):
+    for period in (1, 3):
+        submit(small, period, "甲街道", {("P01", 1): "2020-09-09"}, small.folder / "inputs" / f"第{period:02d}期")
+    run_period(small, 1)
+    result = run_period(small, 3, force=True)
+    assert result.warnings == ["第2期未汇总，本期按第1期的记录计算"]
+    assert "第2期未汇总，本期按第1期的记录计算" in briefing_text(result.briefing)
+
+
+def test_history_carries_forward_for_a_unit_that_did_not_submit(small):
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09", ("P01", 2): "2020-09-13"}, small.folder / "inputs" / "第01期")
+    run_period(small, 1)
+    submit(small, 2, "乙镇", {("P02", 1): "2020-09-20"}, small.folder / "inputs" / "第02期")
+    result = run_period(small, 2)
+    units = {u["unit"]: u for u in result.results["units"]}
+    assert not units["甲街道"]["submitted"] and units["甲街道"]["done"] == 2 and units["甲街道"]["rate"] == 1.0
+    assert "甲街道" in result.missing_units
+
+
+def test_leaderboard_workbook(small):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    submit(small, 1, "乙镇", {("P02", 1): None}, inputs)
+    submit(small, 1, "县丙局", {("P03", 1): "=1+1"}, inputs)  # text that looks like a formula
+    result = run_period(small, 1)
+    book = openpyxl.load_workbook(result.out_dir / "擂台榜-第01期.xlsx")
+    assert book.sheetnames == ["乡镇（街道）", "县级部门", "项目亮灯"]
+    sheet = book["乡镇（街道）"]
+    assert [c.value for c in sheet[2]][:5] == ["名次", "单位", "应完成节点", "已完成节点", "节点完成率"]
+    assert [sheet.cell(3, 2).value, sheet.cell(3, 5).value, sheet.cell(3, 5).number_format] == ["甲街道", 1.0, "0.0%"]
+    assert sheet.cell(4, 9).value == 1 and sheet.cell(4, 9).fill.fgColor.rgb.endswith("FFC7CE")  # red cell
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    lights = book["项目亮灯"]
+    # P03 is done with an unreadable date (counted done on the cutoff, with problems). P04 is not due yet.
+    assert [lights.cell(r, 5).value for r in range(2, 6)] == ["绿灯", "红灯", "绿灯", "绿灯"]
+    problems = openpyxl.load_workbook(result.out_dir / "数据问题-第01期.xlsx")["数据问题"]
+    typed = [c for row in problems.iter_rows(min_row=3) for c in row if c.value == "=1+1"]
+    assert typed and all(c.data_type == "s" for c in typed)  # shown as text, never evaluated
+
+
+def test_same_inputs_same_bytes(small, tmp_path):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    first = run_period(small, 1, outputs_root=tmp_path / "a", ledger_path=tmp_path / "a.sqlite")
+    second = run_period(small, 1, outputs_root=tmp_path / "b", ledger_path=tmp_path / "b.sqlite")
+    assert digests(first.out_dir) == digests(second.out_dir)
+    manifest = json.loads((first.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert [i["status"] for i in manifest["inputs"]] == ["accepted"]
