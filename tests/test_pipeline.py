@@ -111,3 +111,21 @@ def test_same_inputs_same_bytes(small, tmp_path):
     assert digests(first.out_dir) == digests(second.out_dir)
     manifest = json.loads((first.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [i["status"] for i in manifest["inputs"]] == ["accepted"]
+
+
+def test_configured_chart_font(tmp_path):
+    from leitai.fonts import bundled_font
+
+    folder = write_campaign(tmp_path / "c", rules="[report]\nfont = \"fonts/本单位字体.otf\"")
+    (folder / "fonts").mkdir()
+    shutil.copyfile(bundled_font(), folder / "fonts" / "本单位字体.otf")
+    campaign = load_campaign(folder)
+    assert campaign.settings.report.font == "fonts/本单位字体.otf"
+    submit(campaign, 1, "甲街道", {("P01", 1): "2020-09-09"}, folder / "inputs" / "第01期")
+    assert run_period(campaign, 1).warnings == []
+
+    other = write_campaign(tmp_path / "d", rules="[report]\nfont = \"没有这个字体\"")
+    campaign = load_campaign(other)
+    submit(campaign, 1, "甲街道", {("P01", 1): "2020-09-09"}, other / "inputs" / "第01期")
+    warnings = run_period(campaign, 1).warnings
+    assert len(warnings) == 1 and "没有这个字体" in warnings[0] and "未找到或缺字" in warnings[0]

@@ -76,6 +76,7 @@ class Rules:
 class ReportSettings:
     template: str | None = None
     closing: str = DEFAULT_CLOSING
+    font: str | None = None  # chart font: a file (relative to the campaign folder) or an installed family
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ _KEYS: dict[str, set[str]] = {
     "campaign": {"name", "short_name", "issuer", "doc_prefix", "start", "end"},
     "periods": {"first_cutoff", "every_days", "cutoffs", "evaluations", "evaluate_every"},
     "rules": {"yellow_cards", "lights", "grace_days", "escalate_red_count", "no_submission", "rank_by"},
-    "report": {"template", "closing"},
+    "report": {"template", "closing", "font"},
 }
 
 
@@ -266,10 +267,11 @@ def load_settings(path: Path) -> Settings:
         no_submission=choice("no_submission", ("carry_forward", "rank_last"), "carry_forward"),
         rank_by=choice("rank_by", ("cumulative", "period"), "cumulative"),
     )
-    for key in ("template", "closing"):
+    for key in ("template", "closing", "font"):
         if key in rep and not isinstance(rep[key], str):
             raise SettingsError(f"{path.name}：[report] {key} 应为文字")
-    report = ReportSettings(template=rep.get("template") or None, closing=(rep.get("closing") or DEFAULT_CLOSING).strip())
+    report = ReportSettings(template=rep.get("template") or None, closing=(rep.get("closing") or DEFAULT_CLOSING).strip(),
+                            font=rep.get("font") or None)
     return Settings(info, Schedule(cutoffs, evaluations), rules, report)
 
 

@@ -156,7 +156,8 @@ def _write_outputs(
     problems: list[Problem], missing: list[str], warnings: list[str], progress: Progress,
 ) -> tuple[list[Path], list[str]]:
     from .briefing import BriefingInput, write_briefing
-    from .charts import render_charts, render_poster
+    from .charts import chart_text, render_charts, render_poster
+    from .fonts import resolve_font
 
     settings = campaign.settings
     label = period_label(period)
@@ -187,12 +188,20 @@ def _write_outputs(
 
     chart_dir = out_dir / "图表"
     investment = _investment(campaign, intake.reports)
-    charts, chart_warnings = render_charts(results, history, chart_dir, investment=investment)
+    font = None
+    if settings.report.font:  # else each renderer picks a font that has every character it draws
+        configured = campaign.folder / settings.report.font
+        font = resolve_font(configured if configured.exists() else settings.report.font,
+                            text=chart_text(results, history, investment) + title)
+        if font.source != "configured":
+            render_warnings.append(f"campaign.toml 中 [report] font 指定的字体“{settings.report.font}”未找到或缺字，"
+                                   f"图表改用“{font.family}”")
+    charts, chart_warnings = render_charts(results, history, chart_dir, font=font, investment=investment)
     render_warnings += chart_warnings
     outputs += sorted(charts.values())
     advance("图表")
     path = out_dir / f"擂台榜-{label}.png"
-    render_warnings += render_poster(results, path, title=title)
+    render_warnings += render_poster(results, path, title=title, font=font)
     outputs.append(path)
     advance("擂台榜海报")
 

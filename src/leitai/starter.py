@@ -44,6 +44,7 @@ rank_by = "cumulative"            # 排名依据："cumulative" 累计完成率�
 
 [report]
 # template = "reports/briefing.docx"   # 自定义通报模板（相对于本文件夹）；不填用自带模板
+# font = "fonts/微软雅黑.ttf"          # 图表字体：字体文件（相对于本文件夹）或已安装的字体名；不填自动选择
 closing = "各单位要对照节点任务，倒排工期、挂图作战，确保按期完成；对亮红灯的项目，牵头单位要逐项分析原因，明确整改措施和完成时限。"
 """
 
