@@ -448,17 +448,21 @@ class _Writer:
         return str(w["up"] if change > 0 else w["down"]).format(n=abs(change))
 
     def lights(self) -> None:
+        """Red projects: the escalated ones (重点督办) told in full, then every red project in a table."""
         self.heading("lights")
         projects = self.r.get("projects", [])
         red = [p for p in projects if p["light"] == "red"]
         red.sort(key=lambda p: (-p["red_count"], -p["red_streak"]))
+        escalate = self.settings.rules.escalate_red_count
+        hot = [p for p in red if p["red_count"] >= escalate]
+        targets = self._node_targets()
         if not red:
             self.para(self.t("lights", "none"))
+        elif hot:
+            self.para(self.t("lights", "intro_hot", red=len(red), count=escalate, hot=len(hot)))
         else:
             self.para(self.t("lights", "intro", red=len(red)))
-        targets = self._node_targets()
-        escalate = self.settings.rules.escalate_red_count
-        for n, p in enumerate(red, start=1):
+        for n, p in enumerate(hot, start=1):
             overdue = "、".join(
                 self.t(
                     "lights",
@@ -490,12 +494,23 @@ class _Writer:
             )
             issue = _sentence(clean(self.data.unit_issues.get(p["id"], "") or ""))
             text += self.t("lights", "issue", text=issue) if issue else self.t("lights", "issue_none")
-            if p["red_count"] >= escalate:
-                text += self.t("lights", "escalated_mark")
             self.para(text)
-        hot = [p for p in red if p["red_count"] >= escalate]
         if hot:
             self.para(self.t("lights", "escalated", names=join_names(p["name"] for p in hot), count=escalate))
+        if red:
+            if hot:
+                self.para(self.t("lights", "table_intro", red=len(red)))
+            rows = []
+            for n, p in enumerate(red, start=1):
+                nodes = "；".join(
+                    f"{seq}.{targets[(p['id'], seq)][0]}" if (p["id"], seq) in targets else str(seq)
+                    for seq in p.get("overdue_nodes", [])
+                )
+                mark = self.t("lights", "escalated_mark") if p["red_count"] >= escalate else ""
+                issue = _sentence(clean(self.data.unit_issues.get(p["id"], "") or ""), limit=60)
+                rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
+                             issue or "—"])
+            self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
         yellow = [p for p in projects if p["light"] == "yellow"]
         if yellow:
             self.para(
