@@ -45,9 +45,10 @@ def test_init_then_run_says_what_to_do(tmp_path):
     assert (folder / "campaign.toml").exists() and (folder / "plan.xlsx").exists()
     again = invoke("init", str(folder))
     assert again.exit_code == 1 and "已有 campaign.toml 或 plan.xlsx" in again.output
-    # Nothing submitted yet and no cutoff passed: the clerk is told where the sheets go.
+    # init made inputs/第01期/, but its cutoff is ahead: the clerk is told why and how to run early.
     result = invoke("run", "--campaign", str(folder))
-    assert result.exit_code == 1 and "没有可汇总的期次" in result.output and "第01期" in result.output
+    assert result.exit_code == 1 and "第1期的截止日期" in result.output and "还没到" in result.output
+    assert "--period 1" in result.output
     result = invoke("run", "--campaign", str(folder), "--period", "1")
     assert result.exit_code == 1 and "没有任何表格" in result.output and "leitai templates --period 1" in result.output
     assert "Traceback" not in result.output

@@ -129,3 +129,26 @@ def test_configured_chart_font(tmp_path):
     submit(campaign, 1, "甲街道", {("P01", 1): "2020-09-09"}, other / "inputs" / "第01期")
     warnings = run_period(campaign, 1).warnings
     assert len(warnings) == 1 and "没有这个字体" in warnings[0] and "未找到或缺字" in warnings[0]
+
+
+def test_an_early_run_is_a_stated_preview(small):
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, small.folder / "inputs" / "第01期")
+    result = run_period(small, 1, today=small.settings.schedule.cutoff(1).replace(day=10))
+    assert result.warnings == ["第1期截止日期 2020年9月14日 尚未到，本次结果为提前汇总的预览，截止后请重新运行"]
+    assert "提前汇总的预览" in briefing_text(result.briefing)
+    assert run_period(small, 1, today=small.settings.schedule.cutoff(1)).warnings == []
+
+
+def test_latest_period_explains_what_is_missing(small):
+    import datetime as dt
+
+    from leitai.errors import PeriodError
+    from leitai.pipeline import latest_period
+
+    inputs = small.folder / "inputs"
+    with pytest.raises(PeriodError, match="还没有期次文件夹"):
+        latest_period(small, inputs, dt.date(2020, 12, 31))
+    (inputs / "第2期").mkdir(parents=True)
+    assert latest_period(small, inputs, dt.date(2020, 12, 31)) == 2
+    with pytest.raises(PeriodError, match="第2期的截止日期 2020年9月28日 还没到.*--period 2"):
+        latest_period(small, inputs, dt.date(2020, 9, 20))

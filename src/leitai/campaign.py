@@ -8,6 +8,7 @@ column. Nothing else runs on a broken campaign.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -160,7 +161,11 @@ def load_settings(path: Path) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path.name} 格式有误（{exc}），请按 TOML 格式修改") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        place = f"第{where.group(1)}行第{where.group(2)}列附近" if where else "某处"
+        raise SettingsError(
+            f"{path.name} {place}格式有误：日期须写成 2020-09-01（月、日各两位），文字须加英文双引号，"
+            f"如 name = \"××县百日攻坚行动\"（原始信息：{exc}）") from None
     except UnicodeDecodeError:
         raise SettingsError(f"{path.name} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重新运行") from None
 
@@ -171,8 +176,10 @@ def load_settings(path: Path) -> Settings:
             raise SettingsError(f"{path.name}：{section} 应为配置节 [{section}]")
         for key in value:
             if key not in _KEYS[section]:
+                close = difflib.get_close_matches(key, _KEYS[section], n=1)
+                hint = f"（是否应为 {close[0]}？）" if close else ""
                 raise SettingsError(
-                    f"{path.name}：[{section}] 中未知的键 {key}，可用的有 {', '.join(sorted(_KEYS[section]))}"
+                    f"{path.name}：[{section}] 中未知的键 {key}{hint}，可用的有 {', '.join(sorted(_KEYS[section]))}"
                 )
     c, p, r, rep = (raw.get(s, {}) for s in ("campaign", "periods", "rules", "report"))
 
@@ -450,4 +457,8 @@ def load_campaign(folder: Path | str) -> Campaign:
         raise CampaignError(f"找不到攻坚行动文件夹 {folder}：请用 --campaign 指定，或先运行 leitai init {folder}")
     settings = load_settings(folder / "campaign.toml")
     plan = load_plan(folder / "plan.xlsx", settings)
+    for group in settings.rules.cards_per_group() or {}:
+        if group not in plan.groups:
+            raise SettingsError(f"campaign.toml：[rules] yellow_cards 中的分组“{group}”不在计划表“单位”页的分组中"
+                                f"（现有：{'、'.join(plan.groups)}），请改成一致的名称")
     return Campaign(folder.resolve(), settings, plan)

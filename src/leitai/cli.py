@@ -82,7 +82,46 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], Non
         yield update
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_USAGE = [
+    (r"Missing option '([^']+)'", "缺少选项 {0}"),
+    (r"Missing argument 'PATHS...'", "缺少要检查的表格文件或文件夹"),
+    (r"Missing argument '([^']+)'", "缺少参数 {0}"),
+    (r"Path '(.+)' does not exist", "找不到 {0}：请检查路径是否正确（路径中有空格时请整体加英文双引号）"),
+    (r"Got unexpected extra arguments? \((.+)\)", "多余的参数“{0}”：路径中有空格时请整体加英文双引号"),
+    (r"No such option: (\S+)", "没有选项 {0}"),
+    (r"No such command '([^']+)'", "没有命令 {0}（可用：demo、init、templates、check、run、status、history）"),
+    (r"Invalid value for '([^']+)': '(.*)' is not a valid integer", "{0} 的值“{1}”无效：应为整数，如 5"),
+]
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """Click's English usage errors, said in Chinese with the way to get help."""
+    import re
+
+    text = exc.format_message()
+    for pattern, template in _USAGE:
+        match = re.search(pattern, text)
+        if match:
+            text = template.format(*match.groups())
+            break
+    command = exc.ctx.command_path if exc.ctx else "leitai"
+    return f"{text}。用法见 {command} --help"
+
+
+class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            _fail(_usage_message(exc))
+            sys.exit(2)
+        except click.exceptions.Abort:
+            _fail("已取消")
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leitai")
 @click.option("--debug", is_flag=True, help="出错时显示完整的技术信息（供开发人员排查）")
 def main(debug: bool) -> None:
@@ -119,7 +158,13 @@ def init(folder: Path) -> None:
         f"已创建 {folder}：\n"
         f"  1. 修改 {folder / 'campaign.toml'} 中的行动名称、日期和规则；\n"
         f"  2. 在 {folder / 'plan.xlsx'} 中填写项目、节点和单位（覆盖示例行）；\n"
-        f"  3. 运行 leitai templates --campaign {folder} --period 1 生成各单位填报表。")
+        f"  3. 运行 leitai templates --campaign {_quoted(folder)} --period 1 生成各单位填报表。")
+
+
+def _quoted(path: Path) -> str:
+    """A path as it must be typed in a command line (quoted when it has spaces)."""
+    text = str(path)
+    return f'"{text}"' if any(ch.isspace() for ch in text) else text
 
 
 @main.command()
@@ -184,7 +229,7 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> No
     if period is None:
         period = latest_period(campaign, campaign.folder / "inputs", dt.date.today())
     with progress_bar() as progress:
-        result = run_period(campaign, period, force=force, strict=strict, progress=progress)
+        result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today())
     _summary(result)
 
 
@@ -206,6 +251,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
     inputs_root = campaign.folder / "inputs"
     if period is None:
         period = latest_period(campaign, inputs_root, dt.date.max)
+    campaign.settings.schedule.cutoff(period)  # a period that does not exist is said so first
     folder = input_folder(inputs_root, period)
     if folder is None:
         raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}")
@@ -216,7 +262,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
             per_unit.setdefault(record.unit, []).append(record)
     table = Table(title=f"第{period}期报送情况（{folder}）")
     for header in ("单位", "分组", "状态", "文件", "问题数"):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     names = {"accepted": "已报送", "accepted_with_problems": "已报送（有问题）", "rejected": "被拒收", "skipped": "已跳过"}
     for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
         records = per_unit.get(unit, [])
@@ -250,7 +296,7 @@ def history(campaign_dir: Path) -> None:
         rows = ledger.summary()
     table = Table(title="已汇总的期次")
     for header in ("期次", "截止日期", "督评", "应完成", "已完成", "完成率", "绿灯", "红灯", "黄牌", "报送单位"):
-        table.add_column(header, justify="right")
+        table.add_column(header, justify="right", overflow="fold")
     for r in rows:
         rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
         table.add_row(f"第{r['period']}期", r["cutoff"], "是" if r["evaluation"] else "", str(r["due"]), str(r["done"]),

@@ -58,12 +58,20 @@ def input_folder(inputs_root: Path, period: int) -> Path | None:
 def latest_period(campaign: Campaign, inputs_root: Path, today: dt.date) -> int:
     """The latest period whose cutoff has passed and whose input folder exists."""
     schedule = campaign.settings.schedule
+    waiting = None
     for period in range(schedule.count, 0, -1):
-        if schedule.cutoff(period) <= today and input_folder(inputs_root, period):
-            return period
+        if input_folder(inputs_root, period):
+            if schedule.cutoff(period) <= today:
+                return period
+            waiting = period
+    if waiting is not None:
+        cutoff = schedule.cutoff(waiting)
+        raise PeriodError(
+            f"第{waiting}期的截止日期 {cutoff.year}年{cutoff.month}月{cutoff.day}日 还没到，暂不自动汇总；"
+            f"如需提前汇总（结果为截至该日的预览），请加 --period {waiting}")
     raise PeriodError(
-        f"没有可汇总的期次：{inputs_root} 下没有截止日期已过的期次文件夹。"
-        f"请把各单位报来的表格放入 {inputs_root / period_label(1)}/ 等文件夹，或用 --period 指定期次")
+        f"没有可汇总的期次：{inputs_root} 下还没有期次文件夹。"
+        f"请把各单位报来的表格放入 {inputs_root / period_label(1)}/ 等文件夹后重新运行")
 
 
 def _noop(done: int, total: int, label: str) -> None:
@@ -80,8 +88,12 @@ def run_period(
     force: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    today: dt.date | None = None,
 ) -> RunResult:
-    """Score ``period`` from its input folder, record it, and write its outputs."""
+    """Score ``period`` from its input folder, record it, and write its outputs.
+
+    ``today`` (the caller's clock) only serves to warn when the cutoff is still ahead.
+    """
     from .intake import read_inputs
 
     progress = progress or _noop
@@ -110,6 +122,9 @@ def run_period(
             warnings.append(f"第{period - 1}期未汇总，本期按第{previous}期的记录计算" if previous
                             else f"第1至{period - 1}期均未汇总，本期从头计算")
 
+        if today is not None and today < cutoff:
+            warnings.append(f"第{period}期截止日期 {cutoff.year}年{cutoff.month}月{cutoff.day}日 尚未到，"
+                            f"本次结果为提前汇总的预览，截止后请重新运行")
         intake = read_inputs(folder, campaign, period, progress=progress)
         progress(0, 1, "计算得分")
         prev_states = ledger.states(previous) if previous else None
