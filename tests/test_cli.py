@@ -113,3 +113,9 @@ def test_bad_setting_names_the_key_and_the_accepted_values(tmp_path):
 def test_missing_campaign_folder(tmp_path):
     result = invoke("run", "--campaign", str(tmp_path / "nowhere"))
     assert result.exit_code == 1 and "找不到攻坚行动文件夹" in result.output and "leitai init" in result.output
+
+
+def test_demo_folder_is_a_campaign_for_history(demo_dir):
+    result = invoke("history", "--campaign", str(demo_dir))
+    assert result.exit_code == 0, result.output
+    assert "第5期" in result.output and "85.0%" in result.output

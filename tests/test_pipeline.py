@@ -152,3 +152,21 @@ def test_latest_period_explains_what_is_missing(small):
     assert latest_period(small, inputs, dt.date(2020, 12, 31)) == 2
     with pytest.raises(PeriodError, match="第2期的截止日期 2020年9月28日 还没到.*--period 2"):
         latest_period(small, inputs, dt.date(2020, 9, 20))
+
+
+def test_problems_workbook_has_a_sheet_per_unit(small):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "昨天"}, inputs)
+    submit(small, 1, "乙镇", {("P02", 1): "2020-10-30"}, inputs)
+    (inputs / "~$甲街道-第01期.xlsx").write_bytes(b"lock")
+    result = run_period(small, 1)
+    book = openpyxl.load_workbook(result.out_dir / "数据问题-第01期.xlsx")
+    assert book.sheetnames == ["数据问题", "乙镇", "甲街道"]
+    rows = list(book["甲街道"].iter_rows(min_row=3, values_only=True))
+    assert rows[0][1:5] == ("甲街道", "甲街道-第01期.xlsx", "进度填报", "G4") and rows[0][8] == "昨天"
+    header = [c.value for c in book["数据问题"][2]]
+    assert "问题代码" not in header and len(header) == 9
+    everything = [v for ws in book for row in ws.iter_rows(values_only=True) for v in row]
+    assert not any("~$" in str(v) for v in everything)  # the office's own lock file is not the units' problem
+    manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["problems"]["by_code"]["file_lock"] == 1

@@ -144,6 +144,7 @@ def demo(out_dir: Path) -> None:
     last = runs[-1]
     _summary(last)
     _console().print(f"示例已完成：共汇总 {len(runs)} 期。最新一期督查通报：{last.briefing}", style="bold")
+    _console().print(f"各期概况：leitai history --campaign {_quoted(out_dir)}")
 
 
 @main.command()

@@ -20,7 +20,7 @@ import pandas as pd
 from . import __version__
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, PeriodError, StrictModeError
-from .fileio import atomic_write_text, save_workbook, sha256_file
+from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
 from .ledger import Ledger
 from .problems import Problem
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
@@ -321,6 +321,9 @@ def run_demo(out_dir: Path, progress: Progress | None = None) -> list[RunResult]
     out_dir.mkdir(parents=True, exist_ok=True)
     ledger_path = out_dir / "history.sqlite"
     ledger_path.unlink(missing_ok=True)
+    # The demo folder doubles as a campaign folder, so `leitai history --campaign outputs/demo` works.
+    for name in ("campaign.toml", "plan.xlsx"):
+        atomic_write_bytes(out_dir / name, (seeds / name).read_bytes())
     inputs_root = seeds / "inputs"
     results = []
     for period in range(1, campaign.settings.schedule.count + 1):

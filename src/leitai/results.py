@@ -216,20 +216,36 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.unit or "~", p.file, p.sheet, cell_key(p.cell), p.code))
 
 
+# Problems about the office's own files or actions: kept in the manifest, not sent to units.
+OFFICE_ONLY = {"file_lock", "file_incomplete", "override_applied"}
+
+
 def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:
-    """数据问题: one row per problem, ready to send back to units."""
+    """数据问题: all problems on the first sheet, then one sheet per unit to send back."""
+    listed = [p for p in sorted_problems(problems) if p.code not in OFFICE_ONLY]
     book = Workbook()
-    sheet = book.active
-    sheet.title = "数据问题"
-    put(sheet.cell(row=1, column=1), title)
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    headers = ["序号", "单位", "文件", "工作表", "单元格", "类别", "问题说明", "修改方法", "填写内容", "问题代码"]
-    rows = [[i, p.unit or "（未识别）", p.file, p.sheet, p.cell, SEVERITY_CN.get(p.severity, p.severity), p.message,
-             p.fix, p.value, p.code] for i, p in enumerate(sorted_problems(problems), start=1)]
-    if not rows:
-        rows = [["", "", "", "", "", "", "本期未发现数据问题", "", "", ""]]
-    write_table(sheet, headers, rows, start_row=2, widths=[6, 16, 28, 10, 8, 7, 44, 40, 16, 20])
-    sheet.auto_filter.ref = f"A2:J{len(rows) + 2}"
-    _fit_one_page(sheet, landscape=True)
-    sheet.page_setup.fitToHeight = 0
+    used: set[str] = set()
+    headers = ["序号", "单位", "文件", "工作表", "单元格", "类别", "问题说明", "修改方法", "填写内容"]
+    widths = [6, 16, 28, 10, 8, 7, 44, 40, 16]
+
+    def fill(sheet: Worksheet, heading: str, rows_of: list[Problem]) -> None:
+        put(sheet.cell(row=1, column=1), heading)
+        sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+        rows = [[i, p.unit or "（未识别）", p.file, p.sheet, p.cell, SEVERITY_CN.get(p.severity, p.severity),
+                 p.message, p.fix, p.value] for i, p in enumerate(rows_of, start=1)]
+        if not rows:
+            rows = [["", "", "", "", "", "", "本期未发现数据问题", "", ""]]
+        write_table(sheet, headers, rows, start_row=2, widths=widths)
+        sheet.auto_filter.ref = f"A2:I{len(rows) + 2}"
+        _fit_one_page(sheet, landscape=True)
+        sheet.page_setup.fitToHeight = 0
+
+    summary = book.active
+    summary.title = safe_sheet_title("数据问题", used)
+    fill(summary, title, listed)
+    units: dict[str, list[Problem]] = {}
+    for item in listed:
+        units.setdefault(item.unit or "未识别单位", []).append(item)
+    for unit, items in units.items():
+        fill(book.create_sheet(safe_sheet_title(unit, used)), f"{title}（{unit}）", items)
     return book
