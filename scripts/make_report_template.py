@@ -341,7 +341,19 @@ def build() -> bytes:
     paragraph_style(doc, "图题", font=KT, latin=KT, size=14, align=C, line=LINE, after=6)
     paragraph_style(doc, "附件说明", indent_chars=2)
     paragraph_style(doc, "附件标题", font=HT, latin=HT, align=L, keep_next=True)
-    paragraph_style(doc, "落款", align=R, line=LINE)
+    signature = paragraph_style(doc, "落款", align=R, line=LINE)
+    signature.paragraph_format.right_indent = Pt(32)  # 署名、成文日期右空二字
+    # 版记: 抄送 and 印发 lines between black rules, 4号仿宋, at the end of the document
+    record = paragraph_style(doc, "版记", size=14, align=L, line=LINE)
+    record.paragraph_format.left_indent = Pt(14)
+    record.paragraph_format.right_indent = Pt(14)
+    record.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH - Pt(28), WD_TAB_ALIGNMENT.RIGHT)
+    ppr = record.element.get_or_add_pPr()
+    ppr.append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
+        f'<w:bottom w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
+        f'<w:between w:val="single" w:sz="4" w:space="4" w:color="000000"/></w:pBdr>'))
+    _order_ppr(ppr)
     footer_style = paragraph_style(doc, "页码", base="Footer", font=ST, latin=ST, size=14, line=None)
     table_style(doc, "通报表格")
 

@@ -233,7 +233,7 @@ def test_header_and_overall(written: Path) -> None:
     assert "亮绿灯3个、亮红灯4个，红灯项目较上期减少1个" in text
     assert "从各期看" not in text  # two periods of history are not a trend yet
     assert "县交通局未按时报送（见附件2）" in text
-    assert "数据问题1条，已逐条反馈相关单位核实修改（见附件3）" in text  # the lock-file info is not a problem for units
+    assert "数据问题1条，请相关单位对照核实修改（见附件3）" in text  # the lock-file info is not a problem for units
     # never a raw fraction in the text
     assert not re.search(r"(?<![\d.])0\.\d{2,}", text)
     assert "一、总体情况" in paragraphs and "二、擂台赛排名" in paragraphs
@@ -461,3 +461,26 @@ def test_large_attachment(tmp_path: Path) -> None:
     _, tables = read(path)
     assert len(tables[3]) == 1 + len(detail)
     assert not any(re.search(r"(?<![\d.])0\.\d{2,}", cell) for table in tables for row in table for cell in row)
+
+
+def test_signature_after_the_attachment_list_and_record_at_the_end(written: Path) -> None:
+    paragraphs = [p for p in read(written)[0] if p]
+    listing = next(i for i, p in enumerate(paragraphs) if p.startswith("附件：1．"))
+    first_attachment = paragraphs.index("附件1")
+    signature = paragraphs[listing + 4:first_attachment]
+    assert signature == ["测试县百日攻坚行动指挥部办公室", "2020年11月9日"]
+    assert paragraphs[-2].startswith("抄送：") and paragraphs[-1] == "测试县百日攻坚行动指挥部办公室\t2020年11月9日印发"
+
+
+def test_a_superseded_duplicate_is_not_called_rejected(tmp_path: Path) -> None:
+    r = results()
+    r["submissions"] = [{"file": "赤城街道-初稿.xlsx", "unit": "赤城街道", "status": "rejected", "problems": 1},
+                        {"file": "说明.txt", "unit": None, "status": "rejected", "problems": 1}]
+    problems = [problem("duplicate_submission", file="赤城街道-初稿.xlsx", unit="赤城街道", detail="x"),
+                problem("file_not_workbook", file="说明.txt", detail="文本文件")]
+    path = tmp_path / "dup.docx"
+    write_briefing(briefing_input(results=r, problems=problems), path)
+    text = "\n".join(read(path)[0])
+    assert "1个单位重复报送，以最后报送的版本为准。" in text
+    assert "另有1份报送文件未被采用，原因见附件3。" in text
+    assert "退回" not in text

@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
@@ -59,6 +60,8 @@ STYLES = {
     "attach_list": "附件说明",
     "attach_title": "附件标题",
 }
+# Styles used when the template has them (an office's own template may not).
+OPTIONAL_STYLES = {"signature": "落款", "record": "版记"}
 TEXT_WIDTH_MM = 210 - 28 - 26  # column widths of tables are fractions of this
 CN_DIGITS = "零一二三四五六七八九十"
 _BAD_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -231,6 +234,9 @@ class _Writer:
         self.prev_units = {u["unit"]: u for u in (data.previous or {}).get("units", [])}
         self.prev_projects = {p["id"]: p for p in (data.previous or {}).get("projects", [])}
         self.style_ids = {key: doc.styles[name].style_id for key, name in STYLES.items()}
+        for key, name in OPTIONAL_STYLES.items():
+            if _has_style(doc, name):
+                self.style_ids[key] = doc.styles[name].style_id
         self.attachments = self._attachment_list()
 
     # --- text helpers
@@ -238,7 +244,7 @@ class _Writer:
         return str(self.w[section][key]).format(**{**self.fields, **fields})
 
     def para(self, text: str, style: str = "body") -> Any:
-        return self.doc.add_paragraph(clean(text), style=STYLES[style])
+        return self.doc.add_paragraph(clean(text), style=STYLES.get(style) or OPTIONAL_STYLES[style])
 
     def heading(self, key: str) -> None:
         self.section_no += 1
@@ -266,7 +272,9 @@ class _Writer:
             self.cards()
         self.examples()
         self.closing()
+        self.signature()
         self.attachment_pages()
+        self.record()
 
     def header(self) -> None:
         self.para(self.settings.campaign.issuer, "issuer")
@@ -376,9 +384,17 @@ class _Writer:
             else ""
         )
         text = self.t("overall", "submissions", units=len(self.units), submitted=submitted, missing=missing)
-        rejected = sum(1 for s in self.r.get("submissions", []) if s.get("status") == "rejected")
-        if rejected:
-            text += self.t("overall", "submissions_rejected", count=rejected)
+        # A superseded duplicate is not a rejected sheet: say it apart, and only what happened.
+        duplicates = [p for p in self.data.problems if p.code == "duplicate_submission"]
+        superseded = {p.file for p in duplicates}
+        rejected = sum(1 for s in self.r.get("submissions", [])
+                       if s.get("status") == "rejected" and s.get("file") not in superseded)
+        if duplicates:
+            text += self.t("overall", "submissions_superseded", count=len({p.unit for p in duplicates}))
+        if rejected and self._listed_problems():
+            text += self.t("overall", "submissions_rejected", count=rejected, n=self._attachment_no("problems"))
+        elif rejected:
+            text += self.t("overall", "submissions_rejected_plain", count=rejected)
         if self._listed_problems():
             text += self.t("overall", "problems", count=len(self._listed_problems()), n=self._attachment_no("problems"))
         self.para(text)
@@ -642,6 +658,27 @@ class _Writer:
             pad = "\u3000" * len(first)
             for name in names[1:]:
                 self.para(pad + name, "attach_list")
+
+    def signature(self) -> None:
+        """落款: the issuing office and the date, after the attachment list (GB/T 9704 7.3.5)."""
+        style = "signature" if "signature" in self.style_ids else "body"
+        self.para("", style)
+        for text in (self.settings.campaign.issuer, cn_date(self.r["cutoff"])):
+            paragraph = self.para(text, style)
+            if style == "body":  # a template without 落款: right-align by hand
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                paragraph.paragraph_format.first_line_indent = 0
+
+    def record(self) -> None:
+        """版记 at the very end: 抄送 and 印发 lines, when the template has the 版记 style."""
+        if "record" not in self.style_ids:
+            return
+        w = self.w["record"]
+        self.para("", "body")
+        if w.get("cc"):
+            self.para(self.t("record", "cc_line", cc=w["cc"]), "record")
+        self.para(self.t("record", "printed", issuer=self.settings.campaign.issuer, date=cn_date(self.r["cutoff"])),
+                  "record")
 
     # --- attachments
     def _listed_problems(self) -> list[Problem]:
