@@ -242,10 +242,10 @@ def test_header_and_overall(written: Path) -> None:
 def test_leaderboard_tables_in_rank_order(written: Path) -> None:
     paragraphs, tables = read(written)
     town, dept = tables[0], tables[1]
-    assert town[0] == ["名次", "单位", "应完成节点", "已完成节点", "节点完成率", "名次变化", "亮红灯项目数"]
+    assert town[0] == ["名次", "单位", "应完成节点", "已完成节点", "节点完成率", "提前完成节点", "名次变化", "亮红灯项目数"]
     assert [row[1] for row in town[1:]] == ["赤城街道", "福溪街道", "始丰街道"]
-    assert town[1] == ["1", "赤城街道", "12", "12", "100.0%", "↑2", "0"]
-    assert town[2][4:6] == ["90.0%", "↓1"] and town[3][5] == "—"
+    assert town[1] == ["1", "赤城街道", "12", "12", "100.0%", "3", "↑2", "0"]
+    assert town[2][4:7] == ["90.0%", "1", "↓1"] and town[3][6] == "—"
     assert [row[1] for row in dept[1:]] == ["县经信局", "县交通局", "县自然资源局", "县统计局"]
     assert dept[4][0] == "—" and dept[4][4] == "—"
     assert any("县统计局本期无到期节点，暂不参与排名" in p for p in paragraphs)
@@ -275,14 +275,14 @@ def test_red_projects_and_escalation(written: Path) -> None:
 def test_yellow_cards_only_at_evaluation(tmp_path: Path, written: Path) -> None:
     text = "\n".join(read(written)[0])
     assert "四、黄牌警示" in text
-    assert "始丰街道（乡镇（街道）），节点完成率72.7%，排第3名" in text
-    assert "县自然资源局（县级部门）" in text
+    assert "始丰街道，节点完成率72.7%，在乡镇（街道）中排第3名" in text
+    assert "县自然资源局，节点完成率" in text and "在县级部门中排第" in text
     plain = tmp_path / "plain.docx"
     write_briefing(briefing_input(evaluation=False), plain)
     text = "\n".join(read(plain)[0])
     assert "黄牌" not in text
     assert "四、典型与后进" in text
-    assert "始丰街道（乡镇（街道）第3名，72.7%）" in text
+    assert "始丰街道（完成率72.7%，组内第3名）" in text
 
 
 def test_examples_closing_and_attachments(written: Path) -> None:
@@ -291,15 +291,17 @@ def test_examples_closing_and_attachments(written: Path) -> None:
     assert "赤城街道、县经信局到期节点全部完成" in text
     assert "赤城街道3个、福溪街道1个、县经信局1个共提前完成节点5个" in text
     assert "六、下步要求" in paragraphs and "对亮红灯项目要逐项销号。" in paragraphs
-    assert "附件：1．各单位节点完成明细" in paragraphs
+    assert "附件：1．各单位节点完成明细（到期及已完成节点）" in paragraphs
     assert "附件1" in paragraphs and "附件4" in paragraphs
     nodes, missing, problems, overrides = tables[3:]  # after two leaderboards and the red projects
     assert nodes[0] == ["单位", "项目", "节点", "节点目标", "计划完成", "实际完成", "完成情况"]
-    assert len(nodes) == 1 + 35 and nodes[1][0] == "赤城街道"
+    detail = node_detail()
+    assert len(nodes) == 1 + int((detail["done"] | detail["overdue"]).sum()) and nodes[1][0] == "赤城街道"
+    assert "未到期" not in {row[6] for row in nodes}  # nodes neither due nor done are left out
     assert "逾期未完成" in {row[6] for row in nodes}
     assert nodes[1][4:] == ["9月22日", "9月20日", "已完成"]
     assert missing[1] == ["1", "县交通局", "县级部门"]
-    assert problems[1][1:4] == ["福溪街道", "福溪街道-第05期.xlsx", "进度填报!G7"]
+    assert problems[1][1:4] == ["福溪街道", "福溪街道-第05期.xlsx", "进度填报 G7"]
     assert overrides[1][:4] == ["1", "P04 城前公路改造提升", "4", "已完成"]
 
 
@@ -459,7 +461,7 @@ def test_large_attachment(tmp_path: Path) -> None:
     path = tmp_path / "big.docx"
     write_briefing(briefing_input(node_detail=detail), path)  # its speed is measured in scripts/bench.py
     _, tables = read(path)
-    assert len(tables[3]) == 1 + len(detail)
+    assert len(tables[3]) == 1 + int((detail["done"] | detail["overdue"]).sum())
     assert not any(re.search(r"(?<![\d.])0\.\d{2,}", cell) for table in tables for row in table for cell in row)
 
 

@@ -447,12 +447,13 @@ class _Writer:
                     str(u["due"]),
                     str(u["done"]),
                     pct(u["rate"], w["no_rate"]),
+                    str(u["ahead"]),
                     self._rank_change(u.get("rank_change")),
                     str(u["red_projects"]),
                 ]
                 for u in ranked + unranked
             ]
-            self.table(w["table_headers"], rows, [11, 31, 22, 22, 22, 20, 28])
+            self.table(w["table_headers"], rows, [10, 30, 20, 20, 21, 22, 18, 26])
             self.figure(f"units_{group}", w["figure"].replace("{group}", group))
         if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
             self.para(self.t("ranking", "not_submitted_note"))
@@ -717,6 +718,8 @@ class _Writer:
         )
         rows = []
         for row in frame.itertuples(index=False):
+            if not (row.done or row.overdue):
+                continue  # not yet due and not done: nothing to report on it yet
             if row.done:
                 status = w["status_ahead" if row.ahead else "status_done"]
             else:
@@ -732,7 +735,7 @@ class _Writer:
                     status,
                 ]
             )
-        self.table(w["nodes_headers"], rows, [18, 27, 10, 32, 22, 22, 25], left=(1, 3))
+        self.table(w["nodes_headers"], rows, [17, 30, 11, 34, 19, 19, 22], left=(1, 3))
 
     def _missing_attachment(self) -> None:
         groups = {u["unit"]: u["group"] for u in self.units}
@@ -742,7 +745,7 @@ class _Writer:
     def _problems_attachment(self) -> None:
         rows = []
         for i, p in enumerate(self._listed_problems(), start=1):
-            where = f"{p.sheet}!{p.cell}" if p.sheet and p.cell else p.cell or p.sheet
+            where = f"{p.sheet} {p.cell}" if p.sheet and p.cell else p.cell or p.sheet
             rows.append([str(i), p.unit, p.file, where, p.message, p.fix])
         self.table(self.w["attachments"]["problems_headers"], rows, [10, 22, 28, 18, 40, 38], left=(2, 4, 5))
 
