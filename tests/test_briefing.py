@@ -486,3 +486,20 @@ def test_a_superseded_duplicate_is_not_called_rejected(tmp_path: Path) -> None:
     assert "1个单位重复报送，以最后报送的版本为准。" in text
     assert "另有1份报送文件未被采用，原因见附件3。" in text
     assert "退回" not in text
+
+
+def test_charts_without_content_are_left_out(tmp_path: Path) -> None:
+    from leitai.charts import render_charts
+
+    r = results(1, evaluation=False)
+    charts, _ = render_charts(r, [r], tmp_path / "charts")
+    path = tmp_path / "p1.docx"
+    write_briefing(briefing_input(evaluation=False, results=r, previous=None, history=[r], charts=charts), path)
+    captions = [p for p in read(path)[0] if p.startswith("图")]
+    # One period: no trend and no red/green history; the rate charts have due nodes to show.
+    assert not any("趋势" in c or "红绿灯" in c for c in captions)
+    assert any("各板块节点完成率" in c for c in captions)
+    nothing_due = {**r, "overall": {**r["overall"], "due": 0, "done": 0, "rate": None}}
+    write_briefing(briefing_input(evaluation=False, results=nothing_due, previous=None, history=[nothing_due],
+                                  charts=charts), path)
+    assert not [p for p in read(path)[0] if p.startswith("图")]

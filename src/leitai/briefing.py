@@ -252,7 +252,7 @@ class _Writer:
 
     def figure(self, key: str, caption: str) -> None:
         path = self.data.charts.get(key)
-        if path is None or not Path(path).exists():
+        if path is None or not Path(path).exists() or not self._chart_has_content(key):
             return
         image = Image.from_file(str(path))
         width, height = Mm(150), Mm(150 * image.px_height / max(image.px_width, 1))
@@ -261,6 +261,14 @@ class _Writer:
         self.doc.add_paragraph(style=STYLES["picture"]).add_run().add_picture(str(path), width=width, height=height)
         self.figure_no += 1
         self.para(caption.format(n=self.figure_no), "caption")
+
+    def _chart_has_content(self, key: str) -> bool:
+        """A chart earns its place only with something to show: due nodes, or two periods."""
+        if key in ("trend", "lights"):
+            return len(self.data.history) >= 2
+        if key.startswith("units_") or key == "category":
+            return self.r["overall"].get("rate") is not None
+        return True
 
     # --- the document
     def write(self) -> None:
