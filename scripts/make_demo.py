@@ -38,6 +38,8 @@ PERIODS = range(1, len(CUTOFFS) + 1)
 FIRST_DUE, LAST_DUE = D(2020, 9, 5), D(2020, 12, 7)
 YELLOW_CARDS = 4
 TARGET_RATE = 0.85
+ESCALATE = 3  # red this many times: 重点督办
+EVALUATIONS = (3, 5, 7)
 
 TOWNS, DEPTS = "乡镇（街道）", "县级部门"
 UNITS: list[tuple[str, str, str]] = [
@@ -204,6 +206,32 @@ FALLER = "县水利局"  # good start, falls back
 SILENT = ("雷峰乡", 4)  # does not submit in period 4
 LATE_STARTER = "县人社局"  # no node due by the first cutoff: not ranked in period 1
 
+# Where the overdue nodes sit: a few genuinely hard projects (征迁 blocks, big construction, land,
+# the weak units' work); every other project finishes its nodes on time or inside the same period.
+# name -> (stuck, first, drag): the last `stuck` nodes due by period 5 are still open at its cutoff
+# (the stuck counts alone set period 5's completion rate: they add up to its overdue nodes); the
+# project is red at every cutoff from period `first` on; earlier nodes due from period `first` to
+# `drag` drag on until the window after cutoff `drag` (0: only as far as needed to stay red).
+HARD: dict[str, tuple[int, int, int]] = {
+    "三合集镇区块征迁": (4, 1, 4), "妇幼保健院迁建工程": (4, 1, 4), "“三改一拆”违法建筑拆除": (4, 2, 4),
+    "垃圾分类示范片区创建": (3, 4, 0), "泳溪乡山塘水库除险加固": (2, 4, 0),
+    "建设用地报批攻坚": (4, 1, 4), "城北安置房建设": (4, 2, 0), "农村公路提档升级工程": (4, 2, 0),
+    "站前区块征迁": (3, 4, 0), "后岸区块提升征迁": (3, 4, 0), "石梁旅游集散中心": (3, 4, 0),
+    "始丰溪综合治理工程": (2, 4, 0), "平桥小微企业园区块征迁": (2, 4, 0), "能耗和排污指标保障": (2, 4, 0),
+    "洪畴工业区块征迁": (2, 4, 0),
+}
+# Projects that slip for a while and catch up: name -> (first, last period red); the nodes due in
+# those periods are finished in the window after the last one.
+SLIPS: dict[str, tuple[int, int]] = {
+    "坦头工业区块拓展征迁": (1, 2), "坦头汽车用品产业园": (1, 2),
+    "农村生活污水治理提标改造": (1, 1), "义务教育优质均衡发展县创建": (1, 2), "平桥美丽城镇样板创建": (1, 1),
+    "“污水零直排区”建设": (1, 2), "城乡公交一体化": (1, 2),
+    "龙溪乡饮用水提标工程": (1, 1),
+    "城西未来社区试点": (2, 3), "石梁美丽乡村精品线建设": (2, 3), "固定资产投资攻坚": (2, 3),
+    "福溪小微企业园": (3, 3), "历史遗留不动产登记化解": (3, 4), "重点项目资金保障": (3, 3),
+    "白鹤工业园区基础设施": (3, 3), "县域医共体建设提升": (3, 3),
+}
+
 # Mistakes real units make (period, unit) -> kind; forgiven by the reader.
 # Each goes to the preferred unit if that unit has something to get wrong that period, else
 # to the first unit in plan order that has.
@@ -236,13 +264,13 @@ end = {END.isoformat()}
 [periods]
 first_cutoff = {CUTOFFS[0].isoformat()}
 every_days = 14
-evaluations = [3, 5, 7]
+evaluations = [{', '.join(map(str, EVALUATIONS))}]
 
 [rules]
 yellow_cards = {YELLOW_CARDS}
 lights = "two"
 grace_days = 7
-escalate_red_count = 3
+escalate_red_count = {ESCALATE}
 no_submission = "carry_forward"
 rank_by = "cumulative"
 
@@ -255,12 +283,15 @@ README = """\
 
 天台县“通堵点、破难点”百日攻坚行动的演示数据（依据 2020 年 11 月《台州日报》的公开报道虚构）：
 7 大板块 60 个项目、约 420 个节点，15 个乡镇（街道）和 15 个县级部门，第 1–5 期各单位报送的填报表。
-第 5 期（截止 2020-11-09）节点完成率 85%，4 个单位被亮黄牌；城前公路改造提升第 1–3 期亮红灯，第 4 期起转绿灯。
+第 5 期（截止 2020-11-09）节点完成率 85%，4 个单位被亮黄牌；逾期节点集中在少数征迁、重大项目和要素保障项目上，
+多数项目亮绿灯，少数连续亮红灯 3 次以上的项目列入重点督办；城前公路改造提升第 1–3 期亮红灯，第 4 期起转绿灯。
 部分表格故意带有常见填报错误（文本日期、“完成”“√”、删除节点行、同一单位重复报送），用于演示数据问题清单。
 
 A fictional demo modelled on a 2020 press report about Tiantai county's 100-day campaign: 60 projects
 in 7 categories, about 420 milestones, 30 units in two groups, and the units' progress sheets for
-periods 1–5. At period 5 the campaign's completion rate is 85% and 4 units get yellow cards. Some
+periods 1–5. At period 5 the campaign's completion rate is 85% and 4 units get yellow cards; the overdue
+milestones sit in a few hard projects (relocation blocks, big construction, land), most projects are
+green and a handful, red three times or more, are under special supervision. Some
 sheets carry typical mistakes (text dates, 完成/√, a deleted row, a late duplicate file).
 
 - `campaign.toml`, `plan.xlsx`: settings and plan (SPEC §4)
@@ -380,89 +411,75 @@ def make_stamps(rng: random.Random) -> dict[tuple[str, int], dt.datetime]:
     return stamps
 
 
+def period_of(day: D) -> int:
+    """The period whose cutoff is the first on or after ``day`` (len(CUTOFFS) + 1 after the last)."""
+    return next((period for period, cutoff in zip(PERIODS, CUTOFFS) if day <= cutoff), len(CUTOFFS) + 1)
+
+
+def finished_after(rng: random.Random, period: int) -> D | None:
+    """A completion date in the window after cutoff ``period`` (None after the last recorded cutoff)."""
+    if period >= len(CUTOFFS):
+        return None
+    return CUTOFFS[period - 1] + dt.timedelta(days=rng.randint(1, 9))
+
+
+def red_at(project_nodes: list[Node], period: int) -> bool:
+    cutoff = CUTOFFS[period - 1]
+    return any(n.due <= cutoff and (n.done is None or n.done > cutoff) for n in project_nodes)
+
+
 def assign_completions(rng: random.Random, nodes: list[Node]) -> None:
-    """Each node's real completion date, by the role its unit plays."""
-    c5 = CUTOFFS[-1]
+    """Each node's real completion date: on time (or a little late, inside the same period) unless
+    its project is one of HARD or SLIPS."""
+    last = len(CUTOFFS)
+    by_project: dict[str, list[Node]] = {}
     for node in nodes:
-        if node.seq in node.project.fixed:
-            node.done = node.project.fixed[node.seq][1]
-            continue
-        unit, due = node.unit, node.due
-        # Early in the campaign many nodes slip; later the pace picks up.
-        slip = next((s for c, s in zip(CUTOFFS, (0.34, 0.32, 0.36, 0.36)) if due <= c), 0.26)
-        p_open, p_ahead, late_days = 0.06, 0.07, (4, 26)
-        if unit in TOP:
-            slip, p_open, p_ahead, late_days = slip * 0.6, 0.0, 0.15, (3, 14)
-        elif unit in WEAK:
-            slip, p_open, p_ahead = slip + 0.1, 0.32, 0.0
-        elif unit == COMEBACK:
-            slip, late_days = (0.85 if due <= CUTOFFS[1] else 0.05), (18, 30)
-            p_open = 0.0
-        elif unit == FALLER:
-            slip, p_open = (0.0 if due <= CUTOFFS[2] else 0.2), (0.0 if due <= CUTOFFS[2] else 0.45)
-        r = rng.random()
-        if due <= c5:
-            if r < p_open:
-                node.done = None
-            elif r < p_open + slip:
-                node.done = due + dt.timedelta(days=rng.randint(*late_days))
-            elif r < p_open + slip + p_ahead:
-                node.done = max(START + dt.timedelta(days=2), due - dt.timedelta(days=rng.randint(14, 30)))
+        by_project.setdefault(node.project.name, []).append(node)
+    assert set(HARD) | set(SLIPS) <= set(by_project), (set(HARD) | set(SLIPS)) - set(by_project)
+    assert not set(HARD) & set(SLIPS)
+    for name, mine in by_project.items():
+        unit = mine[0].unit
+        p_ahead = 0.0 if name in HARD or unit in WEAK else 0.15 if unit in TOP else 0.07
+        for node in mine:
+            if node.seq in node.project.fixed:
+                node.done = node.project.fixed[node.seq][1]
+                continue
+            period, r = period_of(node.due), rng.random()
+            if period > last:
+                node.done = node.due - dt.timedelta(days=rng.randint(12, 30)) if r < p_ahead * 1.5 else None
+            elif r < p_ahead:
+                node.done = max(START + dt.timedelta(days=2), node.due - dt.timedelta(days=rng.randint(14, 30)))
+            elif r < p_ahead + 0.25 and (room := (CUTOFFS[period - 1] - node.due).days) > 0:
+                node.done = node.due + dt.timedelta(days=rng.randint(1, min(room, 6)))  # late, yet in time
             else:
-                node.done = max(START + dt.timedelta(days=1), due - dt.timedelta(days=rng.randint(0, 4)))
-        else:
-            ahead = p_ahead * 1.5 if unit not in WEAK else 0.0
-            node.done = due - dt.timedelta(days=rng.randint(12, 30)) if r < ahead else None
-        if node.done is not None and node.done > c5:
-            node.done = None
-
-
-def tune(rng: random.Random, nodes: list[Node]) -> None:
-    """Move a few nodes so that period 5 hits SPEC §8's targets exactly.
-
-    Top units at 100%, the weak ones clearly below everyone else, the campaign at 85.0%.
-    """
-    c5 = CUTOFFS[-1]
-    due5 = [n for n in nodes if n.due <= c5]
-
-    def rate(unit: str) -> float:
-        mine = [n for n in due5 if n.unit == unit]
-        return sum(n.done is not None for n in mine) / len(mine)
-
-    def unit_due(unit: str) -> int:
-        return sum(n.unit == unit for n in due5)
-
-    def finish(node: Node) -> None:  # done late, inside period 5
-        node.done = min(c5 - dt.timedelta(days=2), node.due + dt.timedelta(days=rng.randint(5, 15)))
-        node.done = max(node.done, node.due)
-
-    movable = [n for n in due5 if n.seq not in n.project.fixed]
-    for unit in TOP:
-        for node in movable:
-            if node.unit == unit and node.done is None:
-                finish(node)
-    for unit, _, _ in UNITS:
-        if unit in WEAK or unit in TOP:
-            continue
-        for node in sorted((n for n in movable if n.unit == unit and n.done is None), key=lambda n: n.due):
-            if rate(unit) >= 0.75:
-                break
-            finish(node)
-    for unit in WEAK:  # a few recent nodes left open, so the weak stay clearly behind
-        for node in sorted((n for n in movable if n.unit == unit and n.done is not None), key=lambda n: n.due, reverse=True):
-            if rate(unit) <= 0.66:
-                break
-            node.done = None
-    target = round(TARGET_RATE * len(due5))
-    normal = [n for n in movable if n.unit not in TOP and n.unit not in WEAK and n.unit != COMEBACK]
-    while (done := sum(n.done is not None for n in due5)) != target:
-        if done < target:
-            candidates = [n for n in normal if n.done is None]
-            finish(rng.choice(sorted(candidates, key=lambda n: n.key)))
-        else:
-            candidates = [n for n in normal if n.done is not None and n.due > CUTOFFS[3]
-                          and n.done > CUTOFFS[3] and rate(n.unit) - 1 / unit_due(n.unit) >= 0.75]
-            rng.choice(sorted(candidates, key=lambda n: n.key)).done = None
+                node.done = max(START + dt.timedelta(days=1), node.due - dt.timedelta(days=rng.randint(0, 4)))
+            if node.done is not None and node.done > CUTOFFS[-1]:
+                node.done = None
+        if name in SLIPS:
+            first, until = SLIPS[name]
+            slipped = [n for n in mine if first <= period_of(n.due) <= until and n.seq not in n.project.fixed]
+            assert slipped, f"{name}: no node due in periods {first}–{until}"
+            for node in slipped:
+                node.done = finished_after(rng, until)
+        if name in HARD:
+            stuck, first, drag = HARD[name]
+            due = [n for n in mine if period_of(n.due) <= last]
+            assert 1 <= stuck <= len(due) and not any(n.seq in n.project.fixed for n in mine), name
+            for node in due[-stuck:]:
+                node.done = None
+            for node in mine:
+                if period_of(node.due) > last:
+                    node.done = None
+            for node in due[:-stuck]:  # earlier nodes dragging on
+                if first <= period_of(node.due) <= drag:
+                    node.done = finished_after(rng, drag)
+            for period in range(first, last + 1):  # red at every cutoff from `first` on
+                if red_at(mine, period):
+                    continue
+                candidates = [n for n in due[:-stuck] if first <= period_of(n.due) <= period]
+                assert candidates, f"{name}: cannot be red at period {period}"
+                candidates[-1].done = finished_after(rng, period)
+            assert first == 1 or not red_at(mine, first - 1), name
 
 
 def clamp_to_stamps(nodes: list[Node], stamps: dict[tuple[str, int], dt.datetime]) -> None:
@@ -616,7 +633,8 @@ def fill_sheet(rng: random.Random, book: openpyxl.Workbook, unit: str, period: i
                 cells["形象进度（%）"].value = pct
                 cells["进展情况"].value = f"正在推进，已完成约{pct}%。"
                 problems = PROBLEMS[kind]
-                cells["存在问题"].value = problems[(int(node.project.id[2:]) + node.seq) % len(problems)]
+                # One root cause per project, a second one for its later nodes.
+                cells["存在问题"].value = problems[(int(node.project.id[2:]) + node.seq // 3) % len(problems)]
                 promise = node.done if node.done and node.done > cutoff else cutoff + dt.timedelta(days=rng.randint(7, 20))
                 cells["下步计划"].value = f"倒排工期、加派力量，力争{promise.month}月{promise.day}日前完成。"
             elif node.due <= cutoff + dt.timedelta(days=14):
@@ -641,7 +659,6 @@ def truth_model(rng: random.Random) -> tuple[list[Node], dict[tuple[str, int], d
     nodes = make_plan(rng)
     stamps = make_stamps(rng)
     assign_completions(rng, nodes)
-    tune(rng, nodes)
     clamp_to_stamps(nodes, stamps)
     tidy_evaluation(nodes, stamps, 3, most=5)
     return nodes, stamps
@@ -750,14 +767,26 @@ def place_mistakes(history: list[Scores]) -> Mistakes:
 
 def report(history: list[Scores], nodes: list[Node], mistakes: Mistakes) -> None:
     """Print the truth model's headline numbers and assert SPEC §8's targets."""
-    print("期次  应完成  已完成  完成率   红灯项目")
-    rates = []
+    print("期次  应完成  已完成  完成率   红灯项目  亮红灯3次以上（其中本期红灯）  黄牌")
+    rates, reds, escalated = [], [], []
+    red_count: dict[str, int] = {}
     for period, s in zip(PERIODS, history):
         due, done = sum(s.due.values()), sum(s.done.values())
         rates.append(done / due)
-        reds = sum(v == "red" for v in s.lights.values())
-        print(f"第{period}期  {due:5d}  {done:6d}  {done / due:6.1%}  {reds:4d}")
+        red_now = [pid for pid, light in s.lights.items() if light == "red"]
+        for pid in red_now:
+            red_count[pid] = red_count.get(pid, 0) + 1
+        reds.append(len(red_now))
+        escalated.append([pid for pid, count in red_count.items() if count >= ESCALATE])
+        print(f"第{period}期  {due:5d}  {done:6d}  {done / due:6.1%}  {len(red_now):6d}  {len(escalated[-1]):12d}"
+              f"（{sum(pid in red_now for pid in escalated[-1])}）  {len(s.cards) if period in EVALUATIONS else ''}")
     final = history[-1]
+    cutoff = CUTOFFS[-1]
+    overdue = {pid: sum(n.project.id == pid and n.due <= cutoff and final.states[n.key] is None for n in nodes)
+               for pid, light in final.lights.items() if light == "red"}
+    names = {pr.id: pr.name for pr in projects_of(nodes)}
+    print("第5期红灯项目（逾期节点数/累计亮红灯次数）：")
+    print("  " + "、".join(f"{names[pid]}（{n}/{red_count[pid]}）" for pid, n in sorted(overdue.items())))
     order = sorted((u for u in final.due if final.due[u]),
                    key=lambda u: (-final.done[u] / final.due[u], -final.ahead[u], final.red[u]))
     print("第5期末位 5 个单位（由高到低）：")
@@ -774,6 +803,19 @@ def report(history: list[Scores], nodes: list[Node], mistakes: Mistakes) -> None
     failures = []
     if abs(rates[-1] - TARGET_RATE) > 0.005:
         failures.append(f"第5期完成率 {rates[-1]:.2%}，目标 85%±0.5")
+    # Most projects green, the overdue nodes concentrated in the hard ones, a handful escalated.
+    if not 10 <= reds[-1] <= 16:
+        failures.append(f"第5期红灯项目 {reds[-1]} 个，应为 10–16 个")
+    if not 4 <= len(escalated[-1]) <= 8:
+        failures.append(f"第5期累计亮红灯3次以上的项目 {len(escalated[-1])} 个，应为 4–8 个")
+    if not 4 <= sum(final.lights[pid] == "red" for pid in escalated[-1]):
+        failures.append("第5期仍亮红灯的重点督办项目少于4个")
+    if not 8 <= reds[0] <= 14 or not all(8 <= r <= 18 for r in reds):
+        failures.append(f"各期红灯项目 {reds}，第1期应为 8–14 个、各期不超过 18 个")
+    if sum(n >= 2 for n in overdue.values()) < 0.75 * len(overdue):
+        failures.append(f"逾期节点没有集中：{sorted(overdue.values())}")
+    if any(final.rate(u) != 1.0 for u in TOP):
+        failures.append(f"{TOP} 第5期应全部 100%")
     if sorted(final.cards) != sorted(WEAK):
         failures.append(f"第5期黄牌 {final.cards}，应为 {WEAK}")
     fifth = order[-YELLOW_CARDS - 1]
@@ -790,9 +832,13 @@ def report(history: list[Scores], nodes: list[Node], mistakes: Mistakes) -> None
     turned = sum(a.lights[k] == "red" and b.lights[k] == "green" for a, b in zip(history, history[1:]) for k in a.lights)
     if turned < 4:
         failures.append("由红转绿的项目太少")
-    jump = max((a.rank[u] - b.rank[u] for a, b in zip(history, history[1:]) for u in b.rank if u in a.rank), default=0)
-    if jump < 5:
-        failures.append(f"名次最大上升仅 {jump} 位")
+    jumps = {u: max((a.rank[u] - b.rank[u] for a, b in zip(history, history[1:]) if u in a.rank and u in b.rank),
+                    default=0) for u in final.rank}
+    jump = max(jumps.values())
+    if jump < 5 or jumps[COMEBACK] != jump:
+        failures.append(f"名次最大上升仅 {jump} 位，{COMEBACK} 上升 {jumps[COMEBACK]} 位")
+    if not final.rank[FALLER] > history[2].rank[FALLER]:
+        failures.append(f"{FALLER} 第3期后名次应下滑")
     if not rates[-1] - rates[0] >= 0.1 or rates != sorted(rates):
         failures.append(f"完成率应逐期上升：{[f'{r:.1%}' for r in rates]}")
     if LATE_STARTER in history[0].rank:

@@ -92,3 +92,22 @@ def test_reader_finds_the_truth() -> None:
         assert got == expected.states, f"第{period}期"
         silent = {demo.SILENT[0]} if period == demo.SILENT[1] else set()
         assert read.submitted_units == set(campaign.plan.units["unit"]) - silent
+
+
+def test_red_lights_are_concentrated_in_a_few_hard_projects() -> None:
+    """Most projects green; the overdue nodes of period 5 sit in 10–16 red projects, mostly two or more
+    each, and a handful (4–8) have been red three times or more (重点督办)."""
+    demo = load_script()
+    nodes, _ = demo.truth_model(random.Random(demo.SEED))
+    truth = demo.truth_scores(nodes)
+    reds = [sum(light == "red" for light in scores.lights.values()) for scores in truth]
+    assert 8 <= reds[0] <= 14 and 10 <= reds[-1] <= 16 and max(reds) <= 18
+    counts = {pid: sum(scores.lights[pid] == "red" for scores in truth) for pid in truth[-1].lights}
+    escalated = [pid for pid, count in counts.items() if count >= 3]
+    assert 4 <= len(escalated) <= 8
+    assert sum(truth[-1].lights[pid] == "red" for pid in escalated) >= 4
+    final, cutoff = truth[-1], demo.CUTOFFS[-1]
+    overdue = [sum(n.project.id == pid and n.due <= cutoff and final.states[n.key] is None for n in nodes)
+               for pid, light in final.lights.items() if light == "red"]
+    assert sum(overdue) == sum(final.due.values()) - sum(final.done.values())
+    assert sum(n >= 2 for n in overdue) >= 0.75 * len(overdue)
