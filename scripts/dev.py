@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """One entry point for a fresh machine with nothing but Python ≥ 3.11.
 
-    python3 scripts/dev.py demo    # make .venv, install leitai, write the demo briefing
-    python3 scripts/dev.py test    # make .venv, install leitai + test tools, run every check
+    python3 scripts/dev.py demo      # make .venv, install leitai, write the demo briefing
+    python3 scripts/dev.py test      # make .venv, install leitai + test tools, run every check
+    python3 scripts/dev.py install   # only make .venv and install (used by the Windows launcher)
 
 The virtual environment lives in .venv/ beside setup.cfg and is reinstalled only when
 setup.cfg or pyproject.toml changes. Extra arguments go to `leitai demo` or pytest.
@@ -48,9 +49,12 @@ def run(command: list[str]) -> None:
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     extra = sys.argv[2:]
-    if what not in ("demo", "test"):
+    if what not in ("demo", "test", "install"):
         sys.exit(__doc__)
     ensure_env()
+    if what == "install":
+        print(f"已安装：{BIN / ('leitai.exe' if os.name == 'nt' else 'leitai')}")
+        return
     os.environ.setdefault("PYTHONUTF8", "1")
     if what == "demo":
         run([str(PYTHON), "-m", "leitai.cli", "demo", *extra])
