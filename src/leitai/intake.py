@@ -6,7 +6,8 @@ worksheet; its unit comes from the hidden ``_leitai`` sheet, else the ``填报�
 else the file name. Each node row is normalised (normalize.py) and checked against the
 plan; what is wrong becomes a ``Problem`` with its cell, and the good rows still count.
 Nothing here raises for bad data, and one broken file never stops the batch. Input files
-are read once, as bytes, and never written.
+are read once, as bytes, and never written; telling a workbook from other files, opening
+it and finding a table by its headers is workbook.py's part.
 
 Choices where SPEC is silent:
 - the same node on two rows: identical rows count once (``duplicate_row``); rows that
@@ -15,6 +16,8 @@ Choices where SPEC is silent:
 - the first visible worksheet carrying the headers is the data sheet;
 - two files of one unit: the later one wins (``dcterms:modified``, else mtime, then name);
   the earlier one is rejected and its own row problems are not listed;
+- an empty (0-byte) or broken file is skipped as still being copied while it is a few
+  seconds old, and rejected once it is older;
 - an empty input folder gives an empty ``Intake``; a missing one raises ``InputError``.
 """
 
@@ -23,24 +26,33 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import io
 import re
-import time
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import python_calamine as calamine
-from defusedxml import ElementTree
 
 from .campaign import Campaign, unit_key
 from .errors import InputError
 from .fileio import sha256_file
 from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number, parse_percent, parse_status
 from .problems import Problem, cell_ref, problem
+from .workbook import (
+    LOCK_PREFIXES,
+    Book,
+    Reject,
+    Table,
+    bare,
+    describe,
+    find_table,
+    is_fresh,
+    missing_headers,
+    modified,
+    open_workbook,
+    screen,
+)
 
 REPORT_COLUMNS: list[str] = [
     "file", "unit", "sheet", "row", "project_id", "seq", "done", "done_date", "progress_pct",
@@ -49,8 +61,6 @@ REPORT_COLUMNS: list[str] = [
 OVERRIDE_COLUMNS: list[str] = ["project_id", "seq", "done", "done_date", "reason", "cell"]
 
 OVERRIDES_FILE = "核定.xlsx"
-IDENTITY_SHEET = "_leitai"
-IDENTITY_KIND = "leitai-progress"
 
 # The 12 headers of SPEC §4, by their bare names (brackets dropped), and the field each fills.
 HEADERS: dict[str, str] = {
@@ -64,12 +74,7 @@ OVERRIDE_HEADERS: dict[str, str] = {
 }
 OVERRIDE_REQUIRED = ("项目编号", "节点序号", "核定结果")
 
-MAX_BYTES = 50 * 1024 * 1024      # a progress sheet is a few dozen KB
-MAX_UNPACKED = 500 * 1024 * 1024  # zip bombs
-MAX_ROWS = 20_000
-HEADER_SCAN_ROWS = 30
-TEXT_LIMIT = 2000
-FRESH_SECONDS = 10  # a broken file this young is probably still being copied
+TEXT_LIMIT = 2000  # characters kept of a free-text cell
 
 Status = Literal["accepted", "accepted_with_problems", "rejected", "skipped"]
 
@@ -144,13 +149,13 @@ def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[P
     out = _Problems(path.name, "")
     rows: list[dict[str, Any]] = []
     try:
-        book = _open_workbook(path.read_bytes(), path)
-        found = _find_table(book, OVERRIDE_HEADERS, OVERRIDE_REQUIRED, out)
-    except _Reject as reject:
+        book = open_workbook(path.read_bytes(), path.name)
+        found = find_table(book, OVERRIDE_HEADERS, OVERRIDE_REQUIRED, path.name)
+    except Reject as reject:
         out.add("bad_override", detail=reject.problem.message)
         return _frame([], OVERRIDE_COLUMNS), out.items
     except Exception as exc:  # noqa: BLE001 - any reader failure is this file's problem
-        out.add("bad_override", detail=f"文件无法打开（{_describe(exc)}）")
+        out.add("bad_override", detail=f"文件无法打开（{describe(exc)}）")
         return _frame([], OVERRIDE_COLUMNS), out.items
     if found is None:
         out.add("bad_override", detail=f"未找到表头 {'、'.join(OVERRIDE_REQUIRED)}")
@@ -240,7 +245,11 @@ def _override_record(path: Path, found: list[Problem]) -> FileRecord:
     unreadable = any(p.cell == "" for p in found)  # only a whole-file problem has no cell
     status: Status = "rejected" if unreadable else ("accepted_with_problems" if found else "accepted")
     reason = found[0].message if unreadable else "办公室核定表" + (f"，有 {len(found)} 处问题" if found else "")
-    return FileRecord(path.name, sha256_file(path), path.stat().st_size, None, status, reason, len(found))
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return FileRecord(path.name, _digest(path, b""), size, None, status, reason, len(found))
 
 
 def _resolve_duplicates(results: list[_Result]) -> None:
@@ -263,14 +272,6 @@ def _resolve_duplicates(results: list[_Result]) -> None:
 
 # --------------------------------------------------------------------------- one file
 
-class _Reject(Exception):
-    """This file is rejected (or skipped) as a whole; carries the problem to record."""
-
-    def __init__(self, problem_: Problem, status: Status = "rejected") -> None:
-        super().__init__(problem_.message)
-        self.problem, self.status = problem_, status
-
-
 class _Problems:
     """Problems of one file, stamped with its name, unit and sheet."""
 
@@ -290,229 +291,49 @@ def _read_one(path: Path, campaign: Campaign, plan: _PlanIndex, period: int | No
     name = path.name
     out = _Problems(name, "")
     try:
-        size = path.stat().st_size
-        mtime = path.stat().st_mtime
+        stat = path.stat()
     except OSError as exc:
         record = FileRecord(name, "", 0, None, "rejected", f"文件无法读取（{exc.strerror}）", 1)
         return _Result(record, problems=[out.make("file_unreadable", detail=exc.strerror or "")])
-    if name.startswith(("~$", ".~lock.")):
-        return _skipped(path, size, out.make("file_lock"))
-    if name.startswith("."):
-        return _Result(FileRecord(name, sha256_file(path), size, None, "skipped", "隐藏文件，已跳过", 0))
-    if size == 0 or path.suffix.lower() in (".part", ".crdownload", ".download", ".tmp"):
-        return _skipped(path, size, out.make("file_incomplete"))
+    size, data = stat.st_size, b""
+    if name.startswith(".") and not name.startswith(LOCK_PREFIXES):
+        return _Result(FileRecord(name, _digest(path, b""), size, None, "skipped", "隐藏文件，已跳过", 0))
     try:
-        if size > MAX_BYTES:
-            raise _Reject(out.make("file_too_large", detail=f"{size / 1024 / 1024:.0f} MB"))
+        screen(path, size, stat.st_mtime)
         data = path.read_bytes()
-        stamp = _modified(data) or mtime
-        book = _open_workbook(data, path, fresh=_is_fresh(mtime))
+        book = open_workbook(data, name, fresh=is_fresh(stat.st_mtime))
         unit, rows = _read_sheet(book, path, campaign, plan, period, out)
-    except _Reject as reject:
+    except Reject as reject:
         if reject.status == "skipped":
             return _skipped(path, size, reject.problem)
-        record = FileRecord(name, sha256_file(path), size, reject.problem.unit or None, "rejected",
+        record = FileRecord(name, _digest(path, data), size, reject.problem.unit or None, "rejected",
                             reject.problem.message, 1)
         return _Result(record, problems=[reject.problem])
     except Exception as exc:  # noqa: BLE001 - one broken file must not stop the batch
-        found = out.make("file_unreadable", detail=_describe(exc))
-        return _Result(FileRecord(name, sha256_file(path), size, None, "rejected", found.message, 1), problems=[found])
+        found = out.make("file_unreadable", detail=describe(exc))
+        return _Result(FileRecord(name, _digest(path, data), size, None, "rejected", found.message, 1),
+                       problems=[found])
     count = len(out.items)
     status: Status = "accepted_with_problems" if count else "accepted"
     reason = f"已采用，有 {count} 处问题" if count else "已采用"
     record = FileRecord(name, hashlib.sha256(data).hexdigest(), size, unit, status, reason, count)
-    return _Result(record, rows, out.items, stamp)
+    return _Result(record, rows, out.items, modified(data) or stat.st_mtime)
+
+
+def _digest(path: Path, data: bytes) -> str:
+    """sha256 of the bytes read, else of the file; '' if it cannot be read (locked, no permission)."""
+    if data:
+        return hashlib.sha256(data).hexdigest()
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
 
 
 def _skipped(path: Path, size: int, found: Problem) -> _Result:
-    try:
-        digest = sha256_file(path)
-    except OSError:  # an Office lock file may be held open exclusively
-        digest = ""
-    return _Result(FileRecord(path.name, digest, size, None, "skipped", found.message, 1), problems=[found])
-
-
-def _is_fresh(mtime: float) -> bool:
-    return time.time() - mtime < FRESH_SECONDS
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
-
-
-# ------------------------------------------------------------------------- workbooks
-
-_OLE = bytes.fromhex("D0CF11E0A1B11AE1")
-
-
-@dataclass
-class _Book:
-    workbook: Any  # calamine.CalamineWorkbook
-    visible: list[str]
-    identity: dict[str, str]
-
-
-def _open_workbook(data: bytes, path: Path, *, fresh: bool = False) -> _Book:
-    """A calamine workbook from the file's bytes, or _Reject saying what the file is instead."""
-    out = _Problems(path.name, "")
-    if data[:4] == b"PK\x03\x04":
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile:
-            if fresh:
-                raise _Reject(out.make("file_incomplete"), "skipped") from None
-            raise _Reject(out.make("file_unreadable", detail="文件已损坏（压缩包结构不完整）")) from None
-        if "EncryptedPackage" in names:
-            raise _Reject(out.make("file_encrypted"))
-        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-            kind = "Word 文档" if "word/document.xml" in names else (
-                "PowerPoint 演示文稿" if any(n.startswith("ppt/") for n in names) else "压缩包")
-            raise _Reject(out.make("file_not_workbook", detail=kind))
-        if unpacked > MAX_UNPACKED:
-            raise _Reject(out.make("file_too_large", detail=f"解压后 {unpacked // 1024 // 1024} MB"))
-    elif data[:8] == _OLE:
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            raise _Reject(out.make("file_encrypted"))
-        if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
-            raise _Reject(out.make("file_not_workbook", detail="Word 文档或其他 Office 文件"))
-    else:
-        raise _Reject(out.make("file_not_workbook", detail=_sniff(data)))
-    try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except calamine.PasswordError:
-        raise _Reject(out.make("file_encrypted")) from None
-    except Exception as exc:  # noqa: BLE001 - calamine's errors vary by format
-        if fresh:
-            raise _Reject(out.make("file_incomplete"), "skipped") from None
-        raise _Reject(out.make("file_unreadable", detail=_describe(exc))) from None
-    visible, identity = [], {}
-    for meta in workbook.sheets_metadata:
-        if meta.name == IDENTITY_SHEET:
-            identity = _identity_sheet(workbook.get_sheet_by_name(meta.name).to_python(nrows=50))
-        elif meta.visible == calamine.SheetVisibleEnum.Visible and meta.typ == calamine.SheetTypeEnum.WorkSheet:
-            visible.append(meta.name)
-    return _Book(workbook, visible, identity)
-
-
-def _sniff(data: bytes) -> str:
-    head = data[:1024]
-    if head.startswith(b"%PDF"):
-        return "PDF 文件"
-    if b"<html" in head.lower() or b"<!doctype" in head.lower() or b"<table" in head.lower():
-        return "网页（HTML）文件，请用 Excel 另存为 .xlsx"
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-        return "图片"
-    if b"\x00" not in head:
-        return "文本文件（如 CSV），请用 Excel 另存为 .xlsx"
-    return "未知格式"
-
-
-def _identity_sheet(grid: list[list[Any]]) -> dict[str, str]:
-    identity = {}
-    for row in grid:
-        if len(row) >= 2 and not is_blank(row[0]):
-            identity[clean_header(row[0]).lower()] = clean_text(row[1])
-    return identity if identity.get("kind") == IDENTITY_KIND else {}
-
-
-def _modified(data: bytes) -> float | None:
-    """docProps/core.xml's dcterms:modified as POSIX seconds, if the file has one."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = ElementTree.fromstring(archive.read("docProps/core.xml"))
-        node = root.find("{http://purl.org/dc/terms/}modified")
-        if node is None or not node.text:
-            return None
-        stamp = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=dt.UTC)
-        return stamp.timestamp()
-    except Exception:  # noqa: BLE001 - no or odd metadata: fall back to mtime
-        return None
-
-
-@dataclass
-class _Table:
-    sheet: str
-    grid: list[list[Any]]
-    header_row: int  # 0-based
-    columns: dict[str, int]  # field -> 0-based column
-
-    def data_rows(self) -> range:
-        return range(self.header_row + 1, len(self.grid))
-
-    def value(self, row: int, name: str) -> Any:
-        col = self.columns.get(name)
-        if col is None or col >= len(self.grid[row]):
-            return None
-        return self.grid[row][col]
-
-    def cell(self, row: int, name: str) -> str:
-        col = self.columns.get(name)
-        return "" if col is None else cell_ref(row + 1, col + 1)
-
-
-def _bare(header: Any) -> str:
-    """A header's bare name: canonical form without required-marks or a bracketed unit."""
-    return re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", clean_header(header).replace("*", ""))
-
-
-def _header_map(row: list[Any], known: dict[str, str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for col, value in enumerate(row):
-        name = known.get(_bare(value))
-        if name is not None and name not in columns:
-            columns[name] = col
-    return columns
-
-
-def _find_table(book: _Book, known: dict[str, str], required: Sequence[str], out: _Problems) -> _Table | None:
-    """The first visible sheet with the required headers in its top rows; _Reject if too big."""
-    needed = [known[h] for h in required]
-    for name in book.visible:
-        sheet = book.workbook.get_sheet_by_name(name)
-        top = sheet.to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS)
-        for index, row in enumerate(top):
-            columns = _header_map(row, known)
-            if all(n in columns for n in needed):
-                if sheet.height > MAX_ROWS:
-                    raise _Reject(out.make("file_too_large", detail=f"工作表“{name}”有 {sheet.height} 行"))
-                grid = [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)]
-                _fill_merged(grid, sheet, below=index)
-                return _Table(name, grid, index, columns)
-    return None
-
-
-def _missing_headers(book: _Book) -> list[str]:
-    best: set[str] = set()
-    for name in book.visible:
-        for row in book.workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=HEADER_SCAN_ROWS):
-            found = set(_header_map(row, HEADERS))
-            if len(found) > len(best):
-                best = found
-    return [h for h in REQUIRED if HEADERS[h] not in best]
-
-
-def _fill_merged(grid: list[list[Any]], sheet: Any, below: int) -> None:
-    """A merged cell's value belongs to every cell it covers (units merge 项目编号 over node rows).
-
-    Only merges starting under the header row count: a header merged over two rows stays one header.
-    """
-    try:
-        merged = sheet.merged_cell_ranges or ()
-    except Exception:  # noqa: BLE001 - not every format reports merges; then there is nothing to fill
-        merged = ()
-    for (r0, c0), (r1, c1) in merged:
-        if r0 <= below or r0 >= len(grid) or c0 >= len(grid[r0]):
-            continue
-        value = grid[r0][c0]
-        for r in range(r0, min(r1, len(grid) - 1) + 1):
-            for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
-                if is_blank(grid[r][c]):
-                    grid[r][c] = value
+    # an Office lock file may be held open exclusively: then no digest
+    return _Result(FileRecord(path.name, _digest(path, b""), size, None, "skipped", found.message, 1),
+                   problems=[found])
 
 
 # -------------------------------------------------------------------------- identity
@@ -522,7 +343,7 @@ _PERIOD_CELL = re.compile(r"填报期次\s*:?\s*第?\s*(\d+)\s*期")
 _PERIOD_NAME = re.compile(r"第\s*(\d+)\s*期")
 
 
-def _cell_identity(table: _Table) -> tuple[str, int | None]:
+def _cell_identity(table: Table) -> tuple[str, int | None]:
     """The 填报单位 and 填报期次 written above the header row."""
     unit, period = "", None
     for row in table.grid[: table.header_row]:
@@ -609,7 +430,7 @@ def _cn_date(day: dt.date) -> str:
 class _Sheet:
     """One unit's data table being read, with what its rows are checked against."""
 
-    table: _Table
+    table: Table
     plan: _PlanIndex
     unit: str
     span: tuple[dt.date, dt.date]  # campaign start and end
@@ -617,27 +438,28 @@ class _Sheet:
     fractions: bool = False  # 形象进度 holds fractions (a percent-formatted column): 1 means 100%
 
 
-def _read_sheet(book: _Book, path: Path, campaign: Campaign, plan: _PlanIndex, period: int | None,
+def _read_sheet(book: Book, path: Path, campaign: Campaign, plan: _PlanIndex, period: int | None,
                 out: _Problems) -> tuple[str, list[dict[str, Any]]]:
     """The unit and the node rows of one workbook; row problems go to ``out``, file-level ones raise."""
     info = campaign.settings.campaign
     identity = book.identity
     if identity.get("campaign") and unit_key(identity["campaign"]) != unit_key(info.name):
-        raise _Reject(out.make("wrong_campaign", value=identity["campaign"]))
-    table = _find_table(book, HEADERS, REQUIRED, out)
+        raise Reject(out.make("wrong_campaign", value=identity["campaign"]))
+    table = find_table(book, HEADERS, REQUIRED, path.name)
     if table is None:
-        raise _Reject(out.make("not_progress_sheet", detail="、".join(_missing_headers(book)) or "项目编号等"))
+        missing = missing_headers(book, HEADERS, REQUIRED)
+        raise Reject(out.make("not_progress_sheet", detail="、".join(missing) or "项目编号等"))
     out.sheet = table.sheet
     cell_unit, cell_period = _cell_identity(table)
-    seen_period = _int(identity["period"]) if identity.get("period") else cell_period
-    if period is not None and seen_period is not None and seen_period != period:
-        raise _Reject(out.make("wrong_period", value=seen_period, expected=period))
     spellings = [identity.get("unit", ""), cell_unit, _PERIOD_NAME.sub("", path.stem)]
     unit = next((u for u in (_match_unit(plan, s) for s in spellings) if u), None)
+    out.unit = unit or ""  # so a wrong-period sheet is listed under the unit that sent it
+    seen_period = _int(identity["period"]) if identity.get("period") else cell_period
+    if period is not None and seen_period is not None and seen_period != period:
+        raise Reject(out.make("wrong_period", value=seen_period, expected=period))
     if unit is None:
         seen = next(s for s in spellings if s) if any(spellings) else path.name
-        raise _Reject(out.make("unknown_unit", value=seen, detail=_suggest(plan, seen)))
-    out.unit = unit
+        raise Reject(out.make("unknown_unit", value=seen, detail=_suggest(plan, seen)))
 
     numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
                and not isinstance(v, bool)]
@@ -661,7 +483,7 @@ def _read_row(sheet: _Sheet, r: int) -> dict[str, Any] | None:
     values = {name: table.value(r, name) for name in HEADERS.values()}
     if all(is_blank(values[k]) for k in ("seq", "status", "date")):
         return None  # blank, or a note under the table (填表人、联系电话…)
-    if _bare(values["pid"]) in HEADERS:
+    if bare(values["pid"]) in HEADERS:
         return None  # the header repeated, or a second header row
     node = sheet.plan.node(values["pid"], values["seq"])
     if node is None:

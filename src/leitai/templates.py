@@ -2,8 +2,9 @@
 
 ``build_template`` makes one unit's workbook for one period: the data sheet ``进度填报``
 pre-filled with the unit's nodes (and the nodes already known to be done), the hidden
-identity sheet ``_leitai`` and the instructions sheet ``填报说明``. ``write_templates``
-writes one per unit, reproducibly (same inputs, same bytes).
+identity sheet ``_leitai`` and the instructions sheet ``填报说明``, whose wording comes
+from reports/填报说明.toml (an office may override it from its campaign folder's
+reports/). ``write_templates`` writes one per unit, reproducibly (same inputs, same bytes).
 
 What survives a save in Excel, WPS and LibreOffice: plain cell values (the identity is
 text in ``_leitai``), sheet protection without a password, data validations whose list
@@ -13,6 +14,7 @@ comes from a workbook-level defined name rather than an inline list.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .campaign import Campaign
+from .errors import CampaignError
 from .fileio import save_workbook
 
 TEMPLATE_VERSION = "1"
@@ -279,50 +282,61 @@ def _write_identity_sheet(
     sheet.protection.sheet = True
 
 
-_COLUMN_NOTES: tuple[tuple[str, str], ...] = (
-    ("项目编号、项目名称、节点序号、节点目标、计划完成日期", "由指挥部办公室按攻坚计划预填并锁定，请勿修改。"),
-    ("完成情况", f"从下拉框选择“{DONE}”或“{NOT_DONE}”。截至本期截止日期已完成的节点选“{DONE}”。"
-                "系统也认可“完成、是、√”（视为已完成）和“推进中、否、×”或空白（视为未完成）。"),
-    ("实际完成日期", "已完成的节点必须填写，如 2020-10-08；也认可 2020/10/8、2020.10.8、2020年10月8日、"
-                  "10月8日、20201008。晚于本期截止日期的，本期不计为完成。"),
-    ("形象进度（%）", "填 0 至 100 之间的数字，如 85（不必输入 %）；已完成的节点填 100。"),
-    ("累计完成投资（万元）", "自行动开始以来累计完成的投资，单位万元，只填数字，如 1250.5。"),
-    ("进展情况", "简要写明本期主要进展和关键数据（如签约户数、腾空率、工程量）。"),
-    ("存在问题", "未按期完成或进度滞后的节点必须写明原因和需协调的事项。"),
-    ("下步计划", "写明下一步措施和完成时限，如“10月20日前完成签约”。"),
-)
+HELP_FILE = "填报说明.toml"
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+
+
+def load_help(campaign: Campaign | None = None) -> dict[str, Any]:
+    """The 填报说明 wording: reports/填报说明.toml, overridden key by key by a
+    reports/填报说明.toml in the campaign folder (``sections`` is replaced as a whole)."""
+    wording = tomllib.loads((REPORTS / HELP_FILE).read_text(encoding="utf-8"))
+    local = campaign.folder / "reports" / HELP_FILE if campaign is not None else None
+    if local is not None and local.exists() and local.resolve() != (REPORTS / HELP_FILE).resolve():
+        try:
+            extra = tomllib.loads(local.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CampaignError(f"{local} 格式有误（{exc}），请按 TOML 格式修改") from None
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(wording.get(key), dict):
+                wording[key] = {**wording[key], **value}
+            else:
+                wording[key] = value
+    return wording
+
+
+def _help_lines(campaign: Campaign, unit: str, period: int, cutoff: dt.date) -> list[tuple[str, str | None, str]]:
+    """(left, right, kind) rows of the 填报说明 sheet; kind is title, text, heading or item."""
+    info = campaign.settings.campaign
+    wording = load_help(campaign)
+    fields = {"short_name": info.short_name, "issuer": info.issuer, "unit": unit, "period": str(period),
+              "cutoff": _cn_date(cutoff), "data_sheet": DATA_SHEET, "file_name": template_filename(unit, period)}
+    fields["late"] = _fill(wording["late"][campaign.settings.rules.no_submission], fields)
+    lines: list[tuple[str, str | None, str]] = [(_fill(wording["title"], fields), None, "title")]
+    lines += [(_fill(text, fields), None, "text") for text in wording.get("intro", [])]
+    for section in wording.get("sections", []):
+        lines.append((_fill(section["heading"], fields), None, "heading"))
+        lines += [(_fill(item["name"], fields), _fill(item["text"], fields), "item") for item in section["items"]]
+    return lines
+
+
+def _fill(text: str, fields: dict[str, str]) -> str:
+    try:
+        return text.format_map(fields)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise CampaignError(f"{HELP_FILE} 中“{text}”的花括号字段有误（{exc}）：可用字段见该文件开头的说明") from None
 
 
 def _write_help_sheet(sheet: Worksheet, campaign: Campaign, unit: str, period: int, cutoff: dt.date) -> None:
-    info = campaign.settings.campaign
     sheet.column_dimensions["A"].width = 26
     sheet.column_dimensions["B"].width = 80
     body = Alignment(wrap_text=True, vertical="top")
-    late = ("本期排名列末位" if campaign.settings.rules.no_submission == "rank_last"
-            else "本期节点完成情况按上期状态计，不计新完成的节点")
-    lines: list[tuple[str, str | None]] = [
-        (f"{info.short_name}进度填报说明", None),
-        (f"本表是{unit}第{period}期进度填报表，截止日期为{_cn_date(cutoff)}。", None),
-        (f"请于{_cn_date(cutoff)}（含当天）前在“{DATA_SHEET}”工作表中如实填写，"
-         f"以原 .xlsx 文件报送{info.issuer}。", None),
-        ("一、各列填写要求", None),
-        *_COLUMN_NOTES,
-        ("二、注意事项", None),
-        ("1. 不改表头", "请勿修改表头文字、工作表名称，勿增删行列或调整行的顺序；隐藏的工作表用于自动识别"
-                     "填报单位和期次，请勿删除。"),
-        ("2. 一个单位一份", "每个单位每期只报送一份表格。如需更正，请重新报送完整的一份，办公室以最后保存的为准。"),
-        ("3. 已完成的节点", f"上期已确认完成的节点已预填“{DONE}”和完成日期，无需重复填写；"
-                        "如确需更正，请与指挥部办公室联系核定。"),
-        ("4. 文件名", f"建议保持“{template_filename(unit, period)}”，不要改为其他单位或期次。"),
-        ("5. 报送时限", f"本期截止日期为{_cn_date(cutoff)}。逾期未报送的单位列为“未报送”，{late}。"),
-    ]
     row = 1
-    for left, right in lines:
+    for left, right, kind in _help_lines(campaign, unit, period, cutoff):
         if right is None:
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
             cell = sheet.cell(row, 1, left)
-            is_title = row == 1
-            is_heading = left.startswith(("一、", "二、"))
+            is_title = kind == "title"
+            is_heading = kind == "heading"
             cell.font = _font(16 if is_title else 12, bold=is_title or is_heading,
                               name=_SERIF if is_title or is_heading else _FANGSONG)
             cell.alignment = Alignment(horizontal="center" if is_title else "left", vertical="center",

@@ -1,0 +1,286 @@
+"""Opening what a unit sent: telling a workbook from everything else, and reading its cells.
+
+A file is screened by its name and size before it is read (Office lock files, files still
+being copied, empty or oversized files), then recognised by its first bytes, not its
+extension: an OOXML zip (.xlsx/.xlsm/.xlsb, password-protected ones included), a legacy
+OLE compound file (.xls), or something else (a CSV or web page renamed .xlsx, a PDF…).
+Workbooks are opened with calamine from the bytes already read, so the file is read once
+and never written. A table is found by its header names on the visible sheets. Alongside the cells come the document's saved time (``dcterms:modified``
+in docProps/core.xml) and the template's hidden ``_leitai`` identity.
+
+What cannot be read raises ``Reject`` carrying the data problem to record; nothing here
+decides what a sheet means (intake.py does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import time
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import python_calamine as calamine
+from defusedxml import ElementTree
+
+from .normalize import clean_header, clean_text, is_blank
+from .problems import Problem, cell_ref, problem
+
+IDENTITY_SHEET = "_leitai"
+IDENTITY_KIND = "leitai-progress"
+HELP_SHEET = "填报说明"  # the template's instructions sheet
+
+MAX_BYTES = 50 * 1024 * 1024      # a progress sheet is a few dozen KB
+MAX_UNPACKED = 500 * 1024 * 1024  # zip bombs
+MAX_ROWS = 20_000
+HEADER_SCAN_ROWS = 30  # a table's header row is looked for this far down
+FRESH_SECONDS = 10  # a broken file this young is probably still being copied
+LOCK_PREFIXES = ("~$", ".~lock.")  # Excel/WPS owner files; LibreOffice lock files
+PARTIAL_SUFFIXES = (".part", ".crdownload", ".download", ".tmp")
+
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or the end record of an empty zip
+_OLE = bytes.fromhex("D0CF11E0A1B11AE1")
+
+Disposition = Literal["rejected", "skipped"]
+
+
+class Reject(Exception):
+    """The file is rejected (or skipped) as a whole; carries the problem to record."""
+
+    def __init__(self, problem_: Problem, status: Disposition = "rejected") -> None:
+        super().__init__(problem_.message)
+        self.problem, self.status = problem_, status
+
+
+@dataclass
+class Book:
+    """An open workbook: calamine's handle, its visible worksheets in order, its ``_leitai`` identity."""
+
+    workbook: Any  # calamine.CalamineWorkbook
+    visible: list[str]
+    identity: dict[str, str]  # key -> value from ``_leitai`` (empty unless kind is leitai-progress)
+
+    def rows(self, sheet: str, nrows: int) -> list[list[Any]]:
+        """The first ``nrows`` rows of ``sheet`` as values, blank leading rows and columns kept."""
+        return [list(r) for r in self.workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)]
+
+    def height(self, sheet: str) -> int:
+        return int(self.workbook.get_sheet_by_name(sheet).height)
+
+    def grid(self, sheet: str, nrows: int, *, header_row: int) -> list[list[Any]]:
+        """Up to ``nrows`` rows of ``sheet``, merged cells under ``header_row`` (0-based) filled in."""
+        grid = self.rows(sheet, nrows)
+        _fill_merged(grid, self.workbook.get_sheet_by_name(sheet), below=header_row)
+        return grid
+
+
+def is_fresh(mtime: float) -> bool:
+    """Modified in the last few seconds (POSIX ``mtime``): perhaps still being written."""
+    return time.time() - mtime < FRESH_SECONDS
+
+
+def screen(path: Path, size: int, mtime: float) -> None:
+    """Reject (or skip) a file by its name and size alone, before reading it.
+
+    Lock files and files still being copied are skipped; an empty file that is not new,
+    or a file over MAX_BYTES, is rejected.
+    """
+    name = path.name
+    if name.startswith(LOCK_PREFIXES):
+        raise Reject(problem("file_lock", file=name), "skipped")
+    if path.suffix.lower() in PARTIAL_SUFFIXES or (size == 0 and is_fresh(mtime)):
+        raise Reject(problem("file_incomplete", file=name), "skipped")
+    if size == 0:
+        raise Reject(problem("file_unreadable", file=name, detail="文件为空（0 字节）"))
+    if size > MAX_BYTES:
+        raise Reject(problem("file_too_large", file=name, detail=f"{size / 1024 / 1024:.0f} MB"))
+
+
+def open_workbook(data: bytes, name: str, *, fresh: bool = False) -> Book:
+    """A workbook from a file's bytes, or ``Reject`` saying what the file is instead.
+
+    ``fresh``: the file was just modified, so a broken one is skipped as still being copied.
+    """
+    def reject(code: str, detail: str = "") -> Reject:
+        if fresh and code == "file_unreadable":
+            return Reject(problem("file_incomplete", file=name), "skipped")
+        return Reject(problem(code, file=name, detail=detail))
+
+    if data[:4] in _ZIP:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+        except zipfile.BadZipFile:
+            raise reject("file_unreadable", detail="文件已损坏（压缩包结构不完整）") from None
+        if "EncryptedPackage" in names:
+            raise reject("file_encrypted")
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            kind = "Word 文档" if "word/document.xml" in names else (
+                "PowerPoint 演示文稿" if any(n.startswith("ppt/") for n in names) else
+                "压缩包" if names else "空压缩包")
+            raise reject("file_not_workbook", detail=kind)
+        if unpacked > MAX_UNPACKED:
+            raise reject("file_too_large", detail=f"解压后 {unpacked // 1024 // 1024} MB")
+    elif data[:8] == _OLE:
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise reject("file_encrypted")
+        if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
+            raise reject("file_not_workbook", detail="Word 文档或其他 Office 文件")
+    else:
+        raise reject("file_not_workbook", detail=sniff(data))
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        raise reject("file_encrypted") from None
+    except Exception as exc:  # noqa: BLE001 - calamine's errors vary by format
+        raise reject("file_unreadable", detail=describe(exc)) from None
+    visible, identity = [], {}
+    for meta in workbook.sheets_metadata:
+        if meta.name == IDENTITY_SHEET:
+            identity = _identity(workbook.get_sheet_by_name(meta.name).to_python(nrows=50))
+        elif meta.visible == calamine.SheetVisibleEnum.Visible and meta.typ == calamine.SheetTypeEnum.WorkSheet:
+            visible.append(meta.name)
+    return Book(workbook, visible, identity)
+
+
+def sniff(data: bytes) -> str:
+    """What a file that is not a workbook looks like, in words for the unit."""
+    head = data[:1024]
+    if head.startswith(b"%PDF"):
+        return "PDF 文件"
+    if b"<html" in head.lower() or b"<!doctype" in head.lower() or b"<table" in head.lower():
+        return "网页（HTML）文件，请用 Excel 另存为 .xlsx"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "图片"
+    if b"\x00" not in head:
+        return "文本文件（如 CSV），请用 Excel 另存为 .xlsx"
+    return "未知格式"
+
+
+def _identity(grid: list[list[Any]]) -> dict[str, str]:
+    identity = {}
+    for row in grid:
+        if len(row) >= 2 and not is_blank(row[0]):
+            identity[clean_header(row[0]).lower()] = clean_text(row[1])
+    return identity if identity.get("kind") == IDENTITY_KIND else {}
+
+
+def modified(data: bytes) -> float | None:
+    """docProps/core.xml's dcterms:modified as POSIX seconds, if the file has one (.xls has not)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = ElementTree.fromstring(archive.read("docProps/core.xml"))
+        node = root.find("{http://purl.org/dc/terms/}modified")
+        if node is None or not node.text:
+            return None
+        stamp = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=dt.UTC)
+        return stamp.timestamp()
+    except Exception:  # noqa: BLE001 - no or odd metadata: the caller falls back to mtime
+        return None
+
+
+def describe(exc: BaseException) -> str:
+    """An exception in one short line for a problem record: ``Type: first line``."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
+
+
+def _fill_merged(grid: list[list[Any]], sheet: Any, below: int) -> None:
+    """A merged cell's value belongs to every cell it covers (units merge 项目编号 over node rows).
+
+    Only merges starting under the header row count: a header merged over two rows stays one header.
+    """
+    try:
+        merged = sheet.merged_cell_ranges or ()
+    except Exception:  # noqa: BLE001 - not every format reports merges; then there is nothing to fill
+        merged = ()
+    for (r0, c0), (r1, c1) in merged:
+        if r0 <= below or r0 >= len(grid) or c0 >= len(grid[r0]):
+            continue
+        value = grid[r0][c0]
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
+                if is_blank(grid[r][c]):
+                    grid[r][c] = value
+
+
+# ------------------------------------------------------------------------------ tables
+
+@dataclass
+class Table:
+    """A table found by its headers: the sheet's cells, the header row and the known columns."""
+
+    sheet: str
+    grid: list[list[Any]]
+    header_row: int  # 0-based
+    columns: dict[str, int]  # field -> 0-based column
+
+    def data_rows(self) -> range:
+        """The 0-based rows under the header row."""
+        return range(self.header_row + 1, len(self.grid))
+
+    def value(self, row: int, name: str) -> Any:
+        col = self.columns.get(name)
+        if col is None or col >= len(self.grid[row]):
+            return None
+        return self.grid[row][col]
+
+    def cell(self, row: int, name: str) -> str:
+        """The A1 reference of field ``name`` on 0-based ``row`` ('' if the column is absent)."""
+        col = self.columns.get(name)
+        return "" if col is None else cell_ref(row + 1, col + 1)
+
+
+def bare(header: Any) -> str:
+    """A header's bare name: canonical form without required-marks or a bracketed unit."""
+    return re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", clean_header(header).replace("*", ""))
+
+
+def header_columns(row: list[Any], known: dict[str, str]) -> dict[str, int]:
+    """Field -> 0-based column for the ``known`` headers (bare name -> field) found in ``row``."""
+    columns: dict[str, int] = {}
+    for col, value in enumerate(row):
+        name = known.get(bare(value))
+        if name is not None and name not in columns:
+            columns[name] = col
+    return columns
+
+
+def find_table(book: Book, known: dict[str, str], required: Sequence[str], file: str) -> Table | None:
+    """The first visible sheet with the ``required`` headers in its top rows, or None.
+
+    Raises ``Reject`` (file_too_large) when that sheet has more than MAX_ROWS rows.
+    """
+    needed = [known[h] for h in required]
+    for name in book.visible:
+        for index, row in enumerate(book.rows(name, HEADER_SCAN_ROWS)):
+            columns = header_columns(row, known)
+            if all(n in columns for n in needed):
+                height = book.height(name)
+                if height > MAX_ROWS:
+                    raise Reject(problem("file_too_large", file=file, detail=f"工作表“{name}”有 {height} 行"))
+                return Table(name, book.grid(name, MAX_ROWS, header_row=index), index, columns)
+    return None
+
+
+def missing_headers(book: Book, known: dict[str, str], required: Sequence[str]) -> list[str]:
+    """The ``required`` headers absent from the visible sheet row that has most of ``known``.
+
+    The template's instructions sheet is not looked at: it names the columns one per row.
+    """
+    best: set[str] = set()
+    for name in book.visible:
+        if clean_header(name) == HELP_SHEET:
+            continue
+        for row in book.rows(name, HEADER_SCAN_ROWS):
+            found = set(header_columns(row, known))
+            if len(found) > len(best):
+                best = found
+    return [h for h in required if known[h] not in best]
