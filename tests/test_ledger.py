@@ -82,3 +82,29 @@ def test_history_is_empty_before_anything(tmp_path):
     with Ledger(tmp_path / "h.sqlite") as ledger:
         assert ledger.periods() == [] and ledger.history(1).ranks == {}
         assert isinstance(ledger.history(1), History)
+
+
+def test_a_second_run_waits_then_refuses(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from leitai.ledger import run_lock
+
+    ledger = tmp_path / "history.sqlite"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from leitai.ledger import run_lock\n"
+        f"with run_lock(Path({str(ledger)!r})):\n    print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        with pytest.raises(LedgerError, match="正在另一个窗口中汇总"):
+            with run_lock(ledger, wait_seconds=0.5):
+                pass
+        assert time.monotonic() - start >= 0.4  # it waited before refusing
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(ledger, wait_seconds=5):  # a killed holder leaves no stale lock behind
+        pass

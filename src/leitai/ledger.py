@@ -48,6 +48,27 @@ CREATE TABLE IF NOT EXISTS overrides (
 _TABLES = ("node_states", "unit_scores", "project_lights", "overrides", "periods")
 
 
+@contextmanager
+def run_lock(ledger_path: Path, wait_seconds: float = 5.0) -> Iterator[None]:
+    """Hold the campaign's run lock: a second run waits ``wait_seconds``, then refuses.
+
+    The lock is an SQLite write transaction on a small file beside the ledger, so the
+    operating system releases it when the process ends, however it ends.
+    """
+    lock_path = Path(ledger_path).with_name(".leitai-run.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(lock_path, timeout=wait_seconds, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        raise LedgerError(f"同一攻坚行动正在另一个窗口中汇总（{lock_path.parent}），请等它结束后再运行") from None
+    try:
+        yield
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+
+
 class Ledger:
     """history.sqlite of one campaign. Use as a context manager, or call ``close()``."""
 

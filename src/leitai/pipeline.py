@@ -21,7 +21,7 @@ from . import __version__
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, PeriodError, StrictModeError
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
-from .ledger import Ledger
+from .ledger import Ledger, run_lock
 from .problems import Problem
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
@@ -93,7 +93,26 @@ def run_period(
     """Score ``period`` from its input folder, record it, and write its outputs.
 
     ``today`` (the caller's clock) only serves to warn when the cutoff is still ahead.
+    One run at a time per campaign: the run lock covers the ledger and the outputs.
     """
+    ledger_path = ledger_path or campaign.ledger_path
+    with run_lock(ledger_path):
+        return _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
+                           ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
+
+
+def _run_period(
+    campaign: Campaign,
+    period: int,
+    *,
+    inputs_root: Path | None,
+    outputs_root: Path | None,
+    ledger_path: Path,
+    force: bool,
+    strict: bool,
+    progress: Progress | None,
+    today: dt.date | None,
+) -> RunResult:
     from .intake import read_inputs
 
     progress = progress or _noop
@@ -110,7 +129,7 @@ def run_period(
         raise InputError(f"{folder} 中没有任何表格：请把各单位报来的第{period}期填报表放入该文件夹后重新运行"
                          f"（空白填报表可用 leitai templates --period {period} 生成）")
 
-    with Ledger(ledger_path or campaign.ledger_path) as ledger:
+    with Ledger(ledger_path) as ledger:
         recorded = ledger.periods()
         previous = ledger.previous_period(period)
         warnings: list[str] = []
