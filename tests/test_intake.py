@@ -171,11 +171,16 @@ def test_percent_formatted_column_reads_one_as_100(campaign: Campaign, inbox: Pa
     assert list(read_inputs(inbox, campaign, 1).reports["progress_pct"]) == [100.0, 60.0, 0.0]
 
 
-def test_done_without_date_is_not_an_intake_problem(campaign: Campaign, inbox: Path) -> None:
-    write_sheet(inbox / "甲街道.xlsx", rows=node_rows("甲街道", **{"P01-1": ("已完成",)}))
+def test_cutoff_rules_are_checked_at_intake(campaign: Campaign, inbox: Path) -> None:
+    # So that `leitai check` and `status` report what `run` reports.
+    write_sheet(inbox / "甲街道.xlsx", rows=node_rows("甲街道", **{"P01-1": ("已完成",),
+                                                                 "P01-2": ("已完成", "2020-09-20")}))
     result = read_inputs(inbox, campaign, 1)
-    assert result.problems == []
-    assert result.reports.iloc[0].done and pd.isna(result.reports.iloc[0].done_date)
+    assert [(p.code, p.cell) for p in result.problems] == [("done_without_date", "G4"), ("date_after_cutoff", "G5")]
+    assert result.files[0].status == "accepted_with_problems" and result.files[0].problems == 2
+    assert result.reports.iloc[0].done and pd.isna(result.reports.iloc[0].done_date)  # the rule is scoring's
+    checked = intake.check_files([inbox / "甲街道.xlsx"], campaign)  # the period comes from the sheet itself
+    assert [p.code for p in checked.problems] == ["done_without_date", "date_after_cutoff"]
 
 
 # ---------------------------------------------------------------------------- row problems
@@ -200,7 +205,7 @@ def test_row_problems_carry_code_and_cell(campaign: Campaign, inbox: Path) -> No
         row("P01", 11, "未完成"),                        # 19 /
         [None] * 12,                                     # 20 blank
         ["填表人：张三  联系电话：12345678"] + [None] * 11,  # 21 a note
-        row("P01", 13, "已完成"),                        # 22 done without a date: fine here
+        row("P01", 13, "已完成"),                        # 22 done without a date
     ]                                                    # P01 node 12: missing
     write_sheet(inbox / "甲街道-第01期.xlsx", rows=rows)
     result = read_inputs(inbox, campaign, 1)
@@ -210,6 +215,9 @@ def test_row_problems_carry_code_and_cell(campaign: Campaign, inbox: Path) -> No
         ("bad_status", "F10"), ("bad_percent", "H11"), ("percent_out_of_range", "H12"), ("bad_number", "I13"),
         ("date_before_start", "G14"), ("date_without_done", "G15"), ("duplicate_row", "F17"),
         ("conflicting_rows", "F18"), ("conflicting_rows", "F19"), ("missing_node_row", ""),
+        # the cutoff (2020-09-14) rules: dates after it, and done rows left without a usable date
+        ("date_after_cutoff", "G5"), ("done_without_date", "G9"), ("date_after_cutoff", "G16"),
+        ("date_after_cutoff", "G17"), ("date_after_cutoff", "G18"), ("done_without_date", "G22"),
     ])
     assert all(p.unit == "甲街道" and p.sheet == "进度填报" and p.file == "甲街道-第01期.xlsx" for p in result.problems)
     by_code = {p.code: p for p in result.problems}
@@ -228,7 +236,7 @@ def test_row_problems_carry_code_and_cell(campaign: Campaign, inbox: Path) -> No
     assert not reports.loc[9].done and pd.isna(reports.loc[9].done_date)
     assert reports.loc[10].row == 16
     record_ = record(result, "甲街道-第01期.xlsx")
-    assert record_.status == "accepted_with_problems" and record_.problems == 14
+    assert record_.status == "accepted_with_problems" and record_.problems == 20
 
 
 def test_merged_project_cells(campaign: Campaign, inbox: Path) -> None:
@@ -506,7 +514,7 @@ def test_progress_callback_and_folders(campaign: Campaign, inbox: Path, tmp_path
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_legacy_xls_reads_like_xlsx(campaign: Campaign, inbox: Path, tmp_path: Path) -> None:
     rows = node_rows("甲街道", **{"P01-1": ("已完成", dt.date(2020, 9, 9), 100, 250.5, "方案已批复"),
-                                  "P01-2": ("完成", "2020年9月20日", "60%", "1,000万元", "施工")})
+                                  "P01-2": ("完成", "2020年9月12日", "60%", "1,000万元", "施工")})
     source = write_sheet(tmp_path / "甲街道-第01期.xlsx", rows=rows)
     profile = (tmp_path / "lo-profile").as_uri()
     subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xls",

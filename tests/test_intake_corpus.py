@@ -294,9 +294,9 @@ CASES: dict[str, Case] = {
                              counted=(1, 2, 3, 5, 6), value="P01 节点4"),
     # ----- dates
     "done_without_date": Case(jia(answers=with_answer(3, "已完成")), [(JIA, "done_without_date", f"G{R}")],
-                              {JIA: "accepted"}, counted=(1, 2, 4, 5, 6)),
+                              {JIA: WITH}, counted=(1, 2, 4, 5, 6)),
     "date_after_cutoff": Case(jia(answers=with_answer(3, "已完成", dt.date(2020, 10, 5))),
-                              [(JIA, "date_after_cutoff", f"G{R}")], {JIA: "accepted"}, counted=(1, 2, 4, 5, 6),
+                              [(JIA, "date_after_cutoff", f"G{R}")], {JIA: WITH}, counted=(1, 2, 4, 5, 6),
                               value="2020年10月5日"),
     "date_before_campaign": Case(jia(answers=with_answer(3, "已完成", "2020-08-20")),
                                  [(JIA, "date_before_start", f"G{R}")], {JIA: WITH}, counted=(1, 2, 4, 5, 6)),

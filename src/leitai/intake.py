@@ -436,6 +436,7 @@ class _Sheet:
     span: tuple[dt.date, dt.date]  # campaign start and end
     out: _Problems
     fractions: bool = False  # 形象进度 holds fractions (a percent-formatted column): 1 means 100%
+    cutoff: dt.date | None = None  # the sheet's period's cutoff, when the period is known
 
 
 def _read_sheet(book: Book, path: Path, campaign: Campaign, plan: _PlanIndex, period: int | None,
@@ -463,8 +464,13 @@ def _read_sheet(book: Book, path: Path, campaign: Campaign, plan: _PlanIndex, pe
 
     numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
                and not isinstance(v, bool)]
+    # The cutoff rules on dates are checked here, so `leitai check` and `status` see what `run` sees.
+    schedule = campaign.settings.schedule
+    effective = period if period is not None else seen_period
+    cutoff = schedule.cutoffs[effective - 1] if effective and 1 <= effective <= schedule.count else None
     sheet = _Sheet(table, plan, unit, (info.start, info.end), out,
-                   fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers))
+                   fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers),
+                   cutoff=cutoff)
     rows = []
     for r in table.data_rows():
         row = _read_row(sheet, r)
@@ -512,6 +518,11 @@ def _read_row(sheet: _Sheet, r: int) -> dict[str, Any] | None:
         if status_ok:
             out.add("date_without_done", cell=date_cell, value=_cn_date(date))
         date = None
+    if done and sheet.cutoff is not None:
+        if date is None:
+            out.add("done_without_date", cell=date_cell, detail=_cn_date(sheet.cutoff))
+        elif date > sheet.cutoff:
+            out.add("date_after_cutoff", cell=date_cell, value=_cn_date(date), detail=_cn_date(sheet.cutoff))
     pct = _parsed(parse_percent, values["pct"], "bad_percent", table.cell(r, "pct"), out)
     if sheet.fractions and pct == 1:
         pct = 100.0

@@ -42,7 +42,8 @@ def resolve_states(
     ``previous`` is the state recorded at the previous period (None before period 1);
     ``reports`` and ``overrides`` follow the frames in docs/ARCHITECTURE.md.
     Returns the states frame (STATE_COLUMNS, one row per plan node, plan order) and the
-    problems found while merging (dates missing or after the cutoff, regressions).
+    problems found while merging (regressions, overrides). A missing date counts as the
+    cutoff and a date after the cutoff as not done; intake has already recorded both.
     """
     cut = pd.Timestamp(cutoff)
     base = empty_states(nodes)
@@ -70,13 +71,11 @@ def resolve_states(
                 problems.append(problem("regression", cell=row.status_cell, value="未完成",
                                         detail="" if pd.isna(since) else int(since), **where))
             continue
+        # Intake has recorded a missing date or a date after the cutoff; here the rule is applied.
         date = row.done_date
         if pd.isna(date):
-            problems.append(problem("done_without_date", cell=row.date_cell, detail=_cn_date(cutoff), **where))
             date = cut
         elif pd.Timestamp(date) > cut:
-            problems.append(problem("date_after_cutoff", cell=row.date_cell, value=_cn_date(date),
-                                    detail=_cn_date(cutoff), **where))
             continue
         if already:
             continue  # the recorded date stands; history wins
