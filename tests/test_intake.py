@@ -433,8 +433,9 @@ def test_text_file_renamed_xlsx_is_rejected(campaign: Campaign, inbox: Path) -> 
     (inbox / "乙镇.xlsx").write_text("项目编号,节点序号\nP02,1\n", encoding="utf-8")
     (inbox / "说明.pdf").write_bytes(b"%PDF-1.4 ...")
     result = read_inputs(inbox, campaign, 1)
-    assert codes(result) == [("file_not_workbook", ""), ("file_not_workbook", "")]
+    assert codes(result) == [("file_not_sheet", ""), ("file_not_workbook", "")]
     assert "文本文件" in record(result, "乙镇.xlsx").reason and record(result, "乙镇.xlsx").status == "rejected"
+    assert record(result, "说明.pdf").status == "skipped"  # plainly not a sheet: the office's own document
 
 
 def test_word_document_and_broken_zip(campaign: Campaign, inbox: Path) -> None:
@@ -442,12 +443,15 @@ def test_word_document_and_broken_zip(campaign: Campaign, inbox: Path) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
     (inbox / "通知.docx").write_bytes(buffer.getvalue())
+    (inbox / "县丙局.xlsx").write_bytes(buffer.getvalue())  # a Word document renamed .xlsx
     good = write_sheet(inbox / "甲街道.xlsx").read_bytes()
     broken = inbox / "乙镇.xlsx"
     broken.write_bytes(good[: len(good) // 2])
     os.utime(broken, (1_600_000_000, 1_600_000_000))  # old: not a file still being copied
     result = read_inputs(inbox, campaign, 1)
-    assert record(result, "通知.docx").reason == "不是 Excel 工作簿（Word 文档）"
+    assert record(result, "通知.docx").reason == "不是表格文件（.docx），已跳过"
+    assert record(result, "通知.docx").status == "skipped"
+    assert record(result, "县丙局.xlsx").reason == "不是 Excel 工作簿（Word 文档）"
     assert record(result, "乙镇.xlsx").status == "rejected"
     assert [p.code for p in result.problems if p.file == "乙镇.xlsx"] == ["file_unreadable"]
 

@@ -170,3 +170,16 @@ def test_problems_workbook_has_a_sheet_per_unit(small):
     assert not any("~$" in str(v) for v in everything)  # the office's own lock file is not the units' problem
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["problems"]["by_code"]["file_lock"] == 1
+
+
+def test_stray_documents_are_skipped_not_rejected(small):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    (inputs / "说明.txt").write_text("各单位报送情况说明", encoding="utf-8")
+    (inputs / "督查通报-第00期.docx").write_bytes(b"PK\x03\x04 not really")
+    result = run_period(small, 1)
+    status = {f.file: (f.status, f.reason) for f in result.files}
+    assert status["说明.txt"] == ("skipped", "不是表格文件（.txt），已跳过")
+    assert status["督查通报-第00期.docx"][0] == "skipped"
+    assert [s["file"] for s in result.results["submissions"]] == ["甲街道-第01期.xlsx"]
+    assert "未被采用" not in briefing_text(result.briefing)

@@ -217,7 +217,7 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 # Problems about the office's own files or actions: kept in the manifest, not sent to units.
-OFFICE_ONLY = {"file_lock", "file_incomplete", "override_applied"}
+OFFICE_ONLY = {"file_lock", "file_incomplete", "file_not_sheet", "override_applied"}
 
 
 def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:

@@ -41,6 +41,9 @@ HEADER_SCAN_ROWS = 30  # a table's header row is looked for this far down
 FRESH_SECONDS = 10  # a broken file this young is probably still being copied
 LOCK_PREFIXES = ("~$", ".~lock.")  # Excel/WPS owner files; LibreOffice lock files
 PARTIAL_SUFFIXES = (".part", ".crdownload", ".download", ".tmp")
+# Documents that are plainly not progress sheets (notes, briefings, scans): skipped, not rejected.
+OTHER_DOCUMENTS = {".txt", ".md", ".doc", ".docx", ".wps", ".pdf", ".ofd", ".png", ".jpg", ".jpeg", ".gif",
+                   ".bmp", ".tif", ".tiff", ".ppt", ".pptx", ".zip", ".rar", ".7z", ".json", ".ini", ".db", ".lnk"}
 
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or the end record of an empty zip
 _OLE = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -94,6 +97,8 @@ def screen(path: Path, size: int, mtime: float) -> None:
         raise Reject(problem("file_lock", file=name), "skipped")
     if path.suffix.lower() in PARTIAL_SUFFIXES or (size == 0 and is_fresh(mtime)):
         raise Reject(problem("file_incomplete", file=name), "skipped")
+    if path.suffix.lower() in OTHER_DOCUMENTS:
+        raise Reject(problem("file_not_sheet", file=name, detail=path.suffix.lower()), "skipped")
     if size == 0:
         raise Reject(problem("file_unreadable", file=name, detail="文件为空（0 字节）"))
     if size > MAX_BYTES:
