@@ -125,9 +125,24 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
             cell.alignment = Alignment(vertical="center", wrap_text=isinstance(value, str) and len(value) > 12)
     for col, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[_letter(col)].width = width
+    if widths:
+        # Row heights for wrapped text: office programs don't grow rows written by openpyxl.
+        for row_cells in sheet.iter_rows(min_row=start_row + 1, max_row=row_no):
+            lines = max((_lines(cell.value, widths[cell.column - 1]) for cell in row_cells
+                         if cell.column <= len(widths)), default=1)
+            if lines > 1:
+                sheet.row_dimensions[row_cells[0].row].height = 15 * lines
     sheet.print_title_rows = f"{start_row}:{start_row}"
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
     return row_no
+
+
+def _lines(value: Any, width: float) -> int:
+    """Lines a text needs in a column ``width`` characters wide (a CJK character is two)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+    return max(1, math.ceil(units / max(width - 1, 1)), value.count("\n") + 1)
 
 
 def _letter(col: int) -> str:
