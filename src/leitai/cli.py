@@ -122,7 +122,8 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="leitai")
+@click.version_option(__version__, "-V", "--version", prog_name="leitai", help="显示版本号并退出")
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @click.option("--debug", is_flag=True, help="出错时显示完整的技术信息（供开发人员排查）")
 def main(debug: bool) -> None:
     """擂台（leitai）：汇总各单位进度填报表，计算节点完成率、亮灯与擂台榜，生成督查通报。"""
@@ -132,6 +133,7 @@ def main(debug: bool) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs/demo"),
               show_default=True, help="输出文件夹")
 @friendly
@@ -148,6 +150,7 @@ def demo(out_dir: Path) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @friendly
 def init(folder: Path) -> None:
@@ -169,6 +172,7 @@ def _quoted(path: Path) -> str:
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
 @click.option("--period", type=int, required=True, help="期次，如 5")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -194,6 +198,7 @@ def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @friendly
@@ -216,6 +221,7 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
 @click.option("--period", type=int, default=None, help="期次；不填则取截止日期已过且有输入文件夹的最近一期")
 @click.option("--strict", is_flag=True, help="有数据问题时视为失败，不生成报告")
@@ -235,6 +241,7 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> No
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
 @click.option("--period", type=int, default=None, help="期次；不填则取最近一期")
 @friendly
@@ -280,6 +287,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
 
 
 @main.command()
+@click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
 @friendly
 def history(campaign_dir: Path) -> None:
