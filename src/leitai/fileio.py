@@ -1,7 +1,9 @@
 """Writing outputs safely: whole or absent, and the same bytes for the same content.
 
 ``atomic_write_bytes`` writes to a temporary file in the destination folder and moves
-it into place, so a reader (or a crash) never sees half a file. ``normalized_zip``
+it into place, so a reader (or a crash) never sees half a file. A process killed between
+the two leaves a ``.~leitai-<pid>-….tmp`` file behind (never a half output); the next write
+into that folder removes those of processes that no longer exist. ``normalized_zip``
 re-packs an OOXML package with fixed timestamps and member order, so a .docx or .xlsx
 written twice from the same data is byte-identical.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 from .errors import OutputError
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+TEMP_PREFIX, TEMP_SUFFIX = ".~leitai-", ".tmp"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -29,7 +32,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".~leitai-", suffix=".tmp", dir=path.parent)
+        remove_stale_temps(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"无法在 {path.parent} 写入文件（{exc.strerror}），请检查文件夹权限和磁盘空间") from None
     try:
@@ -45,6 +49,41 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         _unlink(tmp)
         raise OutputError(f"无法写入 {path}（{exc.strerror}），请检查磁盘空间和权限") from None
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete the temporary files left in ``folder`` by writers that died (POSIX only).
+
+    A temp file names its writer's pid; it is removed only when no process has that pid,
+    so a concurrent writer's file is never touched. Returns what was removed.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) is not a probe on Windows
+        return []
+    removed = []
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(TEMP_PREFIX) and n.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return []
+    for name in names:
+        pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(Path(folder) / name)
+            removed.append(Path(folder) / name)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -25,6 +25,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "file_not_sheet": ("info", "不是表格文件（{detail}），已跳过", "如是单位报送的材料，请让其改用填报表模板报送"),
     "file_not_workbook": ("error", "不是 Excel 工作簿（{detail}）", "请使用下发的填报表模板（.xlsx）填写后报送"),
     "file_too_large": ("error", "文件过大或结构异常，已拒收：{detail}", "请用下发的模板重新填写，不要粘贴大量无关内容"),
+    "file_unsafe": ("error", "文件含有不安全的内容（{detail}），已拒收", "请用下发的模板重新填写后报送"),
     "not_progress_sheet": ("error", "未找到填报表（缺少表头：{detail}）", "请使用下发的填报表模板，不要修改表头"),
     "wrong_campaign": ("error", "不是本次攻坚行动的填报表（表内为“{value}”）", "请使用本次行动下发的模板重新填写"),
     "wrong_period": ("error", "期次不符：表内为第{value}期，本次汇总第{expected}期", "请使用第{expected}期模板填写后重新报送"),

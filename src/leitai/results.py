@@ -34,7 +34,10 @@ FILLS = {
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters XML 1.0 cannot carry (and lone surrogates, which cannot be encoded): dropped.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+TEXT_CAP = 32_767  # Excel's limit on a cell's text, in UTF-16 code units
+_ACTIVE = ("=", "+", "-", "@", "\t", "\r", "\n", "{", "#")  # what a spreadsheet could take for a formula/error
 
 
 def _num(value: Any) -> float | None:
@@ -97,13 +100,28 @@ def build_results(
 # ------------------------------------------------------------------ xlsx helpers
 
 def put(cell: Any, value: Any) -> None:
-    """Write a value; text always as a literal string, never a formula, error or link."""
+    """Write a value; text always as a literal string, never a formula, error or link.
+
+    Text is stored as a string cell (``t="s"``) whatever it starts with (``=``, ``+``, ``-``,
+    ``@``, tab, CR, ``{=…}``, ``#N/A``); such text also gets Excel's quote prefix, so editing
+    the cell keeps it text. Control characters are dropped and text is capped at TEXT_CAP.
+    """
     if isinstance(value, str):
-        text = _ILLEGAL.sub("", value)[:32000]
+        text = safe_text(value)
         cell.value = text
         cell.data_type = "s"
+        if text.startswith(_ACTIVE):
+            cell.quotePrefix = True
     else:
         cell.value = value
+
+
+def safe_text(value: str) -> str:
+    """``value`` without characters XML cannot hold, at most TEXT_CAP UTF-16 code units."""
+    text = _ILLEGAL.sub("", value)
+    if len(text) > TEXT_CAP // 2 and len(text.encode("utf-16-le")) > 2 * TEXT_CAP:
+        text = text.encode("utf-16-le")[: 2 * TEXT_CAP].decode("utf-16-le", "ignore")
+    return text
 
 
 def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Any]], start_row: int = 1,
@@ -167,10 +185,15 @@ def rank_change_text(change: int | None) -> str:
 
 
 def safe_sheet_title(text: str, used: set[str]) -> str:
-    """An Excel sheet title from any text: no []:*?/\\, at most 31 characters, unique."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", text).strip("'") or "Sheet"
+    """An Excel sheet title from any text: no []:*?/\\ or control characters, no leading or
+    trailing apostrophe, not ``History``, at most 31 characters, unique (case-insensitively,
+    as Excel compares them)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", _ILLEGAL.sub("", re.sub(r"[\t\r\n]", " ", text))).strip().strip("'")
+    if not base or base.lower() == "history":
+        base = base + "_" if base else "Sheet"
+    taken = {t.lower() for t in used}
     title, n = base[:31], 2
-    while title in used:
+    while title.lower() in taken:
         suffix = f"({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
     used.add(title)

@@ -14,6 +14,7 @@ comes from a workbook-level defined name rather than an inline list.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .campaign import Campaign
 from .errors import CampaignError
 from .fileio import save_workbook
+from .results import put
 
 TEMPLATE_VERSION = "1"
 KIND = "leitai-progress"
@@ -75,9 +77,22 @@ def _cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
+_NAME_CAP = 80  # characters of the unit name kept: paths stay short on Windows
+
+
 def template_filename(unit: str, period: int) -> str:
-    """``<单位名称>-第NN期.xlsx``, the name readers fall back on for identity."""
-    return f"{unit}-第{period:02d}期.xlsx"
+    """``<单位名称>-第NN期.xlsx``, the name readers fall back on for identity.
+
+    Made safe on every system from whatever the plan says: path separators, ``:*?"<>|``
+    and control characters become ``_``, leading/trailing dots and spaces go, Windows'
+    reserved names (CON, NUL, COM1…) get a ``_``, and the name is capped at 80 characters.
+    """
+    name = _UNSAFE_NAME.sub("_", unit).strip(" .")[:_NAME_CAP].strip(" .") or "_"
+    if _RESERVED.match(name):
+        name = "_" + name
+    return f"{name}-第{period:02d}期.xlsx"
 
 
 def cutoff_stamp(campaign: Campaign, period: int) -> dt.datetime:
@@ -178,7 +193,8 @@ def _write_data_sheet(
             None, None, None, None, None,
         ]
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row, col, value)
+            cell = sheet.cell(row, col)
+            put(cell, value)  # plan text too is written as text, never as a formula
             header = HEADERS[col - 1]
             cell.font = _font(11)
             cell.border = _BORDER
@@ -276,7 +292,7 @@ def _write_identity_sheet(
     ]
     for row, (key, value) in enumerate(pairs, start=1):
         sheet.cell(row, 1, key)
-        sheet.cell(row, 2, value)
+        put(sheet.cell(row, 2), value)
     sheet["D1"], sheet["D2"] = DONE, NOT_DONE
     sheet.sheet_state = "hidden"
     sheet.protection.sheet = True
