@@ -171,6 +171,9 @@ def _run_period(
 
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
     out_dir = outputs_root / label
+    # A folder with a manifest is a whole one: the old manifest goes before any output is
+    # replaced, and the new one is written last.
+    (out_dir / "manifest.json").unlink(missing_ok=True)
     outputs, render_warnings = _write_outputs(
         campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
         missing, warnings, progress)
