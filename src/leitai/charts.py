@@ -399,37 +399,15 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
                 bbox={"boxstyle": "square,pad=0.25", "facecolor": PALETTE["card"], "edgecolor": "none"},
             )
     header_y = n - 0.35
-    ax.text(
-        1.0 + 1.1 / (WIDTH_CM - left - right),
-        header_y,
-        "名次变化",
-        transform=transform,
-        ha="center",
-        va="bottom",
-        fontsize=SIZE["small"],
-        color=PALETTE["muted"],
-    )
+
+    def column_header(x: float, text: str) -> None:
+        ax.text(x, header_y, text, transform=transform, ha="center", va="bottom", fontsize=SIZE["small"],
+                color=PALETTE["muted"])
+
+    column_header(1.0 + 1.1 / (WIDTH_CM - left - right), "名次变化")
     if evaluation:
-        ax.text(
-            1.0 + 2.3 / (WIDTH_CM - left - right),
-            header_y,
-            "督评",
-            transform=transform,
-            ha="center",
-            va="bottom",
-            fontsize=SIZE["small"],
-            color=PALETTE["muted"],
-        )
-    ax.text(
-        rank_x,
-        header_y,
-        "名次",
-        transform=transform,
-        ha="center",
-        va="bottom",
-        fontsize=SIZE["small"],
-        color=PALETTE["muted"],
-    )
+        column_header(1.0 + 2.3 / (WIDTH_CM - left - right), "督评")
+    column_header(rank_x, "名次")
     ax.set_yticks([])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 1.0)
