@@ -183,3 +183,15 @@ def test_stray_documents_are_skipped_not_rejected(small):
     assert status["督查通报-第00期.docx"][0] == "skipped"
     assert [s["file"] for s in result.results["submissions"]] == ["甲街道-第01期.xlsx"]
     assert "未被采用" not in briefing_text(result.briefing)
+
+
+def test_progress_reports_stages(small):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    submit(small, 1, "乙镇", {("P02", 1): None}, inputs)
+    calls = []
+    run_period(small, 1, progress=lambda done, total, label: calls.append((done, total, label)))
+    stages = list(dict.fromkeys(label.split("：")[0] for _, _, label in calls))
+    assert stages == ["读取填报表", "计算得分", "生成报告"]
+    assert (2, 2, "读取填报表：甲街道-第01期.xlsx") in calls
+    assert all(done <= total for done, total, _ in calls)

@@ -73,7 +73,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], Non
     tasks: dict[str, Any] = {}
 
     def update(done: int, total: int, label: str) -> None:
-        stage = label.split("：")[0]
+        stage = label.split("：")[0]  # one bar per stage, however many files it counts
         if stage not in tasks:
             tasks[stage] = bar.add_task(stage, total=total)
         bar.update(tasks[stage], completed=done, total=total, description=label[:40])

@@ -27,6 +27,7 @@ from .results import build_results, leaderboard_workbook, problems_workbook, sor
 from .scoring import Scores, score_period
 from .states import resolve_states
 
+# progress(done, total, label): label is "stage：detail"; a display keeps one bar per stage.
 Progress = Callable[[int, int, str], None]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,7 +145,8 @@ def _run_period(
         if today is not None and today < cutoff:
             warnings.append(f"第{period}期截止日期 {cutoff.year}年{cutoff.month}月{cutoff.day}日 尚未到，"
                             f"本次结果为提前汇总的预览，截止后请重新运行")
-        intake = read_inputs(folder, campaign, period, progress=progress)
+        intake = read_inputs(folder, campaign, period,
+                             progress=lambda done, total, name: progress(done, total, f"读取填报表：{name}"))
         progress(0, 1, "计算得分")
         prev_states = ledger.states(previous) if previous else None
         states, merge_problems = resolve_states(
@@ -207,7 +209,7 @@ def _write_outputs(
     def advance(name: str) -> None:
         nonlocal step
         step += 1
-        progress(step, total, name)
+        progress(step, total, f"生成报告：{name}")
 
     path = out_dir / "results.json"
     atomic_write_text(path, json.dumps(results, ensure_ascii=False, indent=2, sort_keys=False) + "\n")

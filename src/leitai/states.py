@@ -56,33 +56,28 @@ def resolve_states(
         base.loc[was_done, "done_date"] = known["done_date"].to_numpy()[was_done]
         base.loc[was_done, "done_period"] = known["done_period"].to_numpy()[was_done]
         base.loc[was_done, "source"] = "history"
-    base = base.set_index(["project_id", "seq"])
     problems: list[Problem] = []
-
-    for row in reports.itertuples(index=False):
-        key = (row.project_id, int(row.seq))
-        if key not in base.index:
-            continue  # intake has already reported nodes outside the plan
-        where = {"file": row.file, "unit": row.unit, "sheet": row.sheet}
-        already = bool(base.at[key, "done"])
-        if not row.done:
-            if already:
-                since = base.at[key, "done_period"]
-                problems.append(problem("regression", cell=row.status_cell, value="未完成",
-                                        detail="" if pd.isna(since) else int(since), **where))
-            continue
-        # Intake has recorded a missing date or a date after the cutoff; here the rule is applied.
-        date = row.done_date
-        if pd.isna(date):
-            date = cut
-        elif pd.Timestamp(date) > cut:
-            continue
-        if already:
-            continue  # the recorded date stands; history wins
-        base.at[key, "done"] = True
-        base.at[key, "done_date"] = pd.Timestamp(date)
-        base.at[key, "done_period"] = period
-        base.at[key, "source"] = "report"
+    keys = ["project_id", "seq"]
+    if len(reports):
+        # One merge instead of a lookup per row: 42,000 nodes take milliseconds, not seconds.
+        rows = reports.assign(seq=reports["seq"].astype("int64")).merge(
+            base[[*keys, "done", "done_period"]].rename(columns={"done": "was_done", "done_period": "since"}),
+            on=keys, how="inner")  # nodes outside the plan were already reported by intake
+        for row in rows[~rows["done"] & rows["was_done"]].itertuples(index=False):
+            problems.append(problem("regression", file=row.file, unit=row.unit, sheet=row.sheet,
+                                    cell=row.status_cell, value="未完成",
+                                    detail="" if pd.isna(row.since) else int(row.since)))
+        # A missing date counts as the cutoff; a date after it is not done at it (both recorded by intake).
+        # History wins: a node already recorded done keeps its recorded date.
+        fresh = rows[rows["done"] & ~rows["was_done"]].assign(date=lambda f: f["done_date"].fillna(cut))
+        fresh = fresh[fresh["date"] <= cut].drop_duplicates(keys)
+        dates = base[keys].merge(fresh[[*keys, "date"]], on=keys, how="left")["date"].to_numpy()
+        newly = pd.notna(dates)
+        base.loc[newly, "done"] = True
+        base.loc[newly, "done_date"] = dates[newly]
+        base.loc[newly, "done_period"] = period
+        base.loc[newly, "source"] = "report"
+    base = base.set_index(keys)
 
     for row in overrides.itertuples(index=False):
         key = (row.project_id, int(row.seq))
