@@ -13,7 +13,19 @@ from typing import Any
 
 import pytest
 
-from leitai.charts import chart_text, pct, render_charts, render_poster, safe_name, shutdown_workers, wrap
+from leitai import charts, poster
+from leitai.charts import (
+    chart_text,
+    pct,
+    ranked_units,
+    render_charts,
+    render_poster,
+    safe_name,
+    shown_rows,
+    shutdown_workers,
+    unit_lights,
+    wrap,
+)
 from leitai.fonts import resolve_font
 
 CATEGORIES = ["主要经济指标", "全面高水平小康", "重点区块征迁", "项目推进", "专项工作", "重要民生实事", "要素保障"]
@@ -283,3 +295,152 @@ def test_helpers() -> None:
     assert wrap("县文化和广电旅游体育局", 8) == "县文化和广电\n旅游体育局"
     assert wrap("赤城街道", 7) == "赤城街道"
     assert safe_name("乡镇（街道）") == "乡镇街道" and safe_name("a/b:c") == "abc"
+
+
+# --- province scale: a group of 1,000 units -----------------------------------------------
+
+
+def province_results(per_group: int = 1000) -> dict[str, Any]:
+    """Two groups of ``per_group`` units at an evaluation period; one carded unit in the middle
+    of 县级部门's ranking, and its last unit unranked."""
+    units = {
+        "乡镇（街道）": [f"镇{i:04d}" for i in range(per_group)],
+        "县级部门": [f"局{i:04d}" for i in range(per_group)],
+    }
+    results = make_results(3, units=units)
+    middle = ranked_units(results, "县级部门")[per_group // 2]
+    middle["yellow_card"] = True
+    return results
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """File name → every text drawn in it, recorded as each figure is saved."""
+    from matplotlib.text import Text
+
+    texts: dict[str, list[str]] = {}
+
+    def recording(save: Any) -> Any:
+        def save_png(fig: Any, path: Path, *args: Any, **kwargs: Any) -> Path:
+            texts[Path(path).name] = [t.get_text() for t in fig.findobj(Text)]
+            return save(fig, path, *args, **kwargs)
+
+        return save_png
+
+    monkeypatch.setattr(charts, "save_png", recording(charts.save_png))
+    monkeypatch.setattr(poster, "save_png", recording(poster.save_png))
+    return texts
+
+
+def _unit_names(texts: list[str], prefix: str) -> list[str]:
+    return [t for t in texts if t.startswith(prefix) and t[1:].isdigit()]
+
+
+def test_a_group_of_a_thousand_units_draws_its_top_and_bottom_twenty(
+    tmp_path: Path, drawn: dict[str, list[str]], glyph_warnings_are_errors: None
+) -> None:
+    from PIL import Image
+
+    results = province_results()
+    paths, problems = render_charts(results, [results], tmp_path)
+    assert problems == []
+    for group, prefix in (("乡镇（街道）", "镇"), ("县级部门", "局")):
+        texts = drawn[paths[f"units_{group}"].name]
+        ranked = ranked_units(results, group)
+        names = _unit_names(texts, prefix)
+        carded = [u["unit"] for u in ranked if u["yellow_card"]]
+        assert carded and set(carded) <= set(names)  # carded units always drawn, also mid-table
+        top_bottom = [u["unit"] for u in ranked[:20] + ranked[-20:]]
+        assert set(top_bottom) <= set(names) and len(names) <= 40 + len(carded)
+        gaps = [t for t in texts if t.startswith("…… 中间")]
+        assert gaps and all("个单位略，完整排名见擂台榜-第03期.xlsx" in t for t in gaps)
+        assert sum(int(t.split()[2]) for t in gaps) + len(names) == len(ranked)  # every unit drawn or counted
+        assert "共1000个单位" in " ".join(texts)
+        with Image.open(paths[f"units_{group}"]) as image:
+            rows = len(names) + len(gaps)  # one carded unit mid-table makes two gaps in 县级部门
+            assert image.size[1] <= round((3.4 + 0.78 * rows) / 2.54 * 200) + 2
+            assert image.size[1] <= round((3.4 + 0.78 * 44) / 2.54 * 200)  # 40 units, cards and gaps
+
+
+def test_the_poster_of_a_thousand_units_per_group_stays_readable(
+    tmp_path: Path, drawn: dict[str, list[str]], glyph_warnings_are_errors: None
+) -> None:
+    from PIL import Image
+
+    results = province_results()
+    path = tmp_path / "擂台榜.png"
+    assert render_poster(results, path, "擂台榜") == []
+    texts = drawn[path.name]
+    with Image.open(path) as image:
+        assert image.size == (1920, 1080)
+    assert poster.max_rows(1080 - 70 - 268) == 28  # the rows that keep 16 px text at 0.62 of the row
+    for group, prefix in (("乡镇（街道）", "镇"), ("县级部门", "局")):
+        ranked = ranked_units(results, group)
+        names = _unit_names(texts, prefix)
+        assert names[0] == ranked[0]["unit"] and names[-1] == ranked[-1]["unit"]
+        assert {u["unit"] for u in ranked if u["yellow_card"]} <= set(names)
+        assert len(names) < 28
+    gaps = [t for t in texts if t.startswith("…… ")]
+    assert "…… 共 1000 个单位，中间" in gaps[0] and 2 <= len(gaps) <= 4
+    cards = sum(1 for u in results["units"] if u["yellow_card"])
+    assert texts.count("黄牌") == cards + 1  # + the footer's legend
+    assert sum(len(_unit_names(texts, p)) for p in "镇局") + len(gaps) <= 2 * 28
+
+
+def test_county_sized_groups_are_drawn_whole(tmp_path: Path, drawn: dict[str, list[str]]) -> None:
+    """Up to 40 units (chart) and 28 (poster) per group every unit is drawn and nothing is left out."""
+    from PIL import Image
+
+    units = {"乡镇（街道）": [f"镇{i:04d}" for i in range(40)], "县级部门": [f"局{i:04d}" for i in range(28)]}
+    results = make_results(5, units=units)
+    paths, _ = render_charts(results, [results], tmp_path)
+    for group, prefix, n in (("乡镇（街道）", "镇", 40), ("县级部门", "局", 28)):
+        texts = drawn[paths[f"units_{group}"].name]
+        assert len(_unit_names(texts, prefix)) == n
+        assert not any(t.startswith("……") for t in texts)
+        with Image.open(paths[f"units_{group}"]) as image:  # the height as before: 3.4 cm + 0.62 cm a row
+            assert abs(image.size[1] - (3.4 + 0.62 * n) / 2.54 * 200) <= 1
+    results = make_results(5, units={"乡镇（街道）": units["乡镇（街道）"][:28], "县级部门": units["县级部门"]})
+    render_poster(results, tmp_path / "p.png", "擂台榜")
+    texts = drawn["p.png"]
+    assert len(_unit_names(texts, "镇")) == len(_unit_names(texts, "局")) == 28
+    assert not any(t.startswith("……") for t in texts)
+    history = demo_history()
+    render_charts(history[-1], history, tmp_path / "demo")
+    render_poster(history[-1], tmp_path / "demo.png", "擂台榜")
+    for name in ("单位排名-乡镇街道.png", "单位排名-县级部门.png", "demo.png"):
+        assert not any(t.startswith("……") for t in drawn[name])
+        drawn_names = sum(t in TOWNS or t.replace("\n", "") in DEPTS for t in drawn[name])
+        assert drawn_names == (30 if name == "demo.png" else 15)
+
+
+def test_shown_rows() -> None:
+    units = [{"unit": str(i), "yellow_card": i in (10, 12)} for i in range(30)]
+    assert shown_rows(units, 30, 2, 2) == units
+    rows = shown_rows(units, 10, 2, 2)
+    # 11 is a run of one left out between two cards: drawn, it takes the same row as a gap
+    assert rows == [units[0], units[1], 8, units[10], units[11], units[12], 15, units[28], units[29]]
+    fitted = shown_rows(units, 8, 3, 3, fit=True)
+    assert len(fitted) <= 8 and units[10] in fitted and units[12] in fitted and fitted[0] is units[0]
+
+
+def test_unit_lights_match_the_per_unit_rule() -> None:
+    def one_light(unit: str, results: dict[str, Any]) -> str:  # the rule, one unit at a time
+        lights = {p.get("light") for p in results.get("projects") or [] if p.get("unit") == unit}
+        if "red" in lights:
+            return "red"
+        if "yellow" in lights:
+            return "yellow"
+        row = next((u for u in results.get("units") or [] if u.get("unit") == unit), {})
+        return "red" if row.get("red_projects") else "green"
+
+    results = make_results(4)
+    projects = results["projects"]
+    projects[0]["light"] = projects[2]["light"] = "yellow"  # yellow alone, yellow beside red
+    projects[3]["light"] = "red"
+    projects.append({"unit": "无名单位", "light": "yellow"})
+    results["units"][5]["red_projects"] = 1  # counted red with no red project listed
+    lights = unit_lights(results)
+    for name in {u["unit"] for u in results["units"]} | {"无名单位", "不存在"}:
+        assert lights.get(name, "green") == one_light(name, results), name
+    assert "yellow" in lights.values() and "red" in lights.values()

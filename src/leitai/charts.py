@@ -305,15 +305,28 @@ def _bar_value(ax: Any, y: float, rate: float, colour: str = "white") -> None:
         )
 
 
+def unit_lights(results: dict[str, Any]) -> dict[str, str]:
+    """Every unit's light in one pass over the projects: red if any of its projects is red,
+    yellow if any is yellow, else red when its row counts red projects, else green.
+    Look a unit up with ``.get(unit, "green")``."""
+    worst: dict[str, str] = {}
+    for p in results.get("projects") or []:
+        light = p.get("light")
+        if light == "red" or (light == "yellow" and worst.get(p.get("unit")) != "red"):
+            worst[p.get("unit")] = light
+    lights: dict[str, str] = {}
+    for row in results.get("units") or []:  # the first row of a name decides, as before
+        name = row.get("unit")
+        if name not in lights:
+            lights[name] = worst.get(name) or ("red" if row.get("red_projects") else "green")
+    for name, light in worst.items():
+        lights.setdefault(name, light)
+    return lights
+
+
 def unit_light(unit: str, results: dict[str, Any]) -> str:
-    """A unit's light: red if any of its projects is red, yellow if any is yellow, else green."""
-    lights = {p.get("light") for p in results.get("projects") or [] if p.get("unit") == unit}
-    if "red" in lights:
-        return "red"
-    if "yellow" in lights:
-        return "yellow"
-    row: dict[str, Any] = next((u for u in results.get("units") or [] if u.get("unit") == unit), {})
-    return "red" if row.get("red_projects") else "green"
+    """One unit's light (see ``unit_lights``; for many units build that dict once instead)."""
+    return unit_lights(results).get(unit, "green")
 
 
 def ranked_units(results: dict[str, Any], group: str) -> list[dict[str, Any]]:
@@ -326,6 +339,45 @@ def groups_of(results: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(u.get("group", "") for u in results.get("units") or []))
 
 
+def shown_rows(
+    units: list[dict[str, Any]], limit: int, head: int, tail: int, fit: bool = False
+) -> list[dict[str, Any] | int]:
+    """The rows a ranking draws: all of ``units`` when there are at most ``limit``; else the
+    first ``head``, the last ``tail`` and every yellow-carded unit between them, with an
+    ``int`` (how many units are left out) for each run of two or more left out (a run of one
+    is drawn: it takes the same row). ``fit``: drop rows from the top and bottom (never a
+    carded unit) until at most ``limit`` rows remain, gaps included."""
+    if len(units) <= limit:
+        return list(units)
+    carded = {i for i, u in enumerate(units) if u.get("yellow_card")}
+    while True:
+        keep = set(range(min(head, len(units)))) | set(range(max(len(units) - tail, 0), len(units))) | carded
+        out: list[dict[str, Any] | int] = []
+        run: list[dict[str, Any]] = []  # left out since the last kept unit
+        for i, u in enumerate(units):
+            if i in keep:
+                if run:
+                    out.append(run[0] if len(run) == 1 else len(run))
+                    run = []
+                out.append(u)
+            else:
+                run.append(u)
+        if run:
+            out.append(run[0] if len(run) == 1 else len(run))
+        if not fit or len(out) <= limit or head + tail <= 2:
+            return out
+        if head > tail:
+            head -= 1
+        else:
+            tail -= 1
+
+
+def leaderboard_name(results: dict[str, Any]) -> str:
+    """The file with every unit's rank: ``擂台榜-第05期.xlsx``."""
+    period = results.get("period")
+    return f"擂台榜-第{period:02d}期.xlsx" if isinstance(period, int) else "擂台榜.xlsx"
+
+
 def change_text(change: int | None) -> tuple[str, str]:
     """Rank change as (text, colour): ``↑3`` green, ``↓2`` red, ``—`` for none or 0."""
     if not change:
@@ -335,9 +387,16 @@ def change_text(change: int | None) -> tuple[str, str]:
     return f"↓{-change}", PALETTE["red"]
 
 
+# A group of more than UNITS_LIMIT units is drawn as its top UNITS_HEAD and bottom UNITS_TAIL
+# (and any carded unit between), with a row saying how many are left out.
+UNITS_LIMIT, UNITS_HEAD, UNITS_TAIL = 40, 20, 20
+
+
 def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Path:
-    units = ranked_units(results, group)
-    n = max(len(units), 1)
+    everyone = ranked_units(results, group)
+    rows = shown_rows(everyone, UNITS_LIMIT, UNITS_HEAD, UNITS_TAIL)
+    units = [u for u in rows if not isinstance(u, int)]
+    n = max(len(rows), 1)
     name_em = min(8.0, max([4.0, *(text_em(u["unit"]) for u in units)]))
     labels = [wrap(ink(u["unit"], "单位名称"), name_em) for u in units]
     two_line = any("\n" in s for s in labels)
@@ -345,14 +404,19 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
     height = 3.4 + row * n
     fig = new_figure(WIDTH_CM, height)
     evaluation = bool(results.get("evaluation"))
-    _header(fig, ink, height, f"{group}各单位节点完成率排名", _period_text(results))
+    subtitle = _period_text(results) + (f" · 共{len(everyone)}个单位" if len(rows) != len(everyone) else "")
+    _header(fig, ink, height, f"{group}各单位节点完成率排名", subtitle)
     name_cm = name_em * SIZE["label"] / 72 * 2.54
     left = 1.3 + name_cm
     right = 3.2 if evaluation else 2.2
     rank_x = -(name_cm + 0.6) / (WIDTH_CM - left - right)
     ax = _axes(fig, height, left, right, 1.75, 1.35)
-    ys = list(range(n))[::-1][: len(units)]
-    colours = [PALETTE[unit_light(u["unit"], results)] for u in units]
+    positions = list(range(n))[::-1]  # the first row at the top
+    ys = [y for y, u in zip(positions, rows, strict=False) if not isinstance(u, int)]
+    gaps = [(y, u) for y, u in zip(positions, rows, strict=False) if isinstance(u, int)]
+    lights = unit_lights(results)
+    shown_lights = [lights.get(u["unit"], "green") for u in units]
+    colours = [PALETTE[light] for light in shown_lights]
     rates = [u.get("rate") for u in units]
     ax.barh(ys, [r or 0 for r in rates], height=0.62, color=colours)
     transform = ax.get_yaxis_transform()  # x in axes fraction, y in data
@@ -398,6 +462,17 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
                 color=PALETTE["text"],
                 bbox={"boxstyle": "square,pad=0.25", "facecolor": PALETTE["card"], "edgecolor": "none"},
             )
+    for y, left_out in gaps:
+        ax.text(
+            0.5,
+            y,
+            ink(f"…… 中间 {left_out} 个单位略，完整排名见{leaderboard_name(results)} ……", "图表"),
+            transform=transform,
+            ha="center",
+            va="center",
+            fontsize=SIZE["small"],
+            color=PALETTE["muted"],
+        )
     header_y = n - 0.35
 
     def column_header(x: float, text: str) -> None:
@@ -414,7 +489,7 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
     _percent_axis(ax)
     ax.spines["left"].set_color(PALETTE["axis"])
     ax.spines["bottom"].set_visible(False)
-    present = {unit_light(u["unit"], results) for u in units}
+    present = set(shown_lights)
     items = [(PALETTE["green"], "项目全部亮绿灯")]
     if "yellow" in present:
         items.append((PALETTE["yellow"], "有项目亮黄灯"))
@@ -661,7 +736,7 @@ def chart_text(
 _FIXED_TEXT = (
     "各板块节点完成率排名变化趋势红绿黄灯项目数投资情况计划累计万元全县第期截至年月日督评牌名次升降"
     "无到期不排亮较上的个单位口径至前〓↑↓—·％%0123456789/（）：，、占总比例标注为乡镇街道级部门"
-    "参赛按逾期未在宽限内推进有即本席会列全部"
+    "参赛按逾期未在宽限内推进有即本席会列全部中间略完整见擂台榜共此处…xls-"
 )
 
 # Charts are independent of each other: with LEITAI_CHART_WORKERS > 1 (default: up to 4 on a

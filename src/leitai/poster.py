@@ -23,8 +23,9 @@ from .charts import (
     ranked_units,
     rc_params,
     save_png,
+    shown_rows,
     text_em,
-    unit_light,
+    unit_lights,
 )
 from .fonts import FontChoice
 
@@ -34,6 +35,10 @@ BAND = "#A51D1D"  # header band: the red of an official notice
 GOLD = "#F7D58B"
 STRIPE = "#F4F6F8"
 LIGHT_LABEL = {"green": "绿", "yellow": "黄", "red": "红"}
+# A row is min(ROW_MAX, room / rows) px high with text ROW_TEXT × row, but never under TEXT_MIN px:
+# a group with more units than fit at that ratio (``max_rows``) shows its top and bottom units
+# (and every carded one) with a row saying how many are left out.
+ROW_MAX, ROW_TEXT, TEXT_MIN = 62.0, 0.62, 16.0
 
 
 class _Canvas:
@@ -103,8 +108,9 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
         columns = groups[:2] if len(groups) <= 2 else groups  # more than two: narrower columns
         margin, gap = 40, 36
         col_w = (W - 2 * margin - gap * (len(columns) - 1)) / len(columns)
+        lights = unit_lights(results)
         for i, group in enumerate(columns):
-            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w)
+            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights)
         _footer(c, results)
         save_png(c.fig, path, dpi=_DPI)
     return ink.warnings
@@ -123,7 +129,9 @@ def _header(c: _Canvas, results: dict[str, Any], title: str) -> None:
     c.text(W / 2, 106, "    ".join(parts), 28, GOLD, ha="center", where="海报标题")
 
 
-def _group_panel(c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float) -> None:
+def _group_panel(
+    c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float, lights: dict[str, str]
+) -> None:
     units = ranked_units(results, group)
     evaluation = bool(results.get("evaluation"))
     # Column layout as fractions of the panel width.
@@ -152,18 +160,27 @@ def _group_panel(c: _Canvas, results: dict[str, Any], group: str, x0: float, y0:
 
     top = head_y + 24
     avail = H - 70 - top
-    row = min(62.0, avail / max(len(units), 1))
-    px = max(16.0, min(34.0, row * 0.62))
+    limit = max_rows(avail)
+    rows = shown_rows(units, limit, limit // 2, limit - 1 - limit // 2, fit=True)
+    row = min(ROW_MAX, avail / max(len(rows), 1))
+    px = max(TEXT_MIN, min(34.0, row * ROW_TEXT))
     bar_w = x["rate"] - x["bar"] - px * 3.9 - 8  # room for "100.0%" right-aligned at x["rate"]
-    for i, u in enumerate(units):
+    gaps = 0
+    for i, u in enumerate(rows):
         yc = top + row * (i + 0.5)
         if i % 2 == 0:
             c.rect(x0, top + row * i, w, row, STRIPE)
+        if isinstance(u, int):
+            # The first gap names the group's size; a carded unit in the middle makes a second.
+            gap = f"…… 共 {len(units)} 个单位，中间 {u} 个略 ……" if not gaps else f"…… 此处略 {u} 个单位 ……"
+            c.text(x0 + w / 2, yc, gap, px, PALETTE["muted"], ha="center")
+            gaps += 1
+            continue
         rank = u.get("rank")
         rank_colour = PALETTE["accent"] if rank is not None and rank <= 3 else PALETTE["text"]
         c.text(x["rank"], yc, str(rank) if rank is not None else "—", px, rank_colour, ha="center")
         c.text(x["name"], yc, u.get("unit", ""), px, where="单位名称", fit=name_w)
-        light = unit_light(u.get("unit", ""), results)
+        light = lights.get(u.get("unit", ""), "green")
         rate = u.get("rate")
         bar_h = row * 0.34
         c.rect(x["bar"], yc - bar_h / 2, bar_w, bar_h, "#E3E7EC")
@@ -183,6 +200,12 @@ def _group_panel(c: _Canvas, results: dict[str, Any], group: str, x0: float, y0:
             bw, bh = px * 2.1, row * 0.72
             c.rect(x["card"] - bw / 2, yc - bh / 2, bw, bh, PALETTE["card"], rounded=True)
             c.text(x["card"], yc, "黄牌", px * 0.8, "#3A2E00", ha="center")
+
+
+def max_rows(room: float) -> int:
+    """How many rows fit in ``room`` px with their text at ROW_TEXT of the row, not under TEXT_MIN
+    (28 in a group panel of the 1080 px poster)."""
+    return max(3, int(room * ROW_TEXT / TEXT_MIN))
 
 
 def _footer(c: _Canvas, results: dict[str, Any]) -> None:
