@@ -503,3 +503,24 @@ def test_charts_without_content_are_left_out(tmp_path: Path) -> None:
     write_briefing(briefing_input(evaluation=False, results=nothing_due, previous=None, history=[nothing_due],
                                   charts=charts), path)
     assert not [p for p in read(path)[0] if p.startswith("图")]
+
+
+def test_lights_shaded_groups_merged_and_a_landscape_attachment(written: Path) -> None:
+    doc = Document(str(written))
+    body = doc.element.body
+    xml = body.xml
+    assert 'w:fill="FFC7CE"' in xml and 'w:fill="C6EFCE"' in xml  # red and green cells
+    assert '<w:vMerge w:val="restart"/>' in xml and "<w:vMerge/>" in xml  # units and projects grouped
+    orientations = [(s.orientation, round(s.page_width.mm), round(s.page_height.mm)) for s in doc.sections]
+    assert orientations[0][1:] == (210, 297)
+    landscape = [o for o in orientations if o[1] > o[2]]
+    assert landscape == [(1, 297, 210)]  # the data-problem attachment, turned
+    assert orientations[-1][1:] == (210, 297)  # and back to portrait after it
+
+
+def test_long_merged_runs_stay_readable(tmp_path: Path) -> None:
+    detail = pd.concat([node_detail()] * 40, ignore_index=True)  # hundreds of rows of one unit
+    path = tmp_path / "merged.docx"
+    write_briefing(briefing_input(node_detail=detail), path)
+    _, tables = read(path)  # python-docx resolves merges recursively: runs are capped
+    assert len(tables[3]) == 1 + int((detail["done"] | detail["overdue"]).sum())

@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image
 from docx.oxml import parse_xml
@@ -63,6 +64,9 @@ STYLES = {
 # Styles used when the template has them (an office's own template may not).
 OPTIONAL_STYLES = {"signature": "落款", "record": "版记"}
 TEXT_WIDTH_MM = 210 - 28 - 26  # column widths of tables are fractions of this
+LANDSCAPE_WIDTH_MM = 297 - 37 - 35  # a landscape attachment page keeps the margins, turned
+MAX_MERGED_ROWS = 30
+SHADE = {"red": "FFC7CE", "green": "C6EFCE", "yellow": "FFEB9C"}  # light cells in tables
 CN_DIGITS = "零一二三四五六七八九十"
 _BAD_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -461,7 +465,8 @@ class _Writer:
                 ]
                 for u in ranked + unranked
             ]
-            self.table(w["table_headers"], rows, [10, 30, 20, 20, 21, 22, 18, 26])
+            self.table(w["table_headers"], rows, [10, 30, 20, 20, 21, 22, 18, 26],
+                       shade=lambda n, i, v: (SHADE["green"] if v == "0" else SHADE["red"]) if i == 7 else None)
             self.figure(f"units_{group}", w["figure"].replace("{group}", group))
         if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
             self.para(self.t("ranking", "not_submitted_note"))
@@ -711,11 +716,35 @@ class _Writer:
         return next(i for i, (k, _, _) in enumerate(self.attachments, start=1) if k == key)
 
     def attachment_pages(self) -> None:
-        for number, (_, title, build) in enumerate(self.attachments, start=1):
+        """Each attachment on a new page; the wide data-problem table on landscape pages."""
+        turned = False
+        for number, (key, title, build) in enumerate(self.attachments, start=1):
+            wide = key == "problems"
+            if wide != turned:
+                self._new_section(landscape=wide)
+                turned = wide
             heading = self.para(f"{self.t('sections', 'attachments')}{number}", "attach_title")
-            heading.paragraph_format.page_break_before = True
+            heading.paragraph_format.page_break_before = not self._section_just_started
+            self._section_just_started = False
             self.para(title, "table_title")
             build()
+        if turned:
+            self._new_section(landscape=False)
+
+    _section_just_started = False
+
+    def _new_section(self, landscape: bool) -> None:
+        """A new page section, portrait or landscape, with the first section's margins turned."""
+        first = self.doc.sections[0]
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        short, long_ = first.page_width, first.page_height
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = (long_, short) if landscape else (short, long_)
+        margins = (first.top_margin, first.right_margin, first.bottom_margin, first.left_margin)
+        if landscape:  # turned a quarter: the binding side (left) becomes the top
+            margins = (first.left_margin, first.top_margin, first.right_margin, first.bottom_margin)
+        section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = margins
+        self._section_just_started = True
 
     def _nodes_attachment(self) -> None:
         w = self.w["attachments"]
@@ -743,7 +772,9 @@ class _Writer:
                     status,
                 ]
             )
-        self.table(w["nodes_headers"], rows, [17, 30, 11, 34, 19, 19, 22], left=(1, 3))
+        status_fill = {w["status_overdue"]: SHADE["red"], w["status_ahead"]: SHADE["green"]}
+        self.table(w["nodes_headers"], rows, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1),
+                   shade=lambda n, i, v: status_fill.get(v) if i == 6 else None)
 
     def _missing_attachment(self) -> None:
         groups = {u["unit"]: u["group"] for u in self.units}
@@ -755,7 +786,8 @@ class _Writer:
         for i, p in enumerate(self._listed_problems(), start=1):
             where = f"{p.sheet} {p.cell}" if p.sheet and p.cell else p.cell or p.sheet
             rows.append([str(i), p.unit, p.file, where, p.message, p.fix])
-        self.table(self.w["attachments"]["problems_headers"], rows, [10, 22, 28, 18, 40, 38], left=(2, 4, 5))
+        self.table(self.w["attachments"]["problems_headers"], rows, [10, 22, 34, 18, 60, 50], left=(2, 4, 5),
+                   width_mm=LANDSCAPE_WIDTH_MM)
 
     def _overrides_attachment(self) -> None:
         w = self.w["attachments"]
@@ -780,20 +812,41 @@ class _Writer:
         widths_mm: Sequence[float],
         left: Iterable[int] = (),
         keep_together: int = 16,
+        shade: Callable[[int, int, str], str | None] | None = None,
+        merge: Iterable[int] = (),
+        width_mm: float = TEXT_WIDTH_MM,
     ) -> None:
         """A table in the template's table style, built as one XML string (python-docx's
         add_row is quadratic); the header row repeats on every page, rows never split, and
         a table of up to ``keep_together`` rows is kept on one page (keep-with-next)."""
-        scale = TEXT_WIDTH_MM / sum(widths_mm)
+        scale = width_mm / sum(widths_mm)
         twips = [int(round(w * scale * 1440 / 25.4)) for w in widths_mm]
         ids, left = self.style_ids, set(left)
 
-        def cell(text: str, style: str, width: int, keep: bool) -> str:
+        def cell(text: str, style: str, width: int, keep: bool, fill: str | None = None, vmerge: str = "") -> str:
+            props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+            if vmerge:  # cells of a group: the first restarts the merge, the rest continue it empty
+                props += '<w:vMerge w:val="restart"/>' if vmerge == "restart" else "<w:vMerge/>"
+                text = text if vmerge == "restart" else ""
+            if fill:
+                props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
             return (
-                f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
+                f'<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr>'
                 f'<w:pStyle w:val="{escape(ids[style])}"/>{"<w:keepNext/>" if keep else ""}</w:pPr>'
                 f'<w:r><w:t xml:space="preserve">{escape(clean(text))}</w:t></w:r></w:p></w:tc>'
             )
+
+        merged = set(merge)
+        run = dict.fromkeys(merged, 0)
+
+        def vmerge(n: int, i: int) -> str:
+            if i not in merged:
+                return ""
+            # a group continues while this column and every merged column left of it repeat;
+            # runs are capped, as readers such as python-docx resolve merges recursively
+            same = n > 0 and all(rows[n][j] == rows[n - 1][j] for j in merged if j <= i)
+            run[i] = run[i] + 1 if same and run[i] < MAX_MERGED_ROWS - 1 else 0
+            return "continue" if run[i] else "restart"
 
         small = len(rows) <= keep_together
         head = (
@@ -804,7 +857,8 @@ class _Writer:
         body = "".join(
             "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
             + "".join(
-                cell(v, "td_left" if i in left else "td", w, small and n < len(rows) - 1)
+                cell(v, "td_left" if i in left else "td", w, small and n < len(rows) - 1,
+                     shade(n, i, v) if shade else None, vmerge(n, i))
                 for i, (v, w) in enumerate(zip(row, twips))
             )
             + "</w:tr>"
