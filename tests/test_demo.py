@@ -74,3 +74,43 @@ def test_briefing_converts_to_pdf_with_chinese_fonts(demo_dir, tmp_path):
 
 
 
+
+
+def briefing_text(demo_dir, period):
+    doc = Document(str(demo_dir / f"第{period:02d}期" / f"督查通报-第{period:02d}期.docx"))
+    paragraphs = [p.text for p in doc.paragraphs]
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return paragraphs, cells
+
+
+@pytest.mark.parametrize("period", [4, 5])
+def test_demo_briefings_read_as_an_office_writes(demo_dir, period):
+    paragraphs, cells = briefing_text(demo_dir, period)
+    text = "\n".join(paragraphs)
+    data = results(demo_dir, period)
+    rate = f"{data['overall']['rate'] * 100:.1f}%"
+    assert f"节点完成率{rate}" in text and "较上期提高" in text
+    for heading in ("一、总体情况", "二、擂台赛排名", "三、亮灯情况", "六、下步要求" if period == 5 else "五、下步要求"):
+        assert heading in paragraphs
+    assert ("黄牌警示" in text) is (period == 5)  # period 5 is an evaluation period, 4 is not
+    if period == 5:
+        carded = [u["unit"] for u in data["units"] if u["yellow_card"]]
+        assert all(unit in text for unit in carded) and "坐黄牌席" in text
+    if period == 4:
+        assert "雷峰乡未按时报送" in text
+    escalated = [p["name"] for p in data["projects"] if p["light"] == "red" and p["red_count"] >= 3]
+    assert all(f"{name}（牵头单位：" in text for name in escalated)
+    # no raw fractions anywhere a reader looks
+    assert not any(re.search(r"(?<![\d.])0\.\d{2,}", s) for s in paragraphs + cells)
+    assert paragraphs[-1].endswith("印发")
+
+
+def test_demo_briefing_page_count_is_sane(demo_dir, tmp_path):
+    if not shutil.which("soffice") or not shutil.which("pdfinfo"):
+        pytest.skip("LibreOffice or poppler is not installed")
+    docx = demo_dir / "第05期" / "督查通报-第05期.docx"
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(docx)], check=True, capture_output=True, timeout=180)
+    info = subprocess.run(["pdfinfo", str(tmp_path / "督查通报-第05期.pdf")], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 10 <= pages <= 60
