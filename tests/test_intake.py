@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -577,3 +578,111 @@ def test_unreadable_overrides(campaign: Campaign, inbox: Path) -> None:
     assert frame.empty and list(frame.columns) == OVERRIDE_COLUMNS
     assert [p.code for p in problems] == ["bad_override"]
     assert record(read_inputs(inbox, campaign, 1), "核定.xlsx").status == "rejected"
+
+
+# ------------------------------------------------------------------ performance paths (issue 8)
+
+def _sheet_part(cells: bytes, dimension: bytes = b"") -> bytes:
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + (b'<dimension ref="' + dimension + b'"/>' if dimension else b"")
+            + b"<sheetData>" + cells + b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("part", [
+    _sheet_part(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="200000"><c r="XFD200000"><v>1</v></c></row>'),
+    _sheet_part(b'<row r="1"><c r="A1"><v>1</v></c><c r="ALM1"><v>1</v></c></row>'),  # 1001 columns
+    _sheet_part(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="3000"><c r="ZZ3000"><v>1</v></c></row>'),
+    _sheet_part(b'<row r="1"><c><v>1</v></c></row>'),  # a cell without r
+    _sheet_part(b'<row><c r="A1"><v>1</v></c></row>'),  # a row without r
+    _sheet_part(b'<row r="x"><c r="A1"><v>1</v></c></row>'),
+    _sheet_part(b'<row r="1"><x:c r="XFD1"><v>1</v></x:c></row>'),  # a namespace prefix
+    _sheet_part(b'<row r="1"><c\tr="XFD1"><v>1</v></c></row>'),
+    _sheet_part(b'<row r="1"><c s="1" r="XFD1"><v>1</v></c></row>'),  # r not first
+    _sheet_part(b'<row r="1"><c r="$A$1"><v>1</v></c></row>'),
+    _sheet_part(b'<row r="1"><c r="A1"><v>1</v></c></row>', b"A1:XFD1048577"),
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><sst/>',
+    "<sst/>".encode("utf-16"),
+])
+def test_quick_precheck_never_passes_what_the_full_scan_must_look_at(part: bytes) -> None:
+    from leitai import workbook
+
+    assert not workbook._plainly_safe(part)
+
+
+@pytest.mark.parametrize("part", [
+    _sheet_part(b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="L1"><v>2</v></c></row>', b"A1:L1"),
+    _sheet_part(b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="ZZ%d"/></row>' % (i, i, i)
+                         for i in range(1, 2800))),
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>row c dimension</t></si></sst>',
+    b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+])
+def test_quick_precheck_agrees_with_the_full_scan(part: bytes) -> None:
+    from leitai import workbook
+
+    assert workbook._plainly_safe(part)
+    workbook._Extent().scan(part, "xl/worksheets/sheet1.xml")  # the full scan accepts it too
+
+
+def test_worker_processes_give_the_same_intake(campaign: Campaign, inbox: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    write_sheet(inbox / "甲街道.xlsx", rows=node_rows("甲街道", **{"P01-1": ("已完成", "2020-09-10", 50, "1,200")}))
+    write_sheet(inbox / "乙镇.xlsx", unit="乙镇")
+    (inbox / "notes.txt").write_text("x")
+    (inbox / "broken.xlsx").write_bytes(b"PK\x03\x04broken")
+    os.utime(inbox / "broken.xlsx", (1_600_000_000, 1_600_000_000))
+    monkeypatch.setenv("LEITAI_INTAKE_WORKERS", "1")
+    serial = read_inputs(inbox, campaign, 1)
+    monkeypatch.setenv("LEITAI_INTAKE_WORKERS", "2")
+    monkeypatch.setattr(intake, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(intake, "CHUNK_FILES", 1)
+    assert intake.intake_workers(4) == 2
+    seen: list[str] = []
+    parallel = read_inputs(inbox, campaign, 1, progress=lambda done, total, name: seen.append(name))
+    assert seen == sorted(p.name for p in inbox.iterdir())
+    assert parallel.files == serial.files and parallel.problems == serial.problems
+    pd.testing.assert_frame_equal(parallel.reports, serial.reports)
+    assert parallel.submitted_units == serial.submitted_units == {"甲街道", "乙镇"}
+
+
+def test_workers_are_not_forked_from_a_threaded_process(campaign: Campaign, inbox: Path, monkeypatch) -> None:
+    import threading
+
+    seen = []
+    real = intake.multiprocessing.get_context
+    monkeypatch.setattr(intake.multiprocessing, "get_context", lambda method: seen.append(method) or real(method))
+    monkeypatch.setattr(intake, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(intake, "CHUNK_FILES", 1)
+    monkeypatch.setenv("LEITAI_INTAKE_WORKERS", "2")
+    write_sheet(inbox / "甲街道.xlsx")
+    write_sheet(inbox / "乙镇.xlsx", unit="乙镇", rows=node_rows("乙镇"))
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        result = read_inputs(inbox, campaign, 1)
+    finally:
+        stop.set()
+        thread.join()
+    assert seen == ["spawn"] and result.submitted_units == {"甲街道", "乙镇"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patched reader reaches workers by fork")
+def test_a_worker_that_dies_costs_only_its_file(campaign: Campaign, inbox: Path, monkeypatch) -> None:
+    real = intake._read_one
+
+    def fatal_on_one_file(path, *args):
+        if path.name == "乙镇.xlsx":
+            os._exit(134)  # as the native reader does on a file it cannot survive
+        return real(path, *args)
+
+    monkeypatch.setattr(intake, "_read_one", fatal_on_one_file)
+    monkeypatch.setattr(intake, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(intake, "CHUNK_FILES", 2)
+    monkeypatch.setenv("LEITAI_INTAKE_WORKERS", "2")
+    write_sheet(inbox / "甲街道.xlsx")
+    write_sheet(inbox / "乙镇.xlsx", unit="乙镇", rows=node_rows("乙镇"))
+    write_sheet(inbox / "县丙局.xlsx", unit="县丙局", rows=node_rows("县丙局"))
+    result = read_inputs(inbox, campaign, 1)
+    assert record(result, "乙镇.xlsx").status == "rejected"
+    assert "异常退出" in record(result, "乙镇.xlsx").reason
+    assert result.submitted_units == {"甲街道", "县丙局"}

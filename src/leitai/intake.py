@@ -25,9 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import gc
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -49,7 +57,6 @@ from .workbook import (
     find_table,
     is_fresh,
     missing_headers,
-    modified,
     open_workbook,
     screen,
 )
@@ -101,8 +108,9 @@ class Intake:
     files: list[FileRecord]
     problems: list[Problem]
 
-    @property
+    @functools.cached_property
     def submitted_units(self) -> set[str]:
+        """Units with an accepted file (computed once: ``files`` is not changed after intake)."""
         return {f.unit for f in self.files if f.unit and f.status in ("accepted", "accepted_with_problems")}
 
 
@@ -221,13 +229,14 @@ def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
     results: list[_Result] = []
     overrides = _frame([], OVERRIDE_COLUMNS)
     override_problems: list[Problem] = []
+    sheets = _read_many([p for p in paths if not _is_overrides(p)], campaign, plan, period)
     for done, path in enumerate(paths, start=1):
         if _is_overrides(path):
             overrides, found = read_overrides(path, campaign)
             override_problems.extend(found)
             results.append(_Result(_override_record(path, found)))
         else:
-            results.append(_read_one(path, campaign, plan, period))
+            results.append(next(sheets))
         if progress is not None:
             progress(done, len(paths), path.name)
     if resolve_duplicates:
@@ -235,6 +244,92 @@ def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
     rows = [row for result in results for row in result.rows]
     problems = [p for result in results for p in result.problems] + override_problems
     return Intake(_reports_frame(rows), overrides, [r.record for r in results], problems)
+
+
+# Many files are read by worker processes, in chunks, the results in the files' order (the
+# same records, rows and problems as one process gives). A few files are read in-process:
+# a worker costs more than it saves below PARALLEL_MIN files.
+PARALLEL_MIN = 200
+CHUNK_FILES = 40
+
+
+def intake_workers(files: int) -> int:
+    """How many processes read ``files`` files: ``LEITAI_INTAKE_WORKERS``, else up to 4 CPUs; 1 = in-process."""
+    value = os.environ.get("LEITAI_INTAKE_WORKERS", "").strip()
+    wanted = max(1, int(value)) if value.isdigit() else min(4, os.cpu_count() or 1)
+    if files < PARALLEL_MIN:
+        return 1
+    return max(1, min(wanted, -(-files // CHUNK_FILES)))
+
+
+def _read_many(paths: list[Path], campaign: Campaign, plan: _PlanIndex, period: int | None) -> Iterator[_Result]:
+    """``_read_one`` of each path, in order; by worker processes when there are many."""
+    workers = intake_workers(len(paths))
+    if workers > 1:
+        try:
+            # fork on Linux: the workers start at once with the campaign already loaded; elsewhere
+            # spawn (Windows, macOS), where the campaign is pickled to each worker once. Forking a
+            # process that runs other threads can deadlock the child, so then spawn there too.
+            single = threading.active_count() == 1
+            method = "fork" if sys.platform.startswith("linux") and single else "spawn"
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                                       initializer=_worker_init, initargs=(campaign, plan, period))
+        except (OSError, ImportError, NotImplementedError, ValueError):
+            workers = 1
+    if workers <= 1:
+        for path in paths:
+            yield _read_one(path, campaign, plan, period)
+        return
+    chunks = [paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
+    context = pool._mp_context  # noqa: SLF001 - the same start method for the isolated re-reads
+    with pool:
+        gc.freeze()  # forked workers: their garbage collector leaves the inherited objects (and pages) alone
+        try:
+            futures = [pool.submit(_read_chunk, chunk) for chunk in chunks]  # the workers start now
+        finally:
+            gc.unfreeze()
+        for chunk, future in zip(chunks, futures):
+            try:
+                yield from future.result()
+            except BrokenProcessPool:
+                # A worker died (a file the reader could not survive): read this chunk's files
+                # again one per process, so the culprit is rejected and the rest still count.
+                yield from _read_isolated(chunk, campaign, plan, period, context)
+
+
+def _read_isolated(paths: list[Path], campaign: Campaign, plan: _PlanIndex, period: int | None,
+                   context: Any) -> Iterator[_Result]:
+    for path in paths:
+        try:
+            with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
+                                     initargs=(campaign, plan, period)) as single:
+                yield single.submit(_read_chunk, [path]).result()[0]
+        except BrokenProcessPool:
+            found = problem("file_unreadable", file=path.name, detail="读取时程序异常退出，文件可能已损坏或含有恶意内容")
+            yield _Result(FileRecord(path.name, _digest(path, b""), _size(path), None, "rejected", found.message, 1),
+                          problems=[found])
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+_WORKER: tuple[Campaign, _PlanIndex, int | None] | None = None
+
+
+def _worker_init(campaign: Campaign, plan: _PlanIndex, period: int | None) -> None:
+    global _WORKER
+    _WORKER = (campaign, plan, period)
+
+
+def _read_chunk(paths: list[Path]) -> list[_Result]:
+    """Worker process: ``_read_one`` of each path (module level, so that spawn can import it)."""
+    assert _WORKER is not None
+    campaign, plan, period = _WORKER
+    return [_read_one(path, campaign, plan, period) for path in paths]
 
 
 def _is_overrides(path: Path) -> bool:
@@ -317,7 +412,7 @@ def _read_one(path: Path, campaign: Campaign, plan: _PlanIndex, period: int | No
     status: Status = "accepted_with_problems" if count else "accepted"
     reason = f"已采用，有 {count} 处问题" if count else "已采用"
     record = FileRecord(name, hashlib.sha256(data).hexdigest(), size, unit, status, reason, count)
-    return _Result(record, rows, out.items, modified(data) or stat.st_mtime)
+    return _Result(record, rows, out.items, book.modified or stat.st_mtime)
 
 
 def _digest(path: Path, data: bytes) -> str:
@@ -401,6 +496,8 @@ class _PlanIndex:
 
     @staticmethod
     def pid_key(value: Any) -> str:
+        if type(value) is str and len(value) <= 64:
+            return _pid_key_text(value)
         return re.sub(r"\s+", "", nfkc(clean_text(value))).upper()
 
     def node(self, pid_raw: Any, seq_raw: Any) -> tuple[str, int] | None:
@@ -408,6 +505,11 @@ class _PlanIndex:
         if pid is None or seq is None or (pid, seq) not in self.nodes:
             return None
         return pid, seq
+
+
+@functools.lru_cache(maxsize=16384)
+def _pid_key_text(value: str) -> str:
+    return re.sub(r"\s+", "", nfkc(clean_text(value))).upper()
 
 
 def _int(value: Any) -> int | None:
@@ -483,10 +585,18 @@ def _read_sheet(book: Book, path: Path, campaign: Campaign, plan: _PlanIndex, pe
     return unit, _merge_duplicates(rows, out)
 
 
+_FIELDS = tuple(HEADERS.values())
+
+
 def _read_row(sheet: _Sheet, r: int) -> dict[str, Any] | None:
     """One node row, or None for a blank row, a note row or a row that names no node of this unit."""
     table, out = sheet.table, sheet.out
-    values = {name: table.value(r, name) for name in HEADERS.values()}
+    cells = table.grid[r]
+    width = len(cells)
+    values = {name: None for name in _FIELDS}
+    for name, col in table.columns.items():
+        if col < width:
+            values[name] = cells[col]
     if all(is_blank(values[k]) for k in ("seq", "status", "date")):
         return None  # blank, or a note under the table (填表人、联系电话…)
     if bare(values["pid"]) in HEADERS:

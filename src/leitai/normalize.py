@@ -8,6 +8,7 @@ caller records a Problem.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -31,12 +32,36 @@ def clean_header(value: Any) -> str:
     """A header cell in canonical form: NFKC, no whitespace or line breaks at all."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if type(value) is str:
+        return _squeeze_str(value)
     return re.sub(r"\s+", "", nfkc(str(value)))
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _squeeze_str(text: str) -> str:
+    if len(text) > 64:
+        return _WHITESPACE.sub("", nfkc(text))
+    return _squeeze_short(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _squeeze_short(text: str) -> str:
+    # short cells repeat (statuses, headers, project ids): their canonical form is computed once
+    return _WHITESPACE.sub("", nfkc(text))
 
 
 def is_blank(value: Any) -> bool:
     if value is None:
         return True
+    kind = type(value)
+    if kind is str:
+        return value.strip() == ""
+    if kind is float:
+        return value != value  # NaN
+    if kind is int or kind is bool or kind is dt.datetime or kind is dt.date:
+        return False
     if isinstance(value, str):
         return value.strip() == ""
     if isinstance(value, float) and math.isnan(value):
@@ -49,6 +74,8 @@ def is_blank(value: Any) -> bool:
 
 def _squeeze(value: Any) -> str:
     """Text in canonical form for parsing: NFKC, no whitespace at all."""
+    if type(value) is str:
+        return _squeeze_str(value)
     return re.sub(r"\s+", "", nfkc(str(value)))
 
 
@@ -71,6 +98,13 @@ def parse_date(value: Any, *, year: int | None = None,
     and end) it takes the year that puts it inside the span, so a campaign running over
     New Year reads ``1月5日`` as the January after the start.
     """
+    kind = type(value)  # fast paths for what calamine returns; subclasses take the general way
+    if value is None:
+        return None
+    if kind is dt.datetime:
+        return value.date()
+    if kind is dt.date:
+        return value
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -164,6 +198,14 @@ def parse_number(value: Any) -> float | None:
     ``1,250.5``, ``1250.5万元`` and ``1250.5万`` give 1250.5; ``1.2亿元`` gives 12000.0 and
     ``5000元`` gives 0.5 (the column is in 万元).
     """
+    if value is None:
+        return None
+    if type(value) is float:
+        if value != value:  # NaN: blank
+            return None
+        if not math.isfinite(value):
+            raise ValueError(value)
+        return value
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -191,6 +233,8 @@ def parse_percent(value: Any) -> float | None:
     read as a fraction (a percent-formatted cell stores 85% as 0.85), so it gives 85.0;
     1 stays 1 (one per cent). Range checking is the caller's job.
     """
+    if value is None:
+        return None
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -213,6 +257,8 @@ def parse_percent(value: Any) -> float | None:
 
 def clean_text(value: Any, *, limit: int = 2000) -> str:
     """Free text as a plain string: control characters dropped, trimmed, capped at ``limit``."""
+    if type(value) is str and value.isprintable():  # no control (or other unprintable) character
+        return value.strip()[:limit]
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():

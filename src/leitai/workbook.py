@@ -28,16 +28,19 @@ decides what a sheet means (intake.py does).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import pickle
 import re
+import struct
 import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,19 +93,45 @@ class Book:
     workbook: Any  # calamine.CalamineWorkbook, or a _BookCopy from the child process
     visible: list[str]
     identity: dict[str, str]  # key -> value from ``_leitai`` (empty unless kind is leitai-progress)
+    modified: float | None = None  # docProps/core.xml's dcterms:modified (POSIX seconds), if any
+    # calamine parses a whole sheet on every get_sheet_by_name: each sheet is fetched once, and its
+    # first rows converted once (_EAGER_ROWS at least, so a small sheet is converted whole).
+    _sheets: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _values: dict[str, list[list[Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _complete: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def sheet(self, name: str) -> Any:
+        """calamine's sheet ``name``, parsed once."""
+        found = self._sheets.get(name)
+        if found is None:
+            found = self._sheets[name] = self.workbook.get_sheet_by_name(name)
+        return found
+
+    def _rows(self, name: str, nrows: int) -> list[list[Any]]:
+        values = self._values.get(name)
+        if values is None or (len(values) < nrows and name not in self._complete):
+            want = max(nrows, _EAGER_ROWS)
+            values = self.sheet(name).to_python(skip_empty_area=False, nrows=want)
+            if len(values) < want:
+                self._complete.add(name)
+            self._values[name] = values
+        return values[:nrows]
 
     def rows(self, sheet: str, nrows: int) -> list[list[Any]]:
         """The first ``nrows`` rows of ``sheet`` as values, blank leading rows and columns kept."""
-        return [list(r) for r in self.workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=nrows)]
+        return [list(r) for r in self._rows(sheet, nrows)]
 
     def height(self, sheet: str) -> int:
-        return int(self.workbook.get_sheet_by_name(sheet).height)
+        return int(self.sheet(sheet).height)
 
     def grid(self, sheet: str, nrows: int, *, header_row: int) -> list[list[Any]]:
         """Up to ``nrows`` rows of ``sheet``, merged cells under ``header_row`` (0-based) filled in."""
         grid = self.rows(sheet, nrows)
-        _fill_merged(grid, self.workbook.get_sheet_by_name(sheet), below=header_row)
+        _fill_merged(grid, self.sheet(sheet), below=header_row)
         return grid
+
+
+_EAGER_ROWS = 200  # rows converted on a sheet's first read: a progress sheet is a few dozen
 
 
 def is_fresh(mtime: float) -> bool:
@@ -153,28 +182,32 @@ def open_workbook(data: bytes, name: str, *, fresh: bool = False) -> Book:
                 "压缩包" if names else "空压缩包")
             raise reject("file_not_workbook", detail=kind)
         try:
-            precheck(archive)
+            core = precheck(archive, data)
         except _Unsafe as exc:
             raise reject(exc.code, detail=exc.detail) from None
         except Exception as exc:  # noqa: BLE001 - a part that will not inflate: the file is broken
             raise reject("file_unreadable", detail=describe(exc)) from None
         isolate = "xl/workbook.bin" in names
+        stamp = _stamp(core)
     elif data[:8] == _OLE:
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise reject("file_encrypted")
         if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
             raise reject("file_not_workbook", detail="Word 文档或其他 Office 文件")
-        isolate = True
+        isolate, stamp = True, None
     else:
         raise reject("file_not_workbook", detail=sniff(data))
     if isolate:
         outcome = _parse_in_child(data)
         if outcome[0] == "ok":
+            outcome[1].modified = stamp
             return outcome[1]
         code, detail = outcome[1], outcome[2]
         raise reject(code, detail=detail)
     try:
-        return _open(data)
+        book = _open(data)
+        book.modified = stamp
+        return book
     except calamine.PasswordError:
         raise reject("file_encrypted") from None
     except Exception as exc:  # noqa: BLE001 - calamine's errors vary by format
@@ -210,13 +243,17 @@ _CHUNK = 1 << 20
 _MAX_TAG = 4 << 20  # a single start tag (or text run) this long is not a spreadsheet
 
 
-def precheck(archive: zipfile.ZipFile) -> None:
+def precheck(archive: zipfile.ZipFile, data: bytes | None = None) -> bytes | None:
     """Raise ``_Unsafe`` unless every part of an OOXML package is safe to hand to calamine.
 
     Bounds, before anything is inflated: each part's declared size and compression ratio,
-    and the declared total. Then every part is inflated in 1 MB chunks (the bytes actually
-    produced are counted too) and scanned: a DTD or entity declaration anywhere, a part in
-    UTF-16, or cells spanning more than MAX_CELLS (or MAX_COLS columns) reject the file.
+    and the declared total. Then every part is inflated (the bytes actually produced are
+    counted too) and scanned: a DTD or entity declaration anywhere, a part in UTF-16, or cells
+    spanning more than MAX_CELLS (or MAX_COLS columns) reject the file.
+
+    ``data``, the package's own bytes, lets a small part be inflated straight from them
+    (``_quick_part``); a part that is not plainly safe there is scanned again in full, in
+    1 MB chunks (``_scan_part``). Returns docProps/core.xml's bytes when they were read.
     """
     infos = archive.infolist()
     total = sum(info.file_size for info in infos)
@@ -227,10 +264,112 @@ def precheck(archive: zipfile.ZipFile) -> None:
             raise _Unsafe("file_too_large", f"“{_short(info.filename)}”压缩比异常（{info.file_size // 1024 // 1024} MB"
                                             f" 压缩为 {max(info.compress_size // 1024, 1)} KB）")
     inflated = 0
+    core = None
     for info in infos:
         if info.is_dir():
             continue
-        inflated = _scan_part(archive, info, inflated)
+        part = _quick_part(data, info) if data is not None else None
+        if part is not None and inflated + len(part) <= MAX_UNPACKED and _plainly_safe(part):
+            inflated += len(part)
+        else:
+            inflated = _scan_part(archive, info, inflated)
+            part = None
+        if info.filename == "docProps/core.xml":
+            core = part if part is not None else _read_quietly(archive, info)
+    return core
+
+
+def _read_quietly(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    try:
+        return archive.read(info)
+    except Exception:  # noqa: BLE001 - metadata only: the caller falls back to mtime
+        return None
+
+
+def _quick_part(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A small stored or deflated part inflated from the package bytes, or None if anything is unusual.
+
+    Bounded by the declared size (at most _MAX_TAG); the length and CRC must match what the
+    zip declares, as zipfile checks. None sends the part to the full chunked scan.
+    """
+    if info.file_size > _MAX_TAG or info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
+                                                                                          zipfile.ZIP_DEFLATED):
+        return None
+    offset = info.header_offset
+    head = data[offset:offset + 30]
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    start = offset + 30 + name_len + extra_len
+    raw = memoryview(data)[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        return None
+    try:
+        if info.compress_type == zipfile.ZIP_STORED:
+            part = raw
+        else:
+            inflater = zlib.decompressobj(-15)
+            part = inflater.decompress(raw, info.file_size + 1)
+            if not inflater.eof:
+                return None
+    except zlib.error:
+        return None
+    if len(part) != info.file_size or zlib.crc32(part) != info.CRC:
+        return None
+    return part
+
+
+# Every row, cell and dimension start tag that is not in the plain form Excel and openpyxl write
+# (no namespace prefix; r= (ref= for dimension) first, an A1 reference or a row number).
+_ODD = (rb"""<(?:[A-Za-z_][\w.-]*:(?:c|row|dimension)[\s>]"""
+        rb"""|c(?! r="[A-Z]{1,3}\d{1,7}")[\s>]"""
+        rb"""|row(?! r="\d{1,7}")[\s>]"""
+        rb"""|dimension(?! ref="[A-Z]{1,3}\d{1,7}(?::[A-Z]{1,3}\d{1,7})?")[\s>])""")
+_ODD_TAG = re.compile(_ODD)
+# ... or a plain cell beyond column ZZ (702) or below row 2799, or a dimension with a 3-letter
+# column or a 7-digit row. Without any, cells span at most 2799 x 702 < MAX_CELLS, 702 < MAX_COLS.
+_ODD_OR_FAR = re.compile(_ODD + rb"""|<c r="(?:[A-Z]{3}|[A-Z]{1,2}(?:\d{5}|[3-9]\d{3}|2[89]\d\d))"""
+                         rb"""|<dimension ref="[^"]*(?:[A-Z]{3}|\d{7})""")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
+_PLAIN_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+_UTF16_HEADS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+
+
+def _plainly_safe(part: bytes) -> bool:
+    """True when ``_scan_part`` would surely accept the whole inflated ``part``; False: scan it in full.
+
+    No ``<!`` at all (so no DTD), not UTF-16, every row/cell/dimension tag in the plain form;
+    then the extent of *all* cells, empty ones included (a superset of what ``_Extent``
+    counts), must be within MAX_CELLS and MAX_COLS, and the dimension within Excel's limits.
+    """
+    if (b"!" in part and b"<!" in part) or part[:2] in _UTF16_HEADS or len(part) > _MAX_TAG:
+        return False
+    if b"<c" not in part and b":c" not in part and b"row" not in part and b"dimension" not in part:
+        return True  # no row, cell or dimension tag, prefixed or not
+    if _ODD_OR_FAR.search(part) is None:
+        return True  # plain tags only, all cells within 2799 rows x 702 columns
+    if _ODD_TAG.search(part):
+        return False
+    for match in _PLAIN_DIMENSION.finditer(part):
+        for letters, digits in (match.group(1, 2), match.group(3, 4)):
+            if letters is not None and (int(digits) > 1_048_576 or _column(letters) > 16_384):
+                return False
+    cells = _PLAIN_CELL.findall(part)
+    if not cells:
+        return True
+    letters, digits = zip(*cells)
+    cols = [_column(x) for x in set(letters)]
+    rows = [int(x) for x in set(digits)]
+    height, width = max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
+    return width <= MAX_COLS and height * width <= MAX_CELLS
+
+
+@functools.lru_cache(maxsize=4096)
+def _column(letters: bytes) -> int:
+    col = 0
+    for letter in letters.upper():
+        col = col * 26 + letter - 64
+    return col
 
 
 def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, inflated: int) -> int:
@@ -441,7 +580,17 @@ def modified(data: bytes) -> float | None:
     """docProps/core.xml's dcterms:modified as POSIX seconds, if the file has one (.xls has not)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = ElementTree.fromstring(archive.read("docProps/core.xml"))
+            return _stamp(archive.read("docProps/core.xml"))
+    except Exception:  # noqa: BLE001 - no or odd metadata: the caller falls back to mtime
+        return None
+
+
+def _stamp(core: bytes | None) -> float | None:
+    """dcterms:modified of a docProps/core.xml part as POSIX seconds, or None."""
+    if core is None:
+        return None
+    try:
+        root = ElementTree.fromstring(core)
         node = root.find("{http://purl.org/dc/terms/}modified")
         if node is None or not node.text:
             return None
@@ -507,7 +656,17 @@ class Table:
 
 def bare(header: Any) -> str:
     """A header's bare name: canonical form without required-marks or a bracketed unit."""
-    return re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", clean_header(header).replace("*", ""))
+    if type(header) is str and len(header) <= 64:
+        return _bare_text(header)
+    return _BRACKETED.sub("", clean_header(header).replace("*", ""))
+
+
+_BRACKETED = re.compile(r"\(.*?\)|\[.*?\]|【.*?】")
+
+
+@functools.lru_cache(maxsize=16384)
+def _bare_text(header: str) -> str:
+    return _BRACKETED.sub("", clean_header(header).replace("*", ""))
 
 
 def header_columns(row: list[Any], known: dict[str, str]) -> dict[str, int]:
