@@ -68,15 +68,24 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], Non
     if not enabled:
         yield lambda done, total, label: None
         return
+    import time
+
+    # No refresh thread (auto_refresh off): the library may fork worker processes, which is
+    # only safe in a single-threaded process. The bar is redrawn from the callback instead.
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=_console(stderr=True), transient=True)
+                   console=_console(stderr=True), transient=True, auto_refresh=False)
     tasks: dict[str, Any] = {}
+    drawn = [0.0]
 
     def update(done: int, total: int, label: str) -> None:
         stage = label.split("：")[0]  # one bar per stage, however many files it counts
         if stage not in tasks:
             tasks[stage] = bar.add_task(stage, total=total)
         bar.update(tasks[stage], completed=done, total=total, description=label[:40])
+        now = time.monotonic()
+        if now - drawn[0] > 0.1 or done >= total:
+            bar.refresh()
+            drawn[0] = now
 
     with bar:
         yield update
