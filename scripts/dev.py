@@ -60,6 +60,7 @@ def main() -> None:
         run([str(PYTHON), "-m", "leitai.cli", "demo", *extra])
     else:
         run([str(PYTHON), "-m", "ruff", "check", "src", "tests", "scripts"])
+        run([str(PYTHON), "-m", "mypy", "src/leitai"])
         run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra])
 
 

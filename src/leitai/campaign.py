@@ -364,7 +364,7 @@ def load_plan(path: Path, settings: Settings) -> Plan:
 
     # 项目
     frame, _ = read["项目"]  # type: ignore[misc]
-    projects, categories, seen = [], [], {}
+    projects, categories, seen = [], [], {}  # type: list[dict[str, Any]], list[str], dict[str, int]
     for i, row in frame.iterrows():
         pid = text(row["项目编号"])
         values = {k: text(row.get(k, "")) for k in ("项目名称", "所属板块", "牵头单位", "责任领导", "备注")}
@@ -399,7 +399,7 @@ def load_plan(path: Path, settings: Settings) -> Plan:
 
     # 节点
     frame, _ = read["节点"]  # type: ignore[misc]
-    nodes, node_seen = [], {}
+    nodes, node_seen = [], {}  # type: list[dict[str, Any]], dict[tuple[str, int], int]
     for i, row in frame.iterrows():
         pid, seq_raw, target = text(row["项目编号"]), row["节点序号"], text(row["节点目标"])
         if not pid and is_blank(seq_raw) and not target and is_blank(row["计划完成日期"]):

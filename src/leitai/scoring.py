@@ -171,11 +171,12 @@ def unit_scores(
     if evaluation:
         eligible = frame[ranked & (metric < 1.0)]
         per_group = rules.cards_per_group()
-        pools = [(eligible, rules.yellow_cards)] if per_group is None else [
-            (eligible[eligible["group"] == g], n) for g, n in per_group.items()
-        ]
+        pools: list[tuple[pd.DataFrame, int]] = (
+            [(eligible, int(rules.yellow_cards))] if per_group is None  # type: ignore[arg-type]
+            else [(eligible[eligible["group"] == g], n) for g, n in per_group.items()]
+        )
         for pool, count in pools:
-            carded, tied = _bottom(pool[keys], int(count))
+            carded, tied = _bottom(pool[keys], count)
             frame.loc[carded, "yellow_card"] = True
             frame.loc[tied, "card_tie"] = True
     return frame.drop(columns=keys).reset_index(drop=True)
@@ -185,7 +186,7 @@ def _competition_rank(keys: pd.DataFrame) -> list[int]:
     """1 + the number of rows strictly better (lexicographically smaller) than each row."""
     tuples = [tuple(row) for row in keys.itertuples(index=False)]
     ordered = sorted(tuples)
-    first = {}
+    first: dict[tuple[object, ...], int] = {}
     for position, key in enumerate(ordered, start=1):
         first.setdefault(key, position)
     return [first[key] for key in tuples]
@@ -239,7 +240,7 @@ def score_period(
     groups = summarize(nodes, "group", plan.groups)
     due, done = int(nodes["is_due"].sum()), int((nodes["is_due"] & nodes["done"]).sum())
     counts = projects["light"].value_counts()
-    overall = {
+    overall: dict[str, float | int | None] = {
         "due": due, "done": done, "rate": rate(done, due), "projects": len(projects),
         **{light: int(counts.get(light, 0)) for light in LIGHTS},
     }

@@ -306,7 +306,7 @@ def _quick_part(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
         return None
     try:
         if info.compress_type == zipfile.ZIP_STORED:
-            part = raw
+            part = bytes(raw)
         else:
             inflater = zlib.decompressobj(-15)
             part = inflater.decompress(raw, info.file_size + 1)
