@@ -524,3 +524,23 @@ def test_long_merged_runs_stay_readable(tmp_path: Path) -> None:
     write_briefing(briefing_input(node_detail=detail), path)
     _, tables = read(path)  # python-docx resolves merges recursively: runs are capped
     assert len(tables[3]) == 1 + int((detail["done"] | detail["overdue"]).sum())
+
+
+def test_a_group_where_nobody_has_done_anything_is_not_praised(tmp_path: Path) -> None:
+    r = results()
+    for u in r["units"]:
+        if u["group"] == "县级部门" and u["rate"] is not None:
+            u["done"], u["rate"] = 0, 0.0
+    path = tmp_path / "zero.docx"
+    write_briefing(briefing_input(results=r), path)
+    text = "\n".join(read(path)[0])
+    assert "县级部门各单位到期节点均未完成" in text
+    assert "最高，为0.0%" not in text
+
+
+def test_a_single_attachment_has_no_number(tmp_path: Path) -> None:
+    path = tmp_path / "one.docx"
+    write_briefing(briefing_input(overrides=[], problems=[], missing_units=[]), path)
+    paragraphs = read(path)[0]
+    assert "附件：各单位节点完成明细（到期及已完成节点）" in paragraphs
+    assert "附件" in paragraphs and "附件1" not in paragraphs

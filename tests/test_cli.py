@@ -119,3 +119,28 @@ def test_demo_folder_is_a_campaign_for_history(demo_dir):
     result = invoke("history", "--campaign", str(demo_dir))
     assert result.exit_code == 0, result.output
     assert "第5期" in result.output and "85.0%" in result.output
+
+
+def test_check_on_a_period_folder_reads_as_run_would(tmp_path):
+    from builders import submit
+    from leitai.campaign import load_campaign
+
+    folder = write_campaign(tmp_path / "c")
+    campaign = load_campaign(folder)
+    wrong = folder / "inputs" / "第04期"
+    submit(campaign, 2, "甲街道", {("P01", 1): "2020-09-09"}, wrong)  # a period-2 sheet in period 4's folder
+    result = invoke("check", "--campaign", str(folder), str(wrong))
+    assert result.exit_code == 2 and "期次不符：表内为第2期，本次汇总第4期" in result.output
+    single = invoke("check", "--campaign", str(folder), str(wrong / "甲街道-第02期.xlsx"))
+    assert single.exit_code == 0  # one file on its own is checked against its own period
+
+
+def test_run_without_period_says_when_a_newer_period_has_no_folder(tmp_path):
+    from builders import submit
+    from leitai.campaign import load_campaign
+
+    folder = write_campaign(tmp_path / "c")  # 2020 dates: every cutoff has passed
+    submit(load_campaign(folder), 1, "甲街道", {("P01", 1): "2020-09-09"}, folder / "inputs" / "第01期")
+    result = invoke("run", "--campaign", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "注意：第2期截止日期已过，但还没有 inputs/第02期/ 文件夹，本次汇总的是第1期" in result.output

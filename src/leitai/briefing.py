@@ -427,6 +427,8 @@ class _Writer:
             if ranked:
                 if all(u["rate"] == 1 for u in ranked):
                     sentences.append(self.t("ranking", "all_full", group=group))
+                elif not ranked[0]["rate"]:  # nobody has done a due node: there is no one to praise
+                    sentences.append(self.t("ranking", "all_zero", group=group))
                 else:
                     top = [u for u in ranked if u["rank"] == ranked[0]["rank"]]
                     sentences.append(
@@ -666,7 +668,9 @@ class _Writer:
             if line.strip():
                 self.para(line.strip())
         if self.attachments:
-            names = [f"{i}．{title}" for i, (_, title, _) in enumerate(self.attachments, start=1)]
+            # GB/T 9704: a single attachment is named without a number
+            names = ([title for _, title, _ in self.attachments] if len(self.attachments) == 1 else
+                     [f"{i}．{title}" for i, (_, title, _) in enumerate(self.attachments, start=1)])
             first = self.t("attachments", "list_intro")
             self.para(first + names[0], "attach_list")
             pad = "\u3000" * len(first)
@@ -712,8 +716,10 @@ class _Writer:
             found.append(("overrides", w["overrides"], self._overrides_attachment))
         return found
 
-    def _attachment_no(self, key: str) -> int:
-        return next(i for i, (k, _, _) in enumerate(self.attachments, start=1) if k == key)
+    def _attachment_no(self, key: str) -> str:
+        """The attachment's number as text; none when it is the only attachment."""
+        number = next(i for i, (k, _, _) in enumerate(self.attachments, start=1) if k == key)
+        return "" if len(self.attachments) == 1 else str(number)
 
     def attachment_pages(self) -> None:
         """Each attachment on a new page; the wide data-problem table on landscape pages."""
@@ -723,7 +729,8 @@ class _Writer:
             if wide != turned:
                 self._new_section(landscape=wide)
                 turned = wide
-            heading = self.para(f"{self.t('sections', 'attachments')}{number}", "attach_title")
+            shown = "" if len(self.attachments) == 1 else number
+            heading = self.para(f"{self.t('sections', 'attachments')}{shown}", "attach_title")
             heading.paragraph_format.page_break_before = not self._section_just_started
             self._section_just_started = False
             self.para(title, "table_title")

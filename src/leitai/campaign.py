@@ -157,7 +157,8 @@ _KEYS: dict[str, set[str]] = {
 def load_settings(path: Path) -> Settings:
     """Parse and validate campaign.toml; raises SettingsError with the key's name."""
     if not path.exists():
-        raise SettingsError(f"找不到 {path}：请在攻坚行动文件夹中放置 campaign.toml（可用 leitai init 生成）")
+        raise SettingsError(f"{path.parent} 中没有 campaign.toml：请用 --campaign 指定攻坚行动文件夹，"
+                            f"或用 leitai init 新建一个")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
@@ -349,7 +350,8 @@ def load_plan(path: Path, settings: Settings) -> Plan:
             errors.append(f"{where('单位', i, '分组')} 为空：请填写分组，如“乡镇（街道）”或“县级部门”")
             continue
         if unit_key(name) in alias_map:
-            errors.append(f"{where('单位', i, '单位名称')} 单位“{name}”重复")
+            first = next((j + 2 for j, u in enumerate(frame["单位名称"]) if unit_key(text(u)) == unit_key(name)), None)
+            errors.append(f"{where('单位', i, '单位名称')} 单位“{name}”重复（第{first}行已有）")
             continue
         aliases = tuple(a for a in re.split(r"[、,，;；\s]+", text(row.get("别名", ""))) if a)
         alias_map[unit_key(name)] = name

@@ -7,6 +7,7 @@ the traceback. Data problems are reported, not fatal, unless ``--strict``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -220,7 +221,10 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     files: list[Path] = []
     for path in paths:
         files += sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    intake = check_files(files, campaign)
+    # One period folder (inputs/第04期) is checked as `leitai run --period 4` would read it.
+    folders = {int(m.group(1)) for p in paths if p.is_dir() and (m := re.fullmatch(r"第0*(\d+)期", p.name))}
+    period = folders.pop() if len(folders) == 1 and all(p.is_dir() for p in paths) else None
+    intake = check_files(files, campaign, period=period)
     _print_problems(intake.problems)
     serious = [p for p in intake.problems if p.severity in ("error", "warning")]
     accepted = sum(1 for f in intake.files if f.status in ("accepted", "accepted_with_problems"))
@@ -238,12 +242,19 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
 @friendly
 def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> None:
     """汇总一期：读取 inputs/第NN期/，计分，记入台账，输出到 outputs/第NN期/。"""
-    from .campaign import load_campaign
+    from .campaign import load_campaign, period_label
     from .pipeline import latest_period, run_period
 
     campaign = load_campaign(campaign_dir)
     if period is None:
-        period = latest_period(campaign, campaign.folder / "inputs", dt.date.today())
+        today = dt.date.today()
+        period = latest_period(campaign, campaign.folder / "inputs", today)
+        schedule = campaign.settings.schedule
+        later = [p for p in range(period + 1, schedule.count + 1) if schedule.cutoff(p) <= today]
+        if later:
+            _console().print(
+                f"注意：第{later[0]}期截止日期已过，但还没有 inputs/{period_label(later[0])}/ 文件夹，本次汇总的是第{period}期；"
+                f"汇总新一期请先新建该文件夹并放入各单位报来的表格", style="yellow")
     with progress_bar() as progress:
         result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today())
     _summary(result)
@@ -271,7 +282,8 @@ def status(campaign_dir: Path, period: int | None) -> None:
     campaign.settings.schedule.cutoff(period)  # a period that does not exist is said so first
     folder = input_folder(inputs_root, period)
     if folder is None:
-        raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}")
+        raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}：请新建该文件夹，"
+                         f"把各单位报来的第{period}期表格放进去后再查看")
     intake = read_inputs(folder, campaign, period)
     per_unit: dict[str, list[Any]] = {}
     for record in intake.files:

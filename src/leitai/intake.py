@@ -133,10 +133,12 @@ def read_inputs(folder: Path, campaign: Campaign, period: int,
     return _read_all(paths, campaign, period, progress, resolve_duplicates=True)
 
 
-def check_files(paths: Sequence[Path], campaign: Campaign) -> Intake:
+def check_files(paths: Sequence[Path], campaign: Campaign, period: int | None = None) -> Intake:
     """Validate sheets without scoring (``leitai check``). A folder stands for its files.
 
-    The period is each file's own, so no file is rejected for its period.
+    Without ``period`` each file is checked against its own period, so none is rejected for
+    its period; with it (a period folder was given), exactly as ``leitai run`` would read them,
+    wrong periods and duplicate submissions included.
     """
     expanded: list[Path] = []
     for path in map(Path, paths):
@@ -144,7 +146,7 @@ def check_files(paths: Sequence[Path], campaign: Campaign) -> Intake:
             expanded.extend(sorted((p for p in path.iterdir() if p.is_file()), key=lambda p: p.name))
         else:
             expanded.append(path)
-    return _read_all(expanded, campaign, None, None, resolve_duplicates=False)
+    return _read_all(expanded, campaign, period, None, resolve_duplicates=period is not None)
 
 
 def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[Problem]]:

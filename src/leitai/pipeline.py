@@ -216,12 +216,12 @@ def _write_outputs(
     outputs.append(path)
     advance("results.json")
 
-    title = f"{settings.campaign.short_name}擂台榜（{label}，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
+    title = f"{settings.campaign.short_name}擂台榜（第{period}期，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
     path = out_dir / f"擂台榜-{label}.xlsx"
     save_workbook(leaderboard_workbook(results, title), path, stamp)
     outputs.append(path)
     path = out_dir / f"数据问题-{label}.xlsx"
-    save_workbook(problems_workbook(problems, f"{settings.campaign.short_name}{label}数据问题清单"), path, stamp)
+    save_workbook(problems_workbook(problems, f"{settings.campaign.short_name}第{period}期数据问题清单"), path, stamp)
     outputs.append(path)
     advance("擂台榜、数据问题")
 

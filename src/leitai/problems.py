@@ -38,7 +38,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "duplicate_row": ("info", "同一节点重复填报，内容一致，已合并", "可删除重复行"),
     "missing_node_row": ("warning", "模板中的节点行被删除（项目 {value}）", "请恢复该节点行并填写完成情况；本期按上期状态计"),
     "done_without_date": ("warning", "标为已完成但未填实际完成日期，按截止日期 {detail} 计", "请补填实际完成日期"),
-    "date_after_cutoff": ("warning", "实际完成日期 {value} 晚于本期截止日期 {detail}，本期不计为完成", "请核对日期；如确已完成请填写截止日期前的实际日期"),
+    "date_after_cutoff": ("warning", "实际完成日期 {value} 晚于本期截止日期 {detail}，本期不计为完成", "如日期填错请更正；确于截止日期后完成的，请在下期填报"),
     "date_before_start": ("warning", "实际完成日期 {value} 早于行动开始日期 {detail}", "请核对实际完成日期"),
     "date_without_done": ("warning", "填了实际完成日期但完成情况不是“已完成”，按未完成计", "如已完成，请在完成情况中选择“已完成”"),
     "bad_date": ("error", "无法识别的日期“{value}”", "请填写形如 2020-11-03 的日期"),

@@ -88,7 +88,7 @@ def build_results(
     units = scores.units.copy()
     units["_g"] = units["group"].map({g: i for i, g in enumerate(group_order)})
     units["_r"] = units["rank"].astype("Float64").fillna(math.inf)
-    units = units.sort_values(["_g", "_r", "unit"], kind="stable")
+    units = units.sort_values(["_g", "_r"], kind="stable")  # equal ranks keep the plan's order
     return {
         "campaign": campaign_name,
         "period": period,
@@ -247,8 +247,9 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
         sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
         members = [u for u in results["units"] if u["group"] == group]
-        rows = [[u["rank"] if u["rank"] is not None else "不排名", u["unit"], u["due"], u["done"], u["rate"],
-                 u["period_rate"], rank_change_text(u["rank_change"]), u["ahead"], u["red_projects"],
+        rows = [[u["rank"] if u["rank"] is not None else "不排名", u["unit"], u["due"], u["done"],
+                 "—" if u["rate"] is None else u["rate"], "—" if u["period_rate"] is None else u["period_rate"],
+                 rank_change_text(u["rank_change"]), u["ahead"], u["red_projects"],
                  "已报送" if u["submitted"] else "未报送", "黄牌" if u["yellow_card"] else ""] for u in members]
         write_table(sheet, headers, rows, start_row=2, widths=[7, 18, 11, 11, 11, 11, 10, 12, 11, 10, 7],
                     styles=[_unit_styler(u) for u in members])
