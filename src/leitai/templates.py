@@ -326,6 +326,10 @@ def _help_lines(campaign: Campaign, unit: str, period: int, cutoff: dt.date) -> 
     wording = load_help(campaign)
     fields = {"short_name": info.short_name, "issuer": info.issuer, "unit": unit, "period": str(period),
               "cutoff": _cn_date(cutoff), "data_sheet": DATA_SHEET, "file_name": template_filename(unit, period)}
+    example = cutoff - dt.timedelta(days=4)  # a date in this period, so the examples are in the campaign's year
+    y, m, d = example.year, example.month, example.day
+    fields.update(example_iso=example.isoformat(), example_slash=f"{y}/{m}/{d}", example_dot=f"{y}.{m}.{d}",
+                  example_cn=f"{y}年{m}月{d}日", example_md=f"{m}月{d}日", example_compact=f"{y}{m:02d}{d:02d}")
     fields["late"] = _fill(wording["late"][campaign.settings.rules.no_submission], fields)
     lines: list[tuple[str, str | None, str]] = [(_fill(wording["title"], fields), None, "title")]
     lines += [(_fill(text, fields), None, "text") for text in wording.get("intro", [])]
