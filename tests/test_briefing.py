@@ -268,6 +268,7 @@ def test_red_projects_and_escalation(written: Path) -> None:
     assert [row[1] for row in table[1:]][0] == "玉湖四期征迁【重点督办】"
     chengqian = next(row for row in table[1:] if row[1].startswith("城前公路"))
     assert chengqian[2:5] == ["县交通局", "5.城前公路改造提升第5节点", "2/1"]
+    assert all(row[5] for row in table[1:]) and "—" not in [row[5] for row in table[1:]]  # reasons or 未说明原因
     assert "城前公路改造提升（牵头单位：县交通局）" not in text
     assert "天瑞路综合供能服务项目征迁由红灯转为绿灯" in text
 

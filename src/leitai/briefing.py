@@ -541,7 +541,7 @@ class _Writer:
                 mark = self.t("lights", "escalated_mark") if p["red_count"] >= escalate else ""
                 issue = _sentence(clean(self.data.unit_issues.get(p["id"], "") or ""), limit=60)
                 rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
-                             issue or "—"])
+                             issue or self.t("lights", "issue_missing")])
             self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
         yellow = [p for p in projects if p["light"] == "yellow"]
         if yellow:
