@@ -30,6 +30,8 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
+from leitai.fonts import gbk_codepoints as gbk_repertoire
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 OUT_DIR = ROOT / "src" / "leitai" / "data" / "fonts"
@@ -50,18 +52,8 @@ EXTRA = (
 
 
 def gbk_codepoints() -> set[int]:
-    """Every code point Python's GBK codec can encode (the GBK repertoire), plus ASCII."""
-    cps = set(range(0x20, 0x7F))
-    for cp in range(0x80, 0x10000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        try:
-            chr(cp).encode("gbk")
-        except UnicodeEncodeError:
-            continue
-        cps.add(cp)
-    cps.update(ord(ch) for ch in EXTRA)
-    return cps
+    """The GBK repertoire plus ASCII (leitai.fonts) and the symbols the charts draw (EXTRA)."""
+    return gbk_repertoire() | {ord(ch) for ch in EXTRA}
 
 
 def load_sc_face(source: Path) -> TTFont:

@@ -9,7 +9,7 @@ from fontTools.ttLib import TTFont
 from test_charts import INVESTMENT, demo_history
 
 from leitai.charts import chart_text
-from leitai.fonts import FontChoice, bundled_font, missing_glyphs, resolve_font
+from leitai.fonts import FontChoice, bundled_font, gbk_codepoints, missing_glyphs, resolve_font
 
 GBK_SAMPLE = (
     "赤城街道始丰街道福溪街道县自然资源局县经信局主要经济指标全面高水平小康重点区块征迁要素保障擂台榜黄牌督评龥"
@@ -38,15 +38,7 @@ def test_bundled_font_is_shipped_renamed_and_licensed() -> None:
 
 def test_bundled_font_covers_gbk() -> None:
     cmap = TTFont(str(bundled_font()), lazy=True).getBestCmap()
-    gbk = []
-    for cp in range(0x80, 0x10000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        try:
-            chr(cp).encode("gbk")
-        except UnicodeEncodeError:
-            continue
-        gbk.append(cp)
+    gbk = sorted(cp for cp in gbk_codepoints() if cp >= 0x80)
     lacking = [cp for cp in gbk if cp not in cmap]
     assert len(gbk) > 21000
     assert lacking == [0x2252]  # ≒ is not in Noto Sans CJK SC itself
@@ -112,3 +104,17 @@ def test_ttc_face_is_chosen_by_name() -> None:
     font = resolve_font(ttc, text="赤城")
     assert font.source == "configured" and font.index == 0  # first face that covers the text
     assert missing_glyphs("赤城街道", font) == []
+
+
+def test_make_font_remakes_the_bundled_font_byte_for_byte(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    source = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    if not source.exists():
+        pytest.skip("Debian's fonts-noto-cjk is not installed")
+    out = tmp_path / "font.otf"
+    subprocess.run([sys.executable, str(root / "scripts" / "make_font.py"), "--source", str(source), "--out", str(out)],
+                   check=True, capture_output=True, timeout=300)
+    assert out.read_bytes() == bundled_font().read_bytes()

@@ -267,26 +267,8 @@ def chart_category(results: dict[str, Any], path: Path, ink: Ink) -> Path:
             ax.text(0.01, y, "无到期节点", va="center", fontsize=SIZE["small"], color=PALETTE["muted"])
             continue
         _bar_value(ax, y, r)
-        ax.text(
-            1.0 + 0.14,
-            y,
-            f"{c.get('done', 0)}/{c.get('due', 0)}",
-            va="center",
-            ha="right",
-            fontsize=SIZE["small"],
-            color=PALETTE["muted"],
-            clip_on=False,
-        )
-    ax.text(
-        1.0 + 0.14,
-        len(cats) - 0.45,
-        "完成/到期",
-        va="bottom",
-        ha="right",
-        fontsize=SIZE["small"],
-        color=PALETTE["muted"],
-        clip_on=False,
-    )
+        _side_note(ax, 1.0 + 0.14, y, f"{c.get('done', 0)}/{c.get('due', 0)}")
+    _side_note(ax, 1.0 + 0.14, len(cats) - 0.45, "完成/到期", va="bottom")
     ax.set_yticks(ys, names)
     ax.set_ylim(-0.6, len(cats) - 0.4)
     ax.set_xlim(0, 1.0)
@@ -294,6 +276,11 @@ def chart_category(results: dict[str, Any], path: Path, ink: Ink) -> Path:
     ax.spines["bottom"].set_visible(False)
     return save_png(fig, path)
 
+
+
+def _side_note(ax: Any, x: float, y: float, text: str, va: str = "center") -> None:
+    """A muted figure or column header right of the bars (done/due, 万元)."""
+    ax.text(x, y, text, va=va, ha="right", fontsize=SIZE["small"], color=PALETTE["muted"], clip_on=False)
 
 def _bar_value(ax: Any, y: float, rate: float, colour: str = "white") -> None:
     """The rate at the end of its bar: inside in white when the bar is long enough."""
@@ -675,26 +662,8 @@ def chart_investment(results: dict[str, Any], investment: dict[str, Any], path: 
     column = 1.0 + (right - 0.2) / (WIDTH_CM - left - right)
     for y, (_label, plan, done) in zip(ys, shown, strict=True):
         _bar_value(ax, y, done / plan if done <= plan else 1.0)
-        ax.text(
-            column,
-            y,
-            f"{_wan(done)} / {_wan(plan)}",
-            va="center",
-            ha="right",
-            fontsize=SIZE["small"],
-            color=PALETTE["muted"],
-            clip_on=False,
-        )
-    ax.text(
-        column,
-        n - 0.45,
-        "完成/计划（万元）",
-        va="bottom",
-        ha="right",
-        fontsize=SIZE["small"],
-        color=PALETTE["muted"],
-        clip_on=False,
-    )
+        _side_note(ax, column, y, f"{_wan(done)} / {_wan(plan)}")
+    _side_note(ax, column, n - 0.45, "完成/计划（万元）", va="bottom")
     ax.set_yticks(ys, [wrap(ink(r[0], "板块/项目"), 9) for r in shown])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 1.0)

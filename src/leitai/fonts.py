@@ -261,3 +261,20 @@ def _ignorable(ch: str) -> bool:
 
 def _needed(text: str) -> set[int]:
     return {ord(ch) for ch in text if not _ignorable(ch)}
+
+
+def gbk_codepoints() -> set[int]:
+    """Every code point Python's GBK codec can encode (the GBK repertoire), plus ASCII.
+
+    The bundled font covers this set (scripts/make_font.py builds it from here).
+    """
+    cps = set(range(0x20, 0x7F))
+    for cp in range(0x80, 0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        try:
+            chr(cp).encode("gbk")
+        except UnicodeEncodeError:
+            continue
+        cps.add(cp)
+    return cps
