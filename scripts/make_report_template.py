@@ -349,6 +349,10 @@ def build() -> bytes:
     record.paragraph_format.right_indent = Pt(14)
     record.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH - Pt(28), WD_TAB_ALIGNMENT.RIGHT)
     ppr = record.element.get_or_add_pPr()
+    # a frame anchored to the bottom margin: 版记 sits at the foot of the last page (GB/T 9704 7.4)
+    ppr.append(parse_xml(
+        f'<w:framePr {nsdecls("w")} w:w="{int(TEXT_WIDTH.twips)}" w:wrap="around" w:vAnchor="margin" '
+        f'w:hAnchor="margin" w:xAlign="center" w:yAlign="bottom"/>'))
     ppr.append(parse_xml(
         f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
         f'<w:bottom w:val="single" w:sz="6" w:space="4" w:color="000000"/>'

@@ -545,3 +545,12 @@ def test_a_single_attachment_has_no_number(tmp_path: Path) -> None:
     paragraphs = read(path)[0]
     assert "附件：各单位节点完成明细（到期及已完成节点）" in paragraphs
     assert "附件" in paragraphs and "附件1" not in paragraphs
+
+
+def test_record_is_framed_at_the_foot_of_the_page(written: Path) -> None:
+    doc = Document(str(written))
+    records = [p for p in doc.paragraphs if p.style.name == "版记"]
+    assert len(records) == 2
+    for p in records:
+        frame = p._p.pPr.find(qn("w:framePr"))
+        assert frame is not None and frame.get(qn("w:yAlign")) == "bottom" and frame.get(qn("w:vAnchor")) == "margin"

@@ -14,6 +14,7 @@ gives a byte-identical file (document times are the cutoff date).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import re
@@ -32,7 +33,7 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
 
 from .campaign import Settings
@@ -693,10 +694,15 @@ class _Writer:
             return
         w = self.w["record"]
         self.para("", "body")
-        if w.get("cc"):
-            self.para(self.t("record", "cc_line", cc=w["cc"]), "record")
-        self.para(self.t("record", "printed", issuer=self.settings.campaign.issuer, date=cn_date(self.r["cutoff"])),
-                  "record")
+        lines = [self.t("record", "cc_line", cc=w["cc"])] if w.get("cc") else []
+        lines.append(self.t("record", "printed", issuer=self.settings.campaign.issuer, date=cn_date(self.r["cutoff"])))
+        # The style's frame (anchored to the bottom margin) is repeated on each paragraph:
+        # LibreOffice does not take frame properties from a paragraph style, Word does both.
+        frame = self.doc.styles[OPTIONAL_STYLES["record"]].element.find(qn("w:pPr") + "/" + qn("w:framePr"))
+        for text in lines:
+            paragraph = self.para(text, "record")
+            if frame is not None:
+                paragraph._p.get_or_add_pPr().insert(1, copy.deepcopy(frame))
 
     # --- attachments
     def _listed_problems(self) -> list[Problem]:
