@@ -108,3 +108,16 @@ def test_a_second_run_waits_then_refuses(tmp_path):
         holder.wait()
     with run_lock(ledger, wait_seconds=5):  # a killed holder leaves no stale lock behind
         pass
+
+
+def test_a_ledger_from_before_reported_dates_opens_and_reads(campaign, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # the node_states table as the first version wrote it
+        db.execute("CREATE TABLE node_states (period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+                   " done INTEGER NOT NULL, done_date TEXT, done_period INTEGER, source TEXT NOT NULL,"
+                   " note TEXT NOT NULL, PRIMARY KEY (period, project_id, seq))")
+    with Ledger(path) as ledger:
+        record(ledger, campaign, 1, done=[("P01", 1)])
+        assert ledger.states(1)["reported_date"].isna().all()

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 
@@ -195,3 +196,25 @@ def test_progress_reports_stages(small):
     assert stages == ["读取填报表", "计算得分", "生成报告"]
     assert (2, 2, "读取填报表：甲街道-第01期.xlsx") in calls
     assert all(done <= total for done, total, _ in calls)
+
+
+def test_a_date_reported_after_the_cutoff_is_kept_for_the_next_template(small, tmp_path):
+    from leitai.ledger import Ledger
+    from leitai.templates import write_templates
+
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09", ("P01", 2): "2020-09-20"}, small.folder / "inputs" / "第01期")
+    first = run_period(small, 1)
+    assert {u["unit"]: u["done"] for u in first.results["units"]}["甲街道"] == 1  # 09-20 is after the 09-14 cutoff
+    with Ledger(small.ledger_path) as ledger:
+        known = ledger.states(1)
+    row = known.set_index(["project_id", "seq"]).loc[("P01", 2)]
+    assert not row["done"] and row["reported_date"] == pd.Timestamp("2020-09-20")
+    template = write_templates(small, 2, tmp_path / "t", known=known)[0]
+    sheet = openpyxl.load_workbook(template)["进度填报"]
+    filled = {(r[0], r[2]): (r[5], r[6]) for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert filled[("P01", 2)][0] == "已完成" and filled[("P01", 2)][1].date().isoformat() == "2020-09-20"
+    inputs = small.folder / "inputs" / "第02期"
+    inputs.mkdir()
+    shutil.copy(template, inputs / template.name)  # sent back untouched
+    second = run_period(small, 2)
+    assert {u["unit"]: u["done"] for u in second.results["units"]}["甲街道"] == 2

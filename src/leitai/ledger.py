@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS periods (
 );
 CREATE TABLE IF NOT EXISTS node_states (
     period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, done INTEGER NOT NULL,
-    done_date TEXT, done_period INTEGER, source TEXT NOT NULL, note TEXT NOT NULL,
+    done_date TEXT, done_period INTEGER, source TEXT NOT NULL, note TEXT NOT NULL, reported_date TEXT,
     PRIMARY KEY (period, project_id, seq)
 );
 CREATE TABLE IF NOT EXISTS unit_scores (
@@ -78,6 +78,9 @@ class Ledger:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(node_states)")}
+            if "reported_date" not in columns:  # a ledger from before the column existed
+                self._db.execute("ALTER TABLE node_states ADD COLUMN reported_date TEXT")
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"历史台账 {self.path} 无法打开（{exc}）：如文件已损坏，请从备份恢复或删除后从第1期重新汇总") from None
 
@@ -104,12 +107,13 @@ class Ledger:
         if period not in self.periods():
             return None
         frame = pd.read_sql_query(
-            "SELECT project_id, seq, done, done_date, done_period, source, note FROM node_states"
+            "SELECT project_id, seq, done, done_date, done_period, source, note, reported_date FROM node_states"
             " WHERE period = ? ORDER BY rowid", self._db, params=(period,))
         frame["done"] = frame["done"].astype(bool)
         frame["seq"] = frame["seq"].astype("int64")
         frame["done_date"] = pd.to_datetime(frame["done_date"]).astype("datetime64[ns]")
         frame["done_period"] = frame["done_period"].astype("Int64")
+        frame["reported_date"] = pd.to_datetime(frame["reported_date"]).astype("datetime64[ns]")
         return frame
 
     def history(self, period: int) -> History:
@@ -181,9 +185,11 @@ class Ledger:
                      json.dumps(settings, ensure_ascii=False, sort_keys=True),
                      json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version))
                 db.executemany(
-                    "INSERT INTO node_states VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO node_states (period, project_id, seq, done, done_date, done_period, source, note,"
+                    " reported_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), opt_int(r.done_period),
-                      r.source, r.note) for r in states.itertuples(index=False)])
+                      r.source, r.note, iso(getattr(r, "reported_date", None)))
+                     for r in states.itertuples(index=False)])
                 db.executemany(
                     "INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(period, r.unit, r.group, int(r.submitted), int(r.due), int(r.done), opt_float(r.rate),

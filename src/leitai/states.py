@@ -15,7 +15,9 @@ import pandas as pd
 
 from .problems import Problem, problem
 
-STATE_COLUMNS = ["project_id", "seq", "done", "done_date", "done_period", "source", "note"]
+# reported_date: a completion date a unit reported after the cutoff (so not done yet); kept so
+# the next period's template shows it and the unit need not type it again.
+STATE_COLUMNS = ["project_id", "seq", "done", "done_date", "done_period", "source", "note", "reported_date"]
 
 
 def empty_states(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -26,6 +28,7 @@ def empty_states(nodes: pd.DataFrame) -> pd.DataFrame:
     frame["done_period"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     frame["source"] = "none"
     frame["note"] = ""
+    frame["reported_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     return frame[STATE_COLUMNS]
 
 
@@ -56,6 +59,9 @@ def resolve_states(
         base.loc[was_done, "done_date"] = known["done_date"].to_numpy()[was_done]
         base.loc[was_done, "done_period"] = known["done_period"].to_numpy()[was_done]
         base.loc[was_done, "source"] = "history"
+        if "reported_date" in known:  # a ledger written before the column existed has none
+            pending = ~was_done & known["reported_date"].notna().to_numpy()
+            base.loc[pending, "reported_date"] = known["reported_date"].to_numpy()[pending]
     problems: list[Problem] = []
     keys = ["project_id", "seq"]
     if len(reports):
@@ -70,6 +76,7 @@ def resolve_states(
         # A missing date counts as the cutoff; a date after it is not done at it (both recorded by intake).
         # History wins: a node already recorded done keeps its recorded date.
         fresh = rows[rows["done"] & ~rows["was_done"]].assign(date=lambda f: f["done_date"].fillna(cut))
+        late = fresh[fresh["date"] > cut].drop_duplicates(keys)
         fresh = fresh[fresh["date"] <= cut].drop_duplicates(keys)
         dates = base[keys].merge(fresh[[*keys, "date"]], on=keys, how="left")["date"].to_numpy()
         newly = pd.notna(dates)
@@ -77,6 +84,13 @@ def resolve_states(
         base.loc[newly, "done_date"] = dates[newly]
         base.loc[newly, "done_period"] = period
         base.loc[newly, "source"] = "report"
+        base.loc[newly, "reported_date"] = pd.NaT
+        withdrawn = rows.loc[~rows["done"] & ~rows["was_done"], keys].assign(gone=True)
+        cleared = base[keys].merge(withdrawn.drop_duplicates(keys), on=keys, how="left")["gone"].notna().to_numpy()
+        base.loc[cleared, "reported_date"] = pd.NaT  # the unit now says not done: its earlier date goes
+        later = base[keys].merge(late[[*keys, "date"]], on=keys, how="left")["date"].to_numpy()
+        pending = pd.notna(later)
+        base.loc[pending, "reported_date"] = later[pending]
     base = base.set_index(keys)
 
     for row in overrides.itertuples(index=False):
@@ -105,6 +119,8 @@ def resolve_states(
     states["done"] = states["done"].astype(bool)
     states["done_date"] = pd.to_datetime(states["done_date"]).astype("datetime64[ns]")
     states["done_period"] = states["done_period"].astype("Int64")
+    states["reported_date"] = pd.to_datetime(states["reported_date"]).astype("datetime64[ns]")
+    states.loc[states["done"], "reported_date"] = pd.NaT
     return states, problems
 
 

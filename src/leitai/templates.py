@@ -102,13 +102,18 @@ def cutoff_stamp(campaign: Campaign, period: int) -> dt.datetime:
 
 
 def _known_done(known: pd.DataFrame | None) -> dict[tuple[str, int], dt.date | None]:
-    """(project_id, seq) → done date (None when unknown) for the nodes known to be done."""
+    """(project_id, seq) → done date (None when unknown) for the nodes known to be done, and for
+    those a unit already reported done with a date after the last cutoff (not counted then)."""
     if known is None or known.empty:
         return {}
     done: dict[tuple[str, int], dt.date | None] = {}
     for row in known.loc[known["done"].astype(bool), ["project_id", "seq", "done_date"]].itertuples(index=False):
         day = None if pd.isna(row.done_date) else pd.Timestamp(row.done_date).date()
         done[(str(row.project_id), int(row.seq))] = day
+    if "reported_date" in known:
+        pending = known[~known["done"].astype(bool) & known["reported_date"].notna()]
+        for row in pending[["project_id", "seq", "reported_date"]].itertuples(index=False):
+            done[(str(row.project_id), int(row.seq))] = pd.Timestamp(row.reported_date).date()
     return done
 
 
