@@ -66,8 +66,10 @@ def test_templates_check_run_status_history(tmp_path):
     for path in made[:3]:
         (inputs / path.name).write_bytes(path.read_bytes())
     result = invoke("check", "--campaign", str(folder), str(inputs))
-    assert result.exit_code == 0, result.output
-    assert "共检查 3 个文件，可接收 3 个" in result.output
+    # untouched templates: accepted, but their overdue nodes have no stated reason
+    assert result.exit_code == 2, result.output
+    assert "共检查 3 个文件，可接收 3 个，发现问题 2 条" in result.output
+    assert "乙镇-第01期.xlsx 进度填报 K4：节点计划2020年9月12日完成，已逾期未完成，但“存在问题”未写原因" in result.output
 
     result = invoke("status", "--campaign", str(folder), "--period", "1")
     assert result.exit_code == 0, result.output
@@ -132,7 +134,7 @@ def test_check_on_a_period_folder_reads_as_run_would(tmp_path):
     result = invoke("check", "--campaign", str(folder), str(wrong))
     assert result.exit_code == 2 and "期次不符：表内为第2期，本次汇总第4期" in result.output
     single = invoke("check", "--campaign", str(folder), str(wrong / "甲街道-第02期.xlsx"))
-    assert single.exit_code == 0  # one file on its own is checked against its own period
+    assert "期次不符" not in single.output  # one file on its own is checked against its own period
 
 
 def test_run_without_period_says_when_a_newer_period_has_no_folder(tmp_path):

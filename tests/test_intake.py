@@ -51,7 +51,8 @@ def node_rows(unit: str, **answers: tuple[Any, ...]) -> list[list[Any]]:
         if names[pid][3] != unit:
             continue
         status, date, pct, invest, text = (*answers.get(f"{pid}-{seq}", ()), None, None, None, None, None)[:5]
-        rows.append([pid, names[pid][1], seq, target, due, status or "未完成", date, pct, invest, text, None, None])
+        reason = "正在协调推进" if (status or "未完成") == "未完成" else None  # as the 填报说明 asks
+        rows.append([pid, names[pid][1], seq, target, due, status or "未完成", date, pct, invest, text, reason, None])
     return rows
 
 

@@ -492,6 +492,7 @@ class _PlanIndex:
         self.pids = {self.pid_key(pid): pid for pid in plan.projects["id"]}
         keys = list(zip(plan.nodes["project_id"], plan.nodes["seq"].astype(int)))
         self.nodes = set(keys)
+        self.due = dict(zip(keys, (d.date() for d in plan.nodes["due"])))
         self.unit_nodes: dict[str, list[tuple[str, int]]] = {}
         for pid, seq in keys:
             self.unit_nodes.setdefault(self.owner.get(pid, ""), []).append((pid, seq))
@@ -648,6 +649,11 @@ def _read_row(sheet: _Sheet, r: int) -> dict[str, Any] | None:
         if len(full) > TEXT_LIMIT:
             out.add("long_text", cell=table.cell(r, name), detail=len(full))
         texts[name] = full[:TEXT_LIMIT]
+    # The 填报说明 asks a reason for every overdue node: say so where it is missing.
+    due = sheet.plan.due.get((pid, seq))
+    if (status_ok and not done and sheet.cutoff is not None and due is not None and due <= sheet.cutoff
+            and not texts["issue_text"] and "issue_text" in table.columns):
+        out.add("missing_reason", cell=table.cell(r, "issue_text"), detail=_cn_date(due))
     return {
         "row": r + 1, "project_id": pid, "seq": seq, "done": done,
         "done_date": pd.Timestamp(date) if date else pd.NaT,

@@ -47,6 +47,8 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "percent_out_of_range": ("error", "形象进度 {value} 超出 0–100 范围", "请填写 0–100 之间的数字，如 85"),
     "bad_number": ("error", "无法识别的数字“{value}”", "请填写数字（单位：万元），如 1250.5"),
     "regression": ("warning", "该节点在第{detail}期已记录为完成，本期报为未完成，仍按已完成计", "如确需撤销，请由办公室在核定表中核定"),
+    "missing_reason": ("warning", "节点计划{detail}完成，已逾期未完成，但“存在问题”未写原因",
+                       "请在“存在问题”栏写明未完成的原因和下步措施"),
     "long_text": ("info", "文字过长（{detail} 字），已截断保存", "请精简填写内容"),
     # --- office overrides ---------------------------------------------------------
     "override_applied": ("info", "办公室核定：{detail}", "无需处理"),
