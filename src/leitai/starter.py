@@ -19,32 +19,49 @@ from .fileio import atomic_write_text, save_workbook
 
 CAMPAIGN_TOML = """\
 # 攻坚行动设置（leitai）。以 # 开头的行是说明，可删除。修改后保存为 UTF-8 编码。
+# 日期写成 2020-09-01 的形式（月、日各两位）；文字加英文双引号。
 
 [campaign]
-name = "××县“通堵点、破难点”百日攻坚行动"   # 行动全称（必填）
-short_name = "百日攻坚"                       # 简称，用于表格标题
-issuer = "××县百日攻坚行动指挥部办公室"       # 发文机关，显示在通报红头
-doc_prefix = "×攻坚办〔{year}〕"               # 文号前缀：文号 = 前缀 + 期次 + 号
-start = {start}                                # 开始日期
-end = {end}                                    # 结束日期
+# 行动全称（必填）
+name = "××县“通堵点、破难点”百日攻坚行动"
+# 简称，用于表格标题
+short_name = "百日攻坚"
+# 发文机关，显示在通报红头
+issuer = "××县百日攻坚行动指挥部办公室"
+# 文号前缀：文号 = 前缀 + 期次 + 号
+doc_prefix = "×攻坚办〔{year}〕"
+# 开始、结束日期
+start = {start}
+end = {end}
 
 [periods]
-first_cutoff = {first}                         # 第1期截止日期
-every_days = 14                                # 每隔几天一期；也可改用 cutoffs = [日期, 日期, ...]
-evaluate_every = 2                             # 每几期督评一次（发黄牌）；也可改用 evaluations = [3, 5, 7]
+# 第1期截止日期，此后每隔 every_days 天一期；也可改用 cutoffs = [日期, 日期, ...] 逐期列出。
+# 最后一期的截止日期若早于结束日期，结束日期自动成为最后一期（较短）的截止日期。
+first_cutoff = {first}
+every_days = 14
+# 每几期督评一次（发黄牌）；也可改用 evaluations = [3, 5, 7] 列出督评期次
+evaluate_every = 2
 
 [rules]
-yellow_cards = 4                  # 督评时黄牌数：一个数字表示全部单位合并排序取末位；
-                                  # 也可按分组：yellow_cards = {{ "乡镇（街道）" = 2, "县级部门" = 2 }}
-lights = "two"                    # "two"：红绿两色；"three"：逾期在宽限期内亮黄灯
-grace_days = 7                    # 三色模式下的宽限天数
-escalate_red_count = 3            # 累计亮红灯达到几次列入重点督办
-no_submission = "carry_forward"   # 未报送单位："carry_forward" 沿用已知进度；"rank_last" 排在末位
-rank_by = "cumulative"            # 排名依据："cumulative" 累计完成率；"period" 本期完成率
+# 督评时黄牌数：一个数字表示全部单位合并排序取末位；
+# 也可按分组：yellow_cards = {{ "乡镇（街道）" = 2, "县级部门" = 2 }}
+yellow_cards = 4
+# "two"：红绿两色；"three"：逾期在宽限期（grace_days 天）内亮黄灯
+lights = "two"
+grace_days = 7
+# 累计亮红灯达到几次列入重点督办
+escalate_red_count = 3
+# 未报送单位："carry_forward" 沿用已知进度；"rank_last" 排在末位
+no_submission = "carry_forward"
+# 排名依据："cumulative" 累计完成率；"period" 本期完成率
+rank_by = "cumulative"
 
 [report]
-# template = "reports/briefing.docx"   # 自定义通报模板（相对于本文件夹）；不填用自带模板
-# font = "fonts/微软雅黑.ttf"          # 图表字体：字体文件（相对于本文件夹）或已安装的字体名；不填自动选择
+# 自定义通报模板（相对于本文件夹）；不填用自带模板
+# template = "reports/briefing.docx"
+# 图表字体：字体文件（相对于本文件夹）或已安装的字体名；不填自动选择
+# font = "fonts/微软雅黑.ttf"
+# 下步要求
 closing = "各单位要对照节点任务，倒排工期、挂图作战，确保按期完成；对亮红灯的项目，牵头单位要逐项分析原因，明确整改措施和完成时限。"
 """
 
