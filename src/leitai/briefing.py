@@ -17,26 +17,36 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import re
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import qn
 from docx.shared import Mm
 
 from .campaign import Settings
+from .docxkit import (
+    LANDSCAPE_WIDTH_MM,
+    clean,
+    clear_body,
+    cn_date,
+    cn_number,
+    has_style,
+    join_names,
+    new_section,
+    pct,
+    point_change,
+    sentence,
+    table_xml,
+    tenths,
+)
 from .errors import OutputError
 from .fileio import atomic_write_bytes, normalized_zip
 from .problems import Problem
@@ -64,12 +74,7 @@ STYLES = {
 }
 # Styles used when the template has them (an office's own template may not).
 OPTIONAL_STYLES = {"signature": "落款", "record": "版记"}
-TEXT_WIDTH_MM = 210 - 28 - 26  # column widths of tables are fractions of this
-LANDSCAPE_WIDTH_MM = 297 - 37 - 35  # a landscape attachment page keeps the margins, turned
-MAX_MERGED_ROWS = 30
 SHADE = {"red": "FFC7CE", "green": "C6EFCE", "yellow": "FFEB9C"}  # light cells in tables
-CN_DIGITS = "零一二三四五六七八九十"
-_BAD_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -116,12 +121,12 @@ def write_briefing(data: BriefingInput, path: Path, template: Path | None = None
         doc = Document(str(template))
     except Exception as exc:  # a broken or non-docx template is the office's file
         raise OutputError(f"通报模板 {template.name} 无法打开（{exc}），请用 Word 另存为 .docx") from None
-    missing = [name for name in STYLES.values() if not _has_style(doc, name)]
+    missing = [name for name in STYLES.values() if not has_style(doc, name)]
     if missing:
         raise OutputError(
             f"通报模板 {template.name} 缺少样式：{'、'.join(missing)}（样式名不可修改，可修改样式的格式）"
         )
-    _clear_body(doc)
+    clear_body(doc)
     writer = _Writer(doc, load_wording(template), data)
     writer.write()
 
@@ -138,77 +143,6 @@ def write_briefing(data: BriefingInput, path: Path, template: Path | None = None
     buffer = io.BytesIO()
     doc.save(buffer)
     atomic_write_bytes(Path(path), normalized_zip(buffer.getvalue(), stamp))
-
-
-# ------------------------------------------------------------------------- formatting
-
-
-def pct(rate: float | None, none: str = "—") -> str:
-    """A fraction as a percentage with one decimal, half up: 0.85234 -> '85.2%'."""
-    return none if rate is None else f"{_tenths(rate)}%"
-
-
-def _tenths(rate: float) -> Decimal:
-    return (Decimal(str(rate)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def point_change(rate: float | None, previous: float | None) -> Decimal | None:
-    """Change in percentage points between the two *shown* percentages (so they add up)."""
-    if rate is None or previous is None:
-        return None
-    return _tenths(rate) - _tenths(previous)
-
-
-def cn_date(value: Any, year: bool = True) -> str:
-    day = to_date(value)
-    if day is None:
-        return ""
-    return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"
-
-
-def to_date(value: Any) -> dt.date | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10]) if value.strip() else None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return pd.Timestamp(value).date()
-
-
-def cn_number(n: int) -> str:
-    """1..99 in Chinese numerals, for 一、 and （一） headings."""
-    if n <= 10:
-        return CN_DIGITS[n] if n < 10 else "十"
-    tens, ones = divmod(n, 10)
-    return f"{'' if tens == 1 else CN_DIGITS[tens]}十{CN_DIGITS[ones] if ones else ''}"
-
-
-def join_names(names: Iterable[str]) -> str:
-    return "、".join(names)
-
-
-def clean(text: Any) -> str:
-    """Text safe for XML (units paste control characters from other software)."""
-    return _BAD_XML.sub("", "" if text is None else str(text))
-
-
-def _has_style(doc: DocxDocument, name: str) -> bool:
-    try:
-        doc.styles[name]
-    except KeyError:
-        return False
-    return True
-
-
-def _clear_body(doc: DocxDocument) -> None:
-    """Remove the template's sample content, keeping the final section properties."""
-    body = doc.element.body
-    for child in list(body):
-        if child is not body.sectPr:
-            body.remove(child)
 
 
 # ---------------------------------------------------------------------------- writer
@@ -240,7 +174,7 @@ class _Writer:
         self.prev_projects = {p["id"]: p for p in (data.previous or {}).get("projects", [])}
         self.style_ids = {key: doc.styles[name].style_id for key, name in STYLES.items()}
         for key, name in OPTIONAL_STYLES.items():
-            if _has_style(doc, name):
+            if has_style(doc, name):
                 self.style_ids[key] = doc.styles[name].style_id
         self.attachments = self._attachment_list()
 
@@ -348,16 +282,16 @@ class _Writer:
             text = self.t("overall", "categories", list="；".join(items))
             rated = [c for c in categories if c["rate"] is not None]
             if len(rated) > 1:
-                best = max(_tenths(c["rate"]) for c in rated)
-                worst = min(_tenths(c["rate"]) for c in rated)
+                best = max(tenths(c["rate"]) for c in rated)
+                worst = min(tenths(c["rate"]) for c in rated)
                 if best == worst:
                     text += self.t("overall", "category_all_equal", rate=f"{best}%")
                 else:
                     text += self.t(
                         "overall",
                         "category_extremes",
-                        best=join_names(c["category"] for c in rated if _tenths(c["rate"]) == best),
-                        worst=join_names(c["category"] for c in rated if _tenths(c["rate"]) == worst),
+                        best=join_names(c["category"] for c in rated if tenths(c["rate"]) == best),
+                        worst=join_names(c["category"] for c in rated if tenths(c["rate"]) == worst),
                     )
             self.para(text)
         self.figure("category", self.w["lights"]["figure_category"])
@@ -525,7 +459,7 @@ class _Writer:
                 red_count=p["red_count"],
                 streak=streak,
             )
-            issue = _sentence(clean(self.data.unit_issues.get(p["id"], "") or ""))
+            issue = sentence(clean(self.data.unit_issues.get(p["id"], "") or ""))
             text += self.t("lights", "issue", text=issue) if issue else self.t("lights", "issue_none")
             self.para(text)
         if hot:
@@ -540,7 +474,7 @@ class _Writer:
                     for seq in p.get("overdue_nodes", [])
                 )
                 mark = self.t("lights", "escalated_mark") if p["red_count"] >= escalate else ""
-                issue = _sentence(clean(self.data.unit_issues.get(p["id"], "") or ""), limit=60)
+                issue = sentence(clean(self.data.unit_issues.get(p["id"], "") or ""), limit=60)
                 rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
                              issue or self.t("lights", "issue_missing")])
             self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
@@ -747,16 +681,7 @@ class _Writer:
     _section_just_started = False
 
     def _new_section(self, landscape: bool) -> None:
-        """A new page section, portrait or landscape, with the first section's margins turned."""
-        first = self.doc.sections[0]
-        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
-        short, long_ = first.page_width, first.page_height
-        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = (long_, short) if landscape else (short, long_)
-        margins = (first.top_margin, first.right_margin, first.bottom_margin, first.left_margin)
-        if landscape:  # turned a quarter: the binding side (left) becomes the top
-            margins = (first.left_margin, first.top_margin, first.right_margin, first.bottom_margin)
-        section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = margins
+        new_section(self.doc, landscape)
         self._section_just_started = True
 
     def _nodes_attachment(self) -> None:
@@ -818,88 +743,12 @@ class _Writer:
         ]
         self.table(w["overrides_headers"], rows, [10, 40, 12, 20, 30, 44], left=(1, 5))
 
-    def table(
-        self,
-        headers: Sequence[str],
-        rows: Sequence[Sequence[str]],
-        widths_mm: Sequence[float],
-        left: Iterable[int] = (),
-        keep_together: int = 16,
-        shade: Callable[[int, int, str], str | None] | None = None,
-        merge: Iterable[int] = (),
-        width_mm: float = TEXT_WIDTH_MM,
-    ) -> None:
-        """A table in the template's table style, built as one XML string (python-docx's
-        add_row is quadratic); the header row repeats on every page, rows never split, and
-        a table of up to ``keep_together`` rows is kept on one page (keep-with-next)."""
-        scale = width_mm / sum(widths_mm)
-        twips = [int(round(w * scale * 1440 / 25.4)) for w in widths_mm]
-        ids, left = self.style_ids, set(left)
-
-        def cell(text: str, style: str, width: int, keep: bool, fill: str | None = None, vmerge: str = "") -> str:
-            props = f'<w:tcW w:w="{width}" w:type="dxa"/>'
-            if vmerge:  # cells of a group: the first restarts the merge, the rest continue it empty
-                props += '<w:vMerge w:val="restart"/>' if vmerge == "restart" else "<w:vMerge/>"
-                text = text if vmerge == "restart" else ""
-            if fill:
-                props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
-            return (
-                f'<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr>'
-                f'<w:pStyle w:val="{escape(ids[style])}"/>{"<w:keepNext/>" if keep else ""}</w:pPr>'
-                f'<w:r><w:t xml:space="preserve">{escape(clean(text))}</w:t></w:r></w:p></w:tc>'
-            )
-
-        merged = set(merge)
-        run = dict.fromkeys(merged, 0)
-
-        def vmerge(n: int, i: int) -> str:
-            if i not in merged:
-                return ""
-            # a group continues while this column and every merged column left of it repeat;
-            # runs are capped, as readers such as python-docx resolve merges recursively
-            same = n > 0 and all(rows[n][j] == rows[n - 1][j] for j in merged if j <= i)
-            run[i] = run[i] + 1 if same and run[i] < MAX_MERGED_ROWS - 1 else 0
-            return "continue" if run[i] else "restart"
-
-        small = len(rows) <= keep_together
-        head = (
-            "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
-            + "".join(cell(h, "th", w, True) for h, w in zip(headers, twips))
-            + "</w:tr>"
-        )
-        body = "".join(
-            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-            + "".join(
-                cell(v, "td_left" if i in left else "td", w, small and n < len(rows) - 1,
-                     shade(n, i, v) if shade else None, vmerge(n, i))
-                for i, (v, w) in enumerate(zip(row, twips))
-            )
-            + "</w:tr>"
-            for n, row in enumerate(rows)
-        )
-        xml = (
-            f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{escape(ids["table"])}"/>'
-            f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
-            'w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>'
-            + "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
-            + f"</w:tblGrid>{head}{body}</w:tbl>"
-        )
-        body_el = self.doc.element.body
-        table = parse_xml(xml)
-        if body_el.sectPr is not None:
-            body_el.sectPr.addprevious(table)
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], widths_mm: Sequence[float],
+              **options: Any) -> None:
+        """A table in the template's table style at the end of the body (see ``docxkit.table_xml``)."""
+        table = table_xml(self.style_ids, headers, rows, widths_mm, **options)
+        body = self.doc.element.body
+        if body.sectPr is not None:
+            body.sectPr.addprevious(table)
         else:
-            body_el.append(table)
-
-
-def _sentence(text: str, limit: int = 200) -> str:
-    """A unit's free text as one sentence: collapsed whitespace, trimmed, ending in 。."""
-    # a line break typed inside a cell is not a space in Chinese text
-    text = re.sub(r"[ \t\u3000]*[\r\n]+[ \t\u3000]*", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) > limit:
-        text = text[:limit].rstrip("，,；;、 ") + "……"
-    if text and text[-1] not in "。！？…":
-        text = text.rstrip("，,；;、.") + "。"
-    return text
+            body.append(table)
