@@ -19,220 +19,47 @@ PNGs, fixed size and dpi.
 from __future__ import annotations
 
 import atexit
-import io
 import math
 import os
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .fileio import atomic_write_bytes
-from .fonts import FontChoice, covers, register, resolve_font
-
-# --- one look for every chart ---------------------------------------------------------
-
-PALETTE = {
-    "bar": "#3E5C7E",  # restrained steel blue for plain bars
-    "bar_soft": "#D5DDE6",  # plan / background bars
-    "green": "#2E7D4F",
-    "yellow": "#D49A00",
-    "red": "#B0241B",
-    "accent": "#9E1B1B",  # deep red for titles' rule and the campaign line
-    "text": "#1F1F1F",
-    "muted": "#646B73",
-    "grid": "#E4E7EB",
-    "axis": "#9AA3AD",
-    "card": "#F2C200",
-}
-SIZE = {"title": 11.5, "subtitle": 8.5, "label": 9.0, "value": 8.5, "small": 7.5}  # points
-WIDTH_CM = 16.0
-DPI = 200
-_CM = 1 / 2.54
-MISSING_MARK = "〓"
-
-LIGHT_NAMES = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
-
-
-def pct(rate: float | None) -> str:
-    """A fraction 0..1 as ``85.2%``; ``—`` when there is no rate."""
-    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return "—"
-    return f"{rate * 100:.1f}%"
-
-
-def cn_date(iso: str) -> str:
-    """``2020-11-09`` → ``2020年11月9日``."""
-    try:
-        y, m, d = (int(x) for x in str(iso)[:10].split("-"))
-    except ValueError:
-        return str(iso)
-    return f"{y}年{m}月{d}日"
-
-
-def text_em(text: str) -> float:
-    """Width of a single line in ems: CJK characters (and ●↑— which CJK fonts draw full width) 1,
-    others about 0.56."""
-    return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.56 for ch in text)
-
-
-def wrap(text: str, max_em: float, max_lines: int = 2) -> str:
-    """Break ``text`` into balanced lines of at most ``max_em`` ems (县住房和城\n乡建设局, not
-    县住房和城乡建设\n局); beyond ``max_lines`` the last line ends in …."""
-    total = text_em(text)
-    if total <= max_em:
-        return text
-    n_lines = math.ceil(total / max_em)
-    target = min(max_em, total / n_lines + 0.5)
-    lines: list[str] = []
-    line, width = "", 0.0
-    for ch in text:
-        w = text_em(ch)
-        if line and width + w > target:
-            lines.append(line)
-            line, width = "", 0.0
-        line += ch
-        width += w
-    if line:
-        lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][:-1] + "…"
-    return "\n".join(lines)
-
-
-def safe_name(name: str) -> str:
-    """A group name usable in a file name on Windows, macOS and Linux (``乡镇（街道）`` → ``乡镇街道``)."""
-    cleaned = "".join(ch for ch in name if ch.isalnum() or ch in "-_")
-    return cleaned[:40] or "group"
-
-
-class Ink:
-    """Checks every string against the font; missing characters become 〓 and a warning."""
-
-    def __init__(self, font: FontChoice) -> None:
-        self.font = font
-        self.family = register(font)
-        self.warnings: list[str] = []
-        self._reported: set[tuple[str, str]] = set()
-        self._mark = MISSING_MARK if covers(font, MISSING_MARK) else "?"
-
-    def __call__(self, text: Any, where: str = "图表") -> str:
-        s = str(text)
-        if all(covers(self.font, ch) for ch in s):
-            return s
-        out = []
-        for ch in s:
-            if covers(self.font, ch):
-                out.append(ch)
-                continue
-            out.append(self._mark)
-            key = (ch, s)
-            if key not in self._reported:
-                self._reported.add(key)
-                self.warnings.append(
-                    f"{where}“{s}”中的字符 U+{ord(ch):04X} {ch} 不在字体 {self.font.family} 中，"
-                    f"已以{self._mark}代替；请核对名称或在 campaign.toml 中配置含该字的字体"
-                )
-        return "".join(out)
-
-
-def rc_params(family: str) -> dict[str, Any]:
-    return {
-        "font.family": [family],
-        "font.size": SIZE["label"],
-        "axes.unicode_minus": False,
-        "axes.edgecolor": PALETTE["axis"],
-        "axes.labelcolor": PALETTE["text"],
-        "axes.linewidth": 0.6,
-        "xtick.color": PALETTE["muted"],
-        "ytick.color": PALETTE["text"],
-        "xtick.labelsize": SIZE["small"],
-        "ytick.labelsize": SIZE["label"],
-        "text.color": PALETTE["text"],
-        "svg.hashsalt": "leitai",
-        "path.simplify": True,
-    }
-
-
-def new_figure(width_cm: float, height_cm: float) -> Any:
-    """A Figure on its own Agg canvas (no pyplot, so no global backend switch)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width_cm * _CM, height_cm * _CM), dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save_png(fig: Any, path: Path, dpi: int = DPI) -> Path:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor=fig.get_facecolor(), metadata={"Software": None})
-    atomic_write_bytes(path, buffer.getvalue())
-    return path
-
-
-def _header(fig: Any, ink: Ink, height_cm: float, title: str, subtitle: str) -> None:
-    top = 1 - 0.35 / height_cm
-    fig.text(0.5, top, ink(title, "图表标题"), ha="center", va="top", fontsize=SIZE["title"], color=PALETTE["text"])
-    if subtitle:
-        fig.text(
-            0.5,
-            top - 0.62 / height_cm,
-            ink(subtitle, "图表标题"),
-            ha="center",
-            va="top",
-            fontsize=SIZE["subtitle"],
-            color=PALETTE["muted"],
-        )
-
-
-def _axes(fig: Any, height_cm: float, left_cm: float, right_cm: float, top_cm: float, bottom_cm: float) -> Any:
-    ax = fig.add_axes(
-        (
-            left_cm / WIDTH_CM,
-            bottom_cm / height_cm,
-            (WIDTH_CM - left_cm - right_cm) / WIDTH_CM,
-            (height_cm - top_cm - bottom_cm) / height_cm,
-        )
-    )
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(length=0, pad=4)
-    return ax
-
-
-def _percent_axis(ax: Any, axis: str = "x", lo: float = 0.0, hi: float = 1.0, step: float = 0.2) -> None:
-    from matplotlib.ticker import FixedLocator, FuncFormatter
-
-    ticks = [lo + i * step for i in range(int(round((hi - lo) / step)) + 1)]
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_locator(FixedLocator(ticks))
-    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * 100:.0f}%"))
-    ax.grid(axis=axis, color=PALETTE["grid"], linewidth=0.6)
-    ax.set_axisbelow(True)
-
-
-def _period_text(results: dict[str, Any]) -> str:
-    return f"第{results.get('period', '')}期 · 截至{cn_date(results.get('cutoff', ''))}"
-
-
-def _legend_row(fig: Any, ink: Ink, y: float, items: list[tuple[str, str]], note: str = "") -> None:
-    """A row of coloured squares and labels, centred at figure height ``y`` (fraction)."""
-    em = SIZE["small"] / 72 * 2.54  # cm
-    widths = [0.42 + em * text_em(label) + 0.8 for _, label in items]
-    total = sum(widths) + (em * text_em(note) if note else -0.8)
-    x = (WIDTH_CM - total) / 2
-    for (colour, label), w in zip(items, widths, strict=True):
-        fig.text(x / WIDTH_CM, y, "■", color=colour, fontsize=SIZE["value"], va="center")
-        fig.text(
-            (x + 0.42) / WIDTH_CM, y, ink(label, "图例"), fontsize=SIZE["small"], va="center", color=PALETTE["text"]
-        )
-        x += w
-    if note:
-        fig.text(x / WIDTH_CM, y, ink(note, "图例"), fontsize=SIZE["small"], va="center", color=PALETTE["muted"])
-
+from .chartkit import (  # noqa: F401  (re-exported: charts' public names stay importable from here)
+    CM,
+    DPI,
+    LIGHT_NAMES,
+    MISSING_MARK,
+    PALETTE,
+    SIZE,
+    UNITS_HEAD,
+    UNITS_LIMIT,
+    UNITS_TAIL,
+    WIDTH_CM,
+    Ink,
+    change_text,
+    chart_axes,
+    cn_date,
+    figure_header,
+    groups_of,
+    leaderboard_name,
+    legend_row,
+    new_figure,
+    pct,
+    percent_axis,
+    period_text,
+    ranked_units,
+    rc_params,
+    safe_name,
+    save_png,
+    shown_rows,
+    text_em,
+    unit_light,
+    unit_lights,
+    wrap,
+)
+from .fonts import FontChoice, resolve_font
 
 # --- the charts -------------------------------------------------------------------------
 
@@ -244,9 +71,9 @@ def chart_category(results: dict[str, Any], path: Path, ink: Ink) -> Path:
     names = [wrap(ink(c["category"], "板块"), 9) for c in cats]
     height = 2.6 + 0.85 * n
     fig = new_figure(WIDTH_CM, height)
-    _header(fig, ink, height, "各板块节点完成率", _period_text(results))
+    figure_header(fig, ink, height, "各板块节点完成率", period_text(results))
     left = 0.6 + label_em * SIZE["label"] / 72 * 2.54
-    ax = _axes(fig, height, left, 2.2, 1.75, 0.9)
+    ax = chart_axes(fig, height, left, 2.2, 1.75, 0.9)
     ys = list(range(len(cats)))[::-1]
     rates = [c.get("rate") for c in cats]
     ax.barh(ys, [r or 0 for r in rates], height=0.58, color=PALETTE["bar"])
@@ -272,7 +99,7 @@ def chart_category(results: dict[str, Any], path: Path, ink: Ink) -> Path:
     ax.set_yticks(ys, names)
     ax.set_ylim(-0.6, len(cats) - 0.4)
     ax.set_xlim(0, 1.0)
-    _percent_axis(ax)
+    percent_axis(ax)
     ax.spines["bottom"].set_visible(False)
     return save_png(fig, path)
 
@@ -292,93 +119,6 @@ def _bar_value(ax: Any, y: float, rate: float, colour: str = "white") -> None:
         )
 
 
-def unit_lights(results: dict[str, Any]) -> dict[str, str]:
-    """Every unit's light in one pass over the projects: red if any of its projects is red,
-    yellow if any is yellow, else red when its row counts red projects, else green.
-    Look a unit up with ``.get(unit, "green")``."""
-    worst: dict[str, str] = {}
-    for p in results.get("projects") or []:
-        light = p.get("light")
-        if light == "red" or (light == "yellow" and worst.get(p.get("unit")) != "red"):
-            worst[p.get("unit")] = light
-    lights: dict[str, str] = {}
-    for row in results.get("units") or []:  # the first row of a name decides, as before
-        name = row.get("unit")
-        if name not in lights:
-            lights[name] = worst.get(name) or ("red" if row.get("red_projects") else "green")
-    for name, light in worst.items():
-        lights.setdefault(name, light)
-    return lights
-
-
-def unit_light(unit: str, results: dict[str, Any]) -> str:
-    """One unit's light (see ``unit_lights``; for many units build that dict once instead)."""
-    return unit_lights(results).get(unit, "green")
-
-
-def ranked_units(results: dict[str, Any], group: str) -> list[dict[str, Any]]:
-    """A group's units by rank; unranked (no due nodes) last, in their given order."""
-    rows = [u for u in results.get("units") or [] if u.get("group") == group]
-    return sorted(rows, key=lambda u: (u.get("rank") is None, u.get("rank") or 0))
-
-
-def groups_of(results: dict[str, Any]) -> list[str]:
-    return list(dict.fromkeys(u.get("group", "") for u in results.get("units") or []))
-
-
-def shown_rows(
-    units: list[dict[str, Any]], limit: int, head: int, tail: int, fit: bool = False
-) -> list[dict[str, Any] | int]:
-    """The rows a ranking draws: all of ``units`` when there are at most ``limit``; else the
-    first ``head``, the last ``tail`` and every yellow-carded unit between them, with an
-    ``int`` (how many units are left out) for each run of two or more left out (a run of one
-    is drawn: it takes the same row). ``fit``: drop rows from the top and bottom (never a
-    carded unit) until at most ``limit`` rows remain, gaps included."""
-    if len(units) <= limit:
-        return list(units)
-    carded = {i for i, u in enumerate(units) if u.get("yellow_card")}
-    while True:
-        keep = set(range(min(head, len(units)))) | set(range(max(len(units) - tail, 0), len(units))) | carded
-        out: list[dict[str, Any] | int] = []
-        run: list[dict[str, Any]] = []  # left out since the last kept unit
-        for i, u in enumerate(units):
-            if i in keep:
-                if run:
-                    out.append(run[0] if len(run) == 1 else len(run))
-                    run = []
-                out.append(u)
-            else:
-                run.append(u)
-        if run:
-            out.append(run[0] if len(run) == 1 else len(run))
-        if not fit or len(out) <= limit or head + tail <= 2:
-            return out
-        if head > tail:
-            head -= 1
-        else:
-            tail -= 1
-
-
-def leaderboard_name(results: dict[str, Any]) -> str:
-    """The file with every unit's rank: ``擂台榜-第05期.xlsx``."""
-    period = results.get("period")
-    return f"擂台榜-第{period:02d}期.xlsx" if isinstance(period, int) else "擂台榜.xlsx"
-
-
-def change_text(change: int | None) -> tuple[str, str]:
-    """Rank change as (text, colour): ``↑3`` green, ``↓2`` red, ``—`` for none or 0."""
-    if not change:
-        return "—", PALETTE["muted"]
-    if change > 0:
-        return f"↑{change}", PALETTE["green"]
-    return f"↓{-change}", PALETTE["red"]
-
-
-# A group of more than UNITS_LIMIT units is drawn as its top UNITS_HEAD and bottom UNITS_TAIL
-# (and any carded unit between), with a row saying how many are left out.
-UNITS_LIMIT, UNITS_HEAD, UNITS_TAIL = 40, 20, 20
-
-
 def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Path:
     everyone = ranked_units(results, group)
     rows = shown_rows(everyone, UNITS_LIMIT, UNITS_HEAD, UNITS_TAIL)
@@ -391,13 +131,13 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
     height = 3.4 + row * n
     fig = new_figure(WIDTH_CM, height)
     evaluation = bool(results.get("evaluation"))
-    subtitle = _period_text(results) + (f" · 共{len(everyone)}个单位" if len(rows) != len(everyone) else "")
-    _header(fig, ink, height, f"{group}各单位节点完成率排名", subtitle)
+    subtitle = period_text(results) + (f" · 共{len(everyone)}个单位" if len(rows) != len(everyone) else "")
+    figure_header(fig, ink, height, f"{group}各单位节点完成率排名", subtitle)
     name_cm = name_em * SIZE["label"] / 72 * 2.54
     left = 1.3 + name_cm
     right = 3.2 if evaluation else 2.2
     rank_x = -(name_cm + 0.6) / (WIDTH_CM - left - right)
-    ax = _axes(fig, height, left, right, 1.75, 1.35)
+    ax = chart_axes(fig, height, left, right, 1.75, 1.35)
     positions = list(range(n))[::-1]  # the first row at the top
     ys = [y for y, u in zip(positions, rows, strict=False) if not isinstance(u, int)]
     gaps = [(y, u) for y, u in zip(positions, rows, strict=False) if isinstance(u, int)]
@@ -473,7 +213,7 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
     ax.set_yticks([])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 1.0)
-    _percent_axis(ax)
+    percent_axis(ax)
     ax.spines["left"].set_color(PALETTE["axis"])
     ax.spines["bottom"].set_visible(False)
     present = set(shown_lights)
@@ -481,7 +221,7 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
     if "yellow" in present:
         items.append((PALETTE["yellow"], "有项目亮黄灯"))
     items.append((PALETTE["red"], "有项目亮红灯"))
-    _legend_row(fig, ink, 0.42 / height, items, "↑↓ 较上期名次升降")
+    legend_row(fig, ink, 0.42 / height, items, "↑↓ 较上期名次升降")
     return save_png(fig, path)
 
 
@@ -515,8 +255,8 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
     xs = list(range(len(periods)))
     height = 7.8
     fig = new_figure(WIDTH_CM, height)
-    _header(fig, ink, height, "节点完成率变化趋势", f"第1期至第{results.get('period')}期（累计口径）")
-    ax = _axes(fig, height, 1.6, 0.6, 1.75, 1.75)
+    figure_header(fig, ink, height, "节点完成率变化趋势", f"第1期至第{results.get('period')}期（累计口径）")
+    ax = chart_axes(fig, height, 1.6, 0.6, 1.75, 1.75)
     overall = [(h.get("overall") or {}).get("rate") for h in periods]
     known = [r for r in overall if r is not None]
     group_series = {g: [_group_rate(h, g) for h in periods] for g in groups_of(results)}
@@ -570,7 +310,7 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
     ax.set_xlim(-0.5, max(len(periods) - 0.5, 0.5))
     ax.set_ylim(lo, 1.06)
     step = 0.1 if 1.0 - lo <= 0.6 else 0.2
-    _percent_axis(ax, "y", lo, 1.0, step)
+    percent_axis(ax, "y", lo, 1.0, step)
     ax.tick_params(axis="y", labelsize=SIZE["small"], colors=PALETTE["muted"])
     handles, names = ax.get_legend_handles_labels()
     order = sorted(range(len(names)), key=lambda i: names[i] != "全县")  # 全县 first
@@ -593,8 +333,8 @@ def chart_lights(results: dict[str, Any], history: list[dict[str, Any]], path: P
     xs = list(range(len(periods)))
     height = 7.8
     fig = new_figure(WIDTH_CM, height)
-    _header(fig, ink, height, "红绿灯项目数变化", "各期截止日亮灯的项目个数")
-    ax = _axes(fig, height, 1.6, 0.6, 1.75, 1.75)
+    figure_header(fig, ink, height, "红绿灯项目数变化", "各期截止日亮灯的项目个数")
+    ax = chart_axes(fig, height, 1.6, 0.6, 1.75, 1.75)
     keys = ["green", "yellow", "red"]
     counts = {k: [int((h.get("overall") or {}).get(k) or 0) for h in periods] for k in keys}
     if not any(counts["yellow"]):
@@ -651,10 +391,10 @@ def chart_investment(results: dict[str, Any], investment: dict[str, Any], path: 
     height = 3.0 + 0.85 * n
     fig = new_figure(WIDTH_CM, height)
     note = f"（计划投资前{limit}项）" if len(rows) > limit else ""
-    _header(fig, ink, height, "投资完成情况" + note, _period_text(results) + " · 累计完成投资占计划总投资比例")
+    figure_header(fig, ink, height, "投资完成情况" + note, period_text(results) + " · 累计完成投资占计划总投资比例")
     left = 0.6 + label_em * SIZE["label"] / 72 * 2.54
     right = 4.4
-    ax = _axes(fig, height, left, right, 1.75, 1.3)
+    ax = chart_axes(fig, height, left, right, 1.75, 1.3)
     ys = list(range(n))[::-1]
     shares = [min(done / plan, 1.0) for _label, plan, done in shown]
     ax.barh(ys, [1.0] * n, height=0.6, color=PALETTE["bar_soft"])
@@ -667,9 +407,9 @@ def chart_investment(results: dict[str, Any], investment: dict[str, Any], path: 
     ax.set_yticks(ys, [wrap(ink(r[0], "板块/项目"), 9) for r in shown])
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, 1.0)
-    _percent_axis(ax)
+    percent_axis(ax)
     ax.spines["bottom"].set_visible(False)
-    _legend_row(fig, ink, 0.4 / height, [(PALETTE["bar"], "累计完成投资"), (PALETTE["bar_soft"], "计划总投资")])
+    legend_row(fig, ink, 0.4 / height, [(PALETTE["bar"], "累计完成投资"), (PALETTE["bar_soft"], "计划总投资")])
     return save_png(fig, path)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .charts import (
+from .chartkit import (
     PALETTE,
     Ink,
     change_text,
@@ -103,7 +103,7 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
     ink = Ink(font)
     with rc_context(rc_params(ink.family)):  # type: ignore[arg-type]
         c = _Canvas(ink)
-        _header(c, results, title)
+        figure_header(c, results, title)
         groups = groups_of(results) or [""]
         columns = groups[:2] if len(groups) <= 2 else groups  # more than two: narrower columns
         margin, gap = 40, 36
@@ -116,7 +116,7 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
     return ink.warnings
 
 
-def _header(c: _Canvas, results: dict[str, Any], title: str) -> None:
+def figure_header(c: _Canvas, results: dict[str, Any], title: str) -> None:
     c.rect(0, 0, W, 132, BAND)
     c.rect(0, 132, W, 6, GOLD)
     c.text(W / 2, 52, title, 50, "white", ha="center", where="海报标题", fit=W - 120)
