@@ -605,9 +605,9 @@ def _sheet_part(cells: bytes, dimension: bytes = b"") -> bytes:
     "<sst/>".encode("utf-16"),
 ])
 def test_quick_precheck_never_passes_what_the_full_scan_must_look_at(part: bytes) -> None:
-    from leitai import workbook
+    from leitai import precheck
 
-    assert not workbook._plainly_safe(part)
+    assert not precheck._plainly_safe(part)
 
 
 @pytest.mark.parametrize("part", [
@@ -618,10 +618,10 @@ def test_quick_precheck_never_passes_what_the_full_scan_must_look_at(part: bytes
     b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
 ])
 def test_quick_precheck_agrees_with_the_full_scan(part: bytes) -> None:
-    from leitai import workbook
+    from leitai import precheck
 
-    assert workbook._plainly_safe(part)
-    workbook._Extent().scan(part, "xl/worksheets/sheet1.xml")  # the full scan accepts it too
+    assert precheck._plainly_safe(part)
+    precheck._Extent().scan(part, "xl/worksheets/sheet1.xml")  # the full scan accepts it too
 
 
 def test_worker_processes_give_the_same_intake(campaign: Campaign, inbox: Path,
