@@ -468,21 +468,6 @@ def chart_workers() -> int:
     return min(4, cpus - 1) if cpus >= 4 else 1
 
 
-def warm_up(workers: int | None = None) -> None:
-    """Start the chart workers now (e.g. while the sheets are being read), so that their
-    matplotlib start-up is off the critical path. Harmless when workers = 1."""
-    n = workers or chart_workers()
-    if n > 1:
-        pool = _get_pool(n)
-        if pool is not None:
-            for _ in range(n):
-                pool.submit(_noop)
-
-
-def _noop() -> None:
-    import matplotlib.backends.backend_agg  # noqa: F401 - the import is the warm-up
-
-
 def _get_pool(n: int) -> Any:
     global _POOL, _POOL_SIZE
     if _POOL is not None and _POOL_SIZE == n:

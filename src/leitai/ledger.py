@@ -128,10 +128,6 @@ class Ledger:
                 ranks[unit] = int(rank)
         return History(lights, ranks)
 
-    def results(self, period: int) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT results FROM periods WHERE period = ?", (period,)).fetchone()
-        return json.loads(row[0]) if row else None
-
     def results_up_to(self, period: int) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT results FROM periods WHERE period <= ? ORDER BY period", (period,))
         return [json.loads(row[0]) for row in rows]

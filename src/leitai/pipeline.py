@@ -169,7 +169,7 @@ def _run_period(
         ledger.record(period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
                       {f.file: f.sha256 for f in intake.files}, __version__)
         history = ledger.results_up_to(period)
-        previous_results = ledger.results(previous) if previous else None
+    previous_results = next((h for h in history if h["period"] == previous), None)  # already in history
 
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
     out_dir = outputs_root / label
