@@ -194,8 +194,9 @@ def _write_outputs(
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
     problems: list[Problem], missing: list[str], warnings: list[str], progress: Progress,
 ) -> tuple[list[Path], list[str]]:
-    from .briefing import BriefingInput, write_briefing
+    from .briefing import write_briefing
     from .charts import chart_text, render_charts, render_poster
+    from .content import BriefingInput
     from .fonts import resolve_font
 
     settings = campaign.settings

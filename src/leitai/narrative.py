@@ -1,0 +1,524 @@
+"""What the 督查通报 says: one period's briefing as data, apart from how it looks (SPEC §7).
+
+``build_content(data, wording) -> BriefingContent`` is a pure function: the period's
+results (and history, settings, node detail, problems) and the wording (reports/wording.toml)
+in, the document's content out (the model is in ``content.py``): header lines, numbered
+sections of typed blocks (``Paragraph``, ``Table``, ``Figure``), the attachment list,
+signature, attachments and 版记. No file, clock or docx inside; ``briefing.write_briefing``
+lays the content out in the template. So the narrative's rules are tested on the data
+(tests/test_narrative.py), fast.
+
+To add a section: write a method of ``_Narrative`` returning a ``Section`` (or None when it
+has nothing to say) and call it in ``_Narrative.build`` where it belongs; its title is a
+key of wording.toml ``[sections]`` (numbered 一、二、… by the layout). To add to a section,
+append blocks to its ``blocks``. Sentences come from wording.toml via ``self.t``.
+
+Rates in ``results`` are fractions 0..1; the text shows them as percentages with one
+decimal ("85.2%") and changes in percentage points ("提高3.2个百分点").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Fill, Paragraph, Section, Table
+from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths
+from .problems import Problem
+
+
+def build_content(data: BriefingInput, wording: dict[str, dict[str, Any]]) -> BriefingContent:
+    """The briefing's content for ``data`` in ``wording`` (pure: no I/O)."""
+    return _Narrative(data, wording).build()
+
+
+# ---------------------------------------------------------------------------- the narrative
+
+
+class _Narrative:
+    """Builds the content section by section; one instance per briefing."""
+
+    def __init__(self, data: BriefingInput, wording: dict[str, dict[str, Any]]) -> None:
+        self.w, self.data = wording, data
+        self.r = data.results
+        self.settings = data.settings
+        self.cutoff = dt.date.fromisoformat(self.r["cutoff"])
+        info = data.settings.campaign
+        self.fields = {
+            "short_name": info.short_name,
+            "issuer": info.issuer,
+            "doc_prefix": info.doc_prefix,
+            "period": self.r["period"],
+            "cutoff": cn_date(self.cutoff),
+            "name": info.name,
+        }
+        self.figure_no = 0
+        self.units = list(self.r.get("units", []))
+        self.groups = list(dict.fromkeys(u["group"] for u in self.units))
+        self.prev_units = {u["unit"]: u for u in (data.previous or {}).get("units", [])}
+        self.prev_projects = {p["id"]: p for p in (data.previous or {}).get("projects", [])}
+        self.attachment_keys = self._attachment_keys()
+        self.blocks: list[Block] = []
+
+    # --- text helpers
+    def t(self, section: str, key: str, **fields: Any) -> str:
+        return str(self.w[section][key]).format(**{**self.fields, **fields})
+
+    def para(self, text: str, style: str = "body") -> None:
+        self.blocks.append(Paragraph(clean(text), style))
+
+    def section(self, key: str, fill: Callable[[], None]) -> Section:
+        self.blocks = []
+        fill()
+        return Section(key, self.t("sections", key), self.blocks)
+
+    def figure(self, key: str, caption: str) -> None:
+        if key not in self.data.charts or not self._chart_has_content(key):
+            return
+        self.figure_no += 1
+        self.blocks.append(Figure(key, caption.format(n=self.figure_no)))
+
+    def table(self, headers: Any, rows: list[list[str]], widths: list[float], *, left: tuple[int, ...] = (),
+              merge: tuple[int, ...] = (), fill: Callable[[int, int, str], Fill] | None = None,
+              wide: bool = False) -> Table:
+        fills = tuple(tuple(fill(n, i, v) for i, v in enumerate(row)) for n, row in enumerate(rows)) if fill else ()
+        table = Table(tuple(str(h) for h in headers), tuple(tuple(clean(v) for v in row) for row in rows),
+                      tuple(widths), left, merge, fills, wide)
+        self.blocks.append(table)
+        return table
+
+    def _chart_has_content(self, key: str) -> bool:
+        """A chart earns its place only with something to show: due nodes, or two periods."""
+        if key in ("trend", "lights"):
+            return len(self.data.history) >= 2
+        if key.startswith("units_") or key == "category":
+            return self.r["overall"].get("rate") is not None
+        return True
+
+    # --- the document
+    def build(self) -> BriefingContent:
+        sections = [
+            self.section("overall", self.overall),
+            self.section("ranking", self.ranking),
+            self.section("lights", self.lights),
+        ]
+        if self.r.get("evaluation"):
+            sections.append(self.section("cards", self.cards))
+        sections.append(self.section("examples", self.examples))
+        sections.append(self.section("closing", self.closing))
+        attachments = self.attachments()
+        number = self.t("header", "doc_number") if self.settings.campaign.doc_prefix else ""
+        return BriefingContent(
+            issuer=self.settings.campaign.issuer,
+            issue=self.t("header", "issue"),
+            number=number,
+            date=cn_date(self.cutoff),
+            title=self.t("header", "title"),
+            lead=self.t("header", "lead"),
+            sections=tuple(sections),
+            attachment_list=self.attachment_list(attachments),
+            signature=(self.settings.campaign.issuer, cn_date(self.r["cutoff"])),
+            attachments=tuple(attachments),
+            record=self.record(),
+        )
+
+    def overall(self) -> None:
+        o = self.r["overall"]
+        prev = (self.data.previous or {}).get("overall", {})
+        if o.get("rate") is None:
+            self.para(self.t("overall", "nodes_none", projects=o["projects"]))
+        else:
+            change = point_change(o["rate"], prev.get("rate"))
+            if change is None:
+                change_text = ""
+            elif change > 0:
+                change_text = self.t("overall", "change_up", points=change)
+            elif change < 0:
+                change_text = self.t("overall", "change_down", points=-change)
+            else:
+                change_text = self.t("overall", "change_flat")
+            self.para(self.t("overall", "nodes", projects=o["projects"], due=o["due"], done=o["done"],
+                             rate=pct(o["rate"]), change=change_text))
+        trend = [h for h in self.data.history if h.get("overall", {}).get("rate") is not None]
+        if len(trend) >= 3:
+            items = [self.t("overall", "trend_item", n=h["period"], rate=pct(h["overall"]["rate"])) for h in trend]
+            self.para(self.t("overall", "trend", list="、".join(items)))
+        self.figure("trend", self.w["lights"]["figure_trend"])
+
+        categories = self.r.get("categories", [])
+        if categories:
+            items = [
+                self.t("overall", "category_item", category=c["category"], rate=pct(c["rate"]), done=c["done"],
+                       due=c["due"])
+                if c["rate"] is not None
+                else self.t("overall", "category_none", category=c["category"])
+                for c in categories
+            ]
+            text = self.t("overall", "categories", list="；".join(items))
+            rated = [c for c in categories if c["rate"] is not None]
+            if len(rated) > 1:
+                best = max(tenths(c["rate"]) for c in rated)
+                worst = min(tenths(c["rate"]) for c in rated)
+                if best == worst:
+                    text += self.t("overall", "category_all_equal", rate=f"{best}%")
+                else:
+                    text += self.t(
+                        "overall",
+                        "category_extremes",
+                        best=join_names(c["category"] for c in rated if tenths(c["rate"]) == best),
+                        worst=join_names(c["category"] for c in rated if tenths(c["rate"]) == worst),
+                    )
+            self.para(text)
+        self.figure("category", self.w["lights"]["figure_category"])
+        self.figure("investment", self.w["lights"]["figure_investment"])
+
+        yellow = self.t("overall", "lights_yellow", yellow=o["yellow"]) if o.get("yellow") else ""
+        red_change = ""
+        if prev.get("red") is not None:
+            diff = o["red"] - prev["red"]
+            red_change = (
+                self.t("overall", "lights_change_flat")
+                if diff == 0
+                else self.t("overall", "lights_change", direction="增加" if diff > 0 else "减少", count=abs(diff))
+            )
+        self.para(self.t("overall", "lights", projects=o["projects"], green=o["green"], red=o["red"],
+                         yellow=yellow, change=red_change))
+        self.figure("lights", self.w["lights"]["figure_lights"])
+
+        submitted = sum(1 for u in self.units if u.get("submitted"))
+        missing = (
+            self.t("overall", "submissions_missing", names=join_names(self.data.missing_units),
+                   n=self._attachment_no("missing"))
+            if self.data.missing_units
+            else ""
+        )
+        text = self.t("overall", "submissions", units=len(self.units), submitted=submitted, missing=missing)
+        # A superseded duplicate is not a rejected sheet: say it apart, and only what happened.
+        duplicates = [p for p in self.data.problems if p.code == "duplicate_submission"]
+        superseded = {p.file for p in duplicates}
+        rejected = sum(1 for s in self.r.get("submissions", [])
+                       if s.get("status") == "rejected" and s.get("file") not in superseded)
+        if duplicates:
+            text += self.t("overall", "submissions_superseded", count=len({p.unit for p in duplicates}))
+        if rejected and self._listed_problems():
+            text += self.t("overall", "submissions_rejected", count=rejected, n=self._attachment_no("problems"))
+        elif rejected:
+            text += self.t("overall", "submissions_rejected_plain", count=rejected)
+        if self._listed_problems():
+            text += self.t("overall", "problems", count=len(self._listed_problems()), n=self._attachment_no("problems"))
+        self.para(text)
+        for note in self.data.notes:
+            self.para(self.t("overall", "note", text=note))
+
+    def ranking(self) -> None:
+        basis = "basis_period" if self.settings.rules.rank_by == "period" else "basis_cumulative"
+        self.para(self.t("ranking", "intro", basis=self.t("ranking", basis)))
+        w = self.w["ranking"]
+        for index, group in enumerate(self.groups, start=1):
+            self.para(f"（{cn_number(index)}）{group}", "h2")
+            members = [u for u in self.units if u["group"] == group]
+            ranked = sorted((u for u in members if u.get("rank") is not None), key=lambda u: u["rank"])
+            unranked = [u for u in members if u.get("rank") is None]
+            sentences = []
+            if ranked:
+                if all(u["rate"] == 1 for u in ranked):
+                    sentences.append(self.t("ranking", "all_full", group=group))
+                elif not ranked[0]["rate"]:  # nobody has done a due node: there is no one to praise
+                    sentences.append(self.t("ranking", "all_zero", group=group))
+                else:
+                    top = [u for u in ranked if u["rank"] == ranked[0]["rank"]]
+                    sentences.append(self.t("ranking", "top", group=group, names=join_names(u["unit"] for u in top),
+                                            rate=pct(top[0]["rate"])))
+                    last = [u for u in ranked if u["rank"] == ranked[-1]["rank"]]
+                    if last[0]["rank"] != ranked[0]["rank"]:
+                        sentences.append(self.t("ranking", "bottom", names=join_names(u["unit"] for u in last),
+                                                rate=pct(last[0]["rate"])))
+            if unranked:
+                sentences.append(self.t("ranking", "unranked", names=join_names(u["unit"] for u in unranked)))
+            if sentences:
+                self.para("".join(sentences))
+            rows = [
+                [
+                    str(u["rank"]) if u.get("rank") is not None else w["same"],
+                    u["unit"],
+                    str(u["due"]),
+                    str(u["done"]),
+                    pct(u["rate"], w["no_rate"]),
+                    str(u["ahead"]),
+                    self._rank_change(u.get("rank_change")),
+                    str(u["red_projects"]),
+                ]
+                for u in ranked + unranked
+            ]
+            self.table(w["table_headers"], rows, [10, 30, 20, 20, 21, 22, 18, 26],
+                       fill=lambda n, i, v: ("green" if v == "0" else "red") if i == 7 else None)
+            self.figure(f"units_{group}", w["figure"].replace("{group}", group))
+        if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
+            self.para(self.t("ranking", "not_submitted_note"))
+
+    def _rank_change(self, change: int | None) -> str:
+        w = self.w["ranking"]
+        if not change:
+            return str(w["same"])
+        return str(w["up"] if change > 0 else w["down"]).format(n=abs(change))
+
+    def lights(self) -> None:
+        """Red projects: the escalated ones (重点督办) told in full, then every red project in a table."""
+        projects = self.r.get("projects", [])
+        red = [p for p in projects if p["light"] == "red"]
+        red.sort(key=lambda p: (-p["red_count"], -p["red_streak"]))
+        escalate = self.settings.rules.escalate_red_count
+        hot = [p for p in red if p["red_count"] >= escalate]
+        targets = self._node_targets()
+        if not red:
+            self.para(self.t("lights", "none"))
+        elif hot:
+            self.para(self.t("lights", "intro_hot", red=len(red), count=escalate, hot=len(hot)))
+        else:
+            self.para(self.t("lights", "intro", red=len(red)))
+        for n, p in enumerate(hot, start=1):
+            overdue = "、".join(
+                self.t("lights", "overdue_node", seq=seq, target=targets[(p["id"], seq)][0],
+                       due=cn_date(targets[(p["id"], seq)][1], year=False))
+                if (p["id"], seq) in targets
+                else f"节点{seq}"
+                for seq in p.get("overdue_nodes", [])
+            )
+            streak = (
+                self.t("lights", "streak", streak=p["red_streak"])
+                if p["red_streak"] > 1
+                else self.t("lights", "streak_first")
+                if p["red_count"] <= 1
+                else self.t("lights", "streak_again")
+            )
+            text = self.t("lights", "item", n=n, name=p["name"], unit=p["unit"], overdue=overdue or "节点",
+                          red_count=p["red_count"], streak=streak)
+            issue = sentence(clean(self.data.unit_issues.get(p["id"], "") or ""))
+            text += self.t("lights", "issue", text=issue) if issue else self.t("lights", "issue_none")
+            self.para(text)
+        if hot:
+            self.para(self.t("lights", "escalated", names=join_names(p["name"] for p in hot), count=escalate))
+        if red:
+            if hot:
+                self.para(self.t("lights", "table_intro", red=len(red)))
+            rows = []
+            for n, p in enumerate(red, start=1):
+                nodes = "；".join(
+                    f"{seq}.{targets[(p['id'], seq)][0]}" if (p["id"], seq) in targets else str(seq)
+                    for seq in p.get("overdue_nodes", [])
+                )
+                mark = self.t("lights", "escalated_mark") if p["red_count"] >= escalate else ""
+                issue = sentence(clean(self.data.unit_issues.get(p["id"], "") or ""), limit=60)
+                rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
+                             issue or self.t("lights", "issue_missing")])
+            self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
+        yellow = [p for p in projects if p["light"] == "yellow"]
+        if yellow:
+            self.para(self.t("lights", "yellow", count=len(yellow), grace=self.settings.rules.grace_days,
+                             names=join_names(p["name"] for p in yellow)))
+
+    def _node_targets(self) -> dict[tuple[str, int], tuple[str, Any]]:
+        frame = self.data.node_detail
+        if frame is None or frame.empty:
+            return {}
+        return {
+            (str(pid), int(seq)): (clean(target), due)
+            for pid, seq, target, due in zip(frame["project_id"], frame["seq"], frame["target"], frame["due"])
+        }
+
+    def cards(self) -> None:
+        carded = [u for u in self.units if u.get("yellow_card")]
+        if not carded:
+            self.para(self.t("cards", "none"))
+            return
+        order = {g: i for i, g in enumerate(self.groups)}
+        carded.sort(key=lambda u: (order[u["group"]], u.get("rank") or 0))
+        self.para(self.t("cards", "intro", count=len(carded)))
+        for n, u in enumerate(carded, start=1):
+            red = self.t("cards", "item_red", red=u["red_projects"]) if u["red_projects"] else ""
+            self.para(self.t("cards", "item", n=n, unit=u["unit"], group=u["group"], rate=pct(u["rate"]),
+                             rank=u.get("rank") or "—", due=u["due"], missing=u["due"] - u["done"], red=red))
+        tied = self._tied_cards(carded)
+        if tied:
+            self.para(self.t("cards", "tie", names=join_names(u["unit"] for u in tied)))
+
+    def _tied_cards(self, carded: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Carded units beyond the configured number, with the unit they tie with (SPEC §5)."""
+        cards = self.settings.rules.yellow_cards
+        if isinstance(cards, tuple):
+            pools = [(n, [u for u in carded if u["group"] == g]) for g, n in cards]
+        else:
+            pools = [(cards, carded)]
+
+        def key(u: dict[str, Any]) -> tuple[Any, ...]:
+            return (-(u["rate"] or 0), -u["ahead"], u["red_projects"])
+
+        tied: list[dict[str, Any]] = []
+        for n, pool in pools:
+            if len(pool) > n > 0:
+                pool = sorted(pool, key=key)
+                boundary = key(pool[len(pool) - n])
+                tied += [u for u in pool if key(u) == boundary]
+        return tied
+
+    def examples(self) -> None:
+        sentences = []
+        ranked = [u for u in self.units if u.get("rate") is not None]
+        full = [u["unit"] for u in ranked if u["due"] and u["done"] == u["due"]]
+        if full:
+            sentences.append(self.t("examples", "full", names=join_names(full)))
+        ahead = sorted((u for u in self.units if u.get("ahead")), key=lambda u: -u["ahead"])
+        if ahead:
+            items = [self.t("examples", "ahead_item", unit=u["unit"], count=u["ahead"]) for u in ahead]
+            sentences.append(self.t("examples", "ahead", list="、".join(items), count=sum(u["ahead"] for u in ahead)))
+        turned = [
+            p["name"]
+            for p in self.r.get("projects", [])
+            if p["light"] == "green" and self.prev_projects.get(p["id"], {}).get("light") == "red"
+        ]
+        if turned:
+            sentences.append(self.t("examples", "turned_green", names=join_names(turned)))
+        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0), key=lambda u: -u["rank_change"])[:3]
+        if risers:
+            items = [self.t("examples", "riser_item", unit=u["unit"], n=u["rank_change"]) for u in risers]
+            sentences.append(self.t("examples", "risers", list="、".join(items)))
+        if sentences:
+            self.para("".join(sentences))
+        back = []
+        if not self.r.get("evaluation"):  # at evaluation periods the yellow cards name them
+            for group in self.groups:
+                ranked_g = [u for u in self.units if u["group"] == group and u.get("rank") is not None]
+                if len(ranked_g) > 1:
+                    worst = max(u["rank"] for u in ranked_g)
+                    back += [u for u in ranked_g if u["rank"] == worst and u["rank"] > 1 and u["rate"] < 1]
+        if back:
+            items = [
+                self.t("examples", "laggard_item", unit=u["unit"], group=u["group"], rank=u["rank"],
+                       rate=pct(u["rate"]))
+                for u in back
+            ]
+            back_text = self.t("examples", "laggards", list="、".join(items))
+        else:
+            back_text = ""
+        fallers = sorted((u for u in self.units if (u.get("rank_change") or 0) < 0), key=lambda u: u["rank_change"])[:3]
+        if fallers:
+            items = [self.t("examples", "faller_item", unit=u["unit"], n=-u["rank_change"]) for u in fallers]
+            back_text += self.t("examples", "fallers", list="、".join(items))
+        if back_text:
+            self.para(back_text)
+        if not sentences and not back_text:
+            self.para(self.t("examples", "none"))
+
+    def closing(self) -> None:
+        for line in self.settings.report.closing.splitlines():
+            if line.strip():
+                self.para(line.strip())
+
+    def attachment_list(self, attachments: list[Attachment]) -> tuple[str, ...]:
+        """附件：1．… lines; GB/T 9704: a single attachment is named without a number."""
+        if not attachments:
+            return ()
+        names = ([a.title for a in attachments] if len(attachments) == 1 else
+                 [f"{i}．{a.title}" for i, a in enumerate(attachments, start=1)])
+        first = self.t("attachments", "list_intro")
+        pad = "\u3000" * len(first)
+        return (first + names[0], *(pad + name for name in names[1:]))
+
+    def record(self) -> tuple[str, ...]:
+        """版记 lines: 抄送 (when the wording has one) and 印发."""
+        w = self.w["record"]
+        lines = [self.t("record", "cc_line", cc=w["cc"])] if w.get("cc") else []
+        lines.append(self.t("record", "printed", issuer=self.settings.campaign.issuer, date=cn_date(self.r["cutoff"])))
+        return tuple(lines)
+
+    # --- attachments
+    def _listed_problems(self) -> list[Problem]:
+        return [p for p in self.data.problems if p.severity in ("error", "warning")]
+
+    def _attachment_keys(self) -> list[str]:
+        """The attachments this briefing has, in order."""
+        found = []
+        if self.data.node_detail is not None and not self.data.node_detail.empty:
+            found.append("nodes")
+        if self.data.missing_units:
+            found.append("missing")
+        if self._listed_problems():
+            found.append("problems")
+        if self.data.overrides:
+            found.append("overrides")
+        return found
+
+    def _attachment_no(self, key: str) -> str:
+        """The attachment's number as text; none when it is the only attachment."""
+        return "" if len(self.attachment_keys) == 1 else str(self.attachment_keys.index(key) + 1)
+
+    def attachments(self) -> list[Attachment]:
+        build = {"nodes": self._nodes_attachment, "missing": self._missing_attachment,
+                 "problems": self._problems_attachment, "overrides": self._overrides_attachment}
+        out = []
+        for key in self.attachment_keys:
+            self.blocks = []
+            build[key]()
+            table = self.blocks[0]
+            assert isinstance(table, Table)
+            label = f"{self.t('sections', 'attachments')}{self._attachment_no(key)}"
+            out.append(Attachment(key, label, str(self.w["attachments"][key]), table, landscape=table.wide))
+        return out
+
+    def _nodes_attachment(self) -> None:
+        w = self.w["attachments"]
+        frame = self.data.node_detail
+        order = {u["unit"]: i for i, u in enumerate(self.units)}
+        frame = frame.assign(_o=frame["unit"].map(order).fillna(len(order))).sort_values(
+            ["_o", "project_id", "seq"], kind="stable"
+        )
+        rows = []
+        for row in frame.itertuples(index=False):
+            if not (row.done or row.overdue):
+                continue  # not yet due and not done: nothing to report on it yet
+            if row.done:
+                status = w["status_ahead" if row.ahead else "status_done"]
+            else:
+                status = w["status_overdue"] if row.overdue else w["status_pending"]
+            rows.append([
+                row.unit,
+                row.project,
+                str(row.seq),
+                row.target,
+                cn_date(row.due, year=False),
+                cn_date(row.done_date, year=False) if row.done else "",
+                status,
+            ])
+        status_fill: dict[str, Fill] = {w["status_overdue"]: "red", w["status_ahead"]: "green"}
+        self.table(w["nodes_headers"], rows, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1),
+                   fill=lambda n, i, v: status_fill.get(v) if i == 6 else None)
+
+    def _missing_attachment(self) -> None:
+        groups = {u["unit"]: u["group"] for u in self.units}
+        rows = [[str(i), name, groups.get(name, "")] for i, name in enumerate(self.data.missing_units, start=1)]
+        self.table(self.w["attachments"]["missing_headers"], rows, [16, 80, 60])
+
+    def _problems_attachment(self) -> None:
+        rows = []
+        for i, p in enumerate(self._listed_problems(), start=1):
+            where = f"{p.sheet} {p.cell}" if p.sheet and p.cell else p.cell or p.sheet
+            rows.append([str(i), p.unit, p.file, where, p.message, p.fix])
+        self.table(self.w["attachments"]["problems_headers"], rows, [10, 22, 34, 18, 60, 50], left=(2, 4, 5),
+                   wide=True)
+
+    def _overrides_attachment(self) -> None:
+        w = self.w["attachments"]
+        names = {p["id"]: p["name"] for p in self.r.get("projects", [])}
+        rows = [
+            [
+                str(i),
+                f"{o['project_id']} {names.get(str(o['project_id']), '')}".strip(),
+                str(o["seq"]),
+                w["override_done"] if o.get("done") else w["override_not_done"],
+                cn_date(o.get("done_date")),
+                o.get("reason") or "",
+            ]
+            for i, o in enumerate(self.data.overrides, start=1)
+        ]
+        self.table(w["overrides_headers"], rows, [10, 40, 12, 20, 30, 44], left=(1, 5))

@@ -1,0 +1,41 @@
+"""The briefing's content as data: what is said, tested without a .docx (narrative.build_content)."""
+
+from __future__ import annotations
+
+from test_briefing import briefing_input
+
+from leitai.briefing import load_wording
+from leitai.content import Figure, Paragraph, Table
+from leitai.narrative import build_content
+
+
+def test_content_is_sections_of_typed_blocks() -> None:
+    content = build_content(briefing_input(), load_wording())
+    assert [s.key for s in content.sections] == ["overall", "ranking", "lights", "cards", "examples", "closing"]
+    assert [s.title for s in content.sections][:2] == ["总体情况", "擂台赛排名"]
+    assert content.issuer == "测试县百日攻坚行动指挥部办公室" and content.issue == "第5期"
+    assert content.number == "测攻坚办〔2020〕5号" and content.date == "2020年11月9日"
+    ranking = content.sections[1]
+    assert [b.text for b in ranking.blocks if isinstance(b, Paragraph) and b.style == "h2"] == [
+        "（一）乡镇（街道）", "（二）县级部门"]
+    town = next(b for b in ranking.blocks if isinstance(b, Table))
+    assert town.rows[0] == ("1", "赤城街道", "12", "12", "100.0%", "3", "↑2", "0")
+    assert town.fills[0][7] == "green" and town.fills[1][7] == "red"
+    assert [a.label for a in content.attachments] == ["附件1", "附件2", "附件3", "附件4"]
+    assert content.attachment_list[0] == "附件：1．各单位节点完成明细（到期及已完成节点）"
+    assert content.attachments[2].landscape and not content.attachments[0].landscape
+    assert content.signature == ("测试县百日攻坚行动指挥部办公室", "2020年11月9日")
+    assert content.record[-1] == "测试县百日攻坚行动指挥部办公室\t2020年11月9日印发"
+
+
+def test_figures_are_numbered_in_order_and_only_with_a_chart(tmp_path) -> None:
+    content = build_content(briefing_input(charts={"category": tmp_path / "c.png", "units_县级部门": tmp_path / "u.png"}),
+                            load_wording())
+    figures = [b for s in content.sections for b in s.blocks if isinstance(b, Figure)]
+    assert [(f.chart, f.caption) for f in figures] == [
+        ("category", "图1　各板块节点完成率"), ("units_县级部门", "图2　县级部门各单位节点完成率")]
+
+
+def test_content_is_pure() -> None:
+    data = briefing_input()
+    assert build_content(data, load_wording()) == build_content(data, load_wording())
