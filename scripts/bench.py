@@ -1,10 +1,11 @@
-"""Benchmark leitai at county, city and province scale (issue 8).
+"""Benchmark leitai: the demo, and county, city and province scale (issues 8 and 18).
 
-    .venv/bin/python scripts/bench.py                       # all three scales, 3 repetitions
-    .venv/bin/python scripts/bench.py --quick               # county + city, 1 repetition
+    .venv/bin/python scripts/bench.py                       # demo + all three scales, 3 repetitions
+    .venv/bin/python scripts/bench.py --quick               # tiny scales, 1 repetition (the test suite runs it)
     .venv/bin/python scripts/bench.py --scales province --repeat 5 --json bench.json
 
-Generates seeded synthetic campaigns (cached in a temporary folder keyed by scale, seed
+The demo's last period is run as a process (``leitai run --campaign <copy of seeds>``, the
+periods before it run once first), median of ``--demo-repeat`` (5). Then the bench generates seeded synthetic campaigns (cached in a temporary folder keyed by scale, seed
 and generator version, so a second run does not regenerate) and measures, medians over
 the repetitions:
 
@@ -16,8 +17,10 @@ the repetitions:
               wall time, and peak RSS (max resident set of the process, GNU time's %M;
               chart worker processes, when used, are not added in);
 
-plus the 2,000-row attachment table of the briefing alone, and per-stage timings of one
-cold ``run_period`` in a fresh process (each library stage wrapped with a timer).
+plus the plan loading (``load_campaign``) against calamine reading plan.xlsx (its floor),
+the 2,000-row attachment table of the briefing alone, and per-stage timings of one cold
+``run_period`` in a fresh process (``RunResult.timings``, the pipeline's own stopwatch).
+Only public functions are used, so a refactoring cannot silently break the bench.
 
 The sheets are leitai's own templates (``templates.build_template``) filled in the way
 units fill them, so the reader sees what it sees in production; generation checks that
@@ -63,11 +66,14 @@ class Scale:
     projects: int
 
 
-SCALES = {
+SCALES = {  # in growing order (the growth exponent compares neighbours)
+    "tiny": Scale("tiny", 6, 12),
+    "small": Scale("small", 24, 48),
     "county": Scale("county", 30, 60),
     "city": Scale("city", 300, 600),
     "province": Scale("province", 2000, 6000),
 }
+QUICK = ("tiny", "small")  # --quick: the bench checks itself in seconds (run by the test suite)
 
 TOWNS, DEPTS = "乡镇（街道）", "县级部门"
 CATEGORIES = ["主要经济指标", "全面高水平小康", "重点区块征迁", "项目推进", "专项工作", "重要民生实事", "要素保障"]
@@ -274,22 +280,24 @@ def clean_outputs(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
-def run_process(argv: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak RSS in bytes) of one child process; raises if it fails.
+def run_process(argv: list[str]) -> tuple[float, int, float | None]:
+    """(wall seconds, peak RSS in bytes, CPU seconds user + system or None) of one child process;
+    raises if it fails.
 
-    Peak RSS comes from GNU time (``/usr/bin/time -f %M``), which forks the measured
-    process from its own small process. ``os.wait4``/``RUSAGE_CHILDREN`` on a child
+    Peak RSS and CPU come from GNU time (``/usr/bin/time -f "%M %U %S"``), which forks the
+    measured process from its own small process. ``os.wait4``/``RUSAGE_CHILDREN`` on a child
     spawned directly from this (large) bench process would be wrong: Linux carries the
     pre-exec high-water mark across exec, so the child would report the bench's own RSS.
     Without GNU time, VmHWM of /proc/PID/status is polled (reset at exec; may miss a
-    final spike of < 20 ms).
+    final spike of < 20 ms) and CPU is not known. CPU includes the process's children
+    (intake and chart workers); on a shared machine it moves less than the wall time.
     """
     gnu_time = Path("/usr/bin/time")
     with tempfile.NamedTemporaryFile(suffix=".rss", delete=False) as handle:
         rss_file = Path(handle.name)
     if gnu_time.exists():
-        argv = [str(gnu_time), "-f", "%M", "-o", str(rss_file), *argv]
-    peak_kib = 0
+        argv = [str(gnu_time), "-f", "%M %U %S", "-o", str(rss_file), *argv]
+    peak_kib, cpu = 0, None
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if not gnu_time.exists():
@@ -305,54 +313,62 @@ def run_process(argv: list[str]) -> tuple[float, int]:
     wall = time.perf_counter() - start
     if gnu_time.exists():
         text = rss_file.read_text().strip().splitlines()
-        peak_kib = int(text[-1]) if text and text[-1].isdigit() else 0
+        fields = text[-1].split() if text else []
+        if len(fields) == 3 and fields[0].isdigit():
+            peak_kib, cpu = int(fields[0]), float(fields[1]) + float(fields[2])
     rss_file.unlink(missing_ok=True)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{out.decode()}\n{err.decode()}")
-    return wall, peak_kib * 1024
+    return wall, peak_kib * 1024, cpu
 
 
-def run_cli(folder: Path, repeat: int) -> tuple[float, int]:
-    walls, peaks = [], []
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
+def run_cli(folder: Path, repeat: int) -> tuple[float, int, float | None]:
+    walls, peaks, cpus = [], [], []
     for _ in range(repeat):
         clean_outputs(folder)
-        wall, peak = run_process([PYTHON, "-m", "leitai.cli", "run", "--campaign", str(folder),
-                                  "--period", str(PERIOD)])
+        wall, peak, cpu = run_process([PYTHON, "-m", "leitai.cli", "run", "--campaign", str(folder),
+                                       "--period", str(PERIOD)])
         walls.append(wall)
         peaks.append(peak)
-    return statistics.median(walls), max(peaks)
+        cpus.append(cpu)
+    return statistics.median(walls), max(peaks), _median(cpus)
 
 
 def attachment_table(rows: int, repeat: int) -> dict[str, float]:
-    """The briefing's table builder on a ``rows``-row nodes attachment: build, and build + save."""
-    from types import SimpleNamespace
+    """The briefing's table builder on a ``rows``-row nodes attachment: build, and build + save.
 
+    Public functions only (``docxkit.table_xml``, ``docxkit.clear_body``, ``fileio.normalized_zip``)
+    on the bundled template; the style names are the template contract (SPEC §7, 样式名不可修改).
+    """
     from docx import Document
 
-    from leitai import briefing
+    from leitai.briefing import bundled_template
+    from leitai.docxkit import clear_body, table_xml
+    from leitai.fileio import normalized_zip
 
     data = [[f"单位{i % 97}", f"项目{i // 7}", str(i % 7 + 1), "完成主体工程并通过验收", "10月8日", "10月6日", "按期完成"]
             for i in range(rows)]
     headers = ["牵头单位", "项目名称", "节点", "节点目标", "计划完成", "实际完成", "状态"]
-
-    def make() -> Any:
-        doc = Document(str(briefing.bundled_template()))
-        briefing._clear_body(doc)
-        ids = {key: doc.styles[name].style_id for key, name in briefing.STYLES.items()}
-        return SimpleNamespace(doc=doc, style_ids=ids)
-
-    def build(writer: Any) -> None:
-        briefing._Writer.table(writer, headers, data, [17, 30, 11, 34, 19, 19, 22], left=(1, 3))
+    names = {"th": "表头", "td": "表格文字", "td_left": "表格文字（左）", "table": "通报表格"}
 
     builds, totals = [], []
     for _ in range(repeat):
-        writer = make()
+        doc = Document(str(bundled_template()))
+        clear_body(doc)
+        ids = {key: doc.styles[name].style_id for key, name in names.items()}
         start = time.perf_counter()
-        build(writer)
+        element = table_xml(ids, headers, data, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1))
+        body = doc.element.body
+        body.sectPr.addprevious(element) if body.sectPr is not None else body.append(element)
         built = time.perf_counter()
         buffer = io.BytesIO()
-        writer.doc.save(buffer)
-        briefing.normalized_zip(buffer.getvalue(), dt.datetime(2020, 10, 12))
+        doc.save(buffer)
+        normalized_zip(buffer.getvalue(), dt.datetime(2020, 10, 12))
         builds.append(built - start)
         totals.append(time.perf_counter() - start)
     return {"build": statistics.median(builds), "build_save": statistics.median(totals)}
@@ -360,96 +376,76 @@ def attachment_table(rows: int, repeat: int) -> dict[str, float]:
 
 # --------------------------------------------------------------------- per-stage (child)
 
-STAGES = [  # (label, module, attribute); a Class.method attribute wraps the method
-    ("load_campaign", "leitai.campaign", "load_campaign"),
-    ("intake", "leitai.intake", "read_inputs"),
-    ("states", "leitai.pipeline", "resolve_states"),
-    ("scoring", "leitai.pipeline", "score_period"),
-    ("results", "leitai.pipeline", "build_results"),
-    ("ledger", "leitai.ledger", "Ledger.record"),
-    ("xlsx", "leitai.pipeline", "leaderboard_workbook"),
-    ("xlsx", "leitai.pipeline", "problems_workbook"),
-    ("xlsx", "leitai.pipeline", "save_workbook"),
-    ("charts", "leitai.charts", "render_charts"),
-    ("poster", "leitai.charts", "render_poster"),
-    ("docx", "leitai.briefing", "write_briefing"),
-    ("manifest", "leitai.pipeline", "_write_manifest"),
-]
+STAGE_NAMES = ["load_campaign", "intake", "states", "scoring", "results", "ledger", "json", "xlsx", "charts", "poster",
+               "docx", "manifest"]
 
 
-def stages_child(folder: Path, profile: str | None) -> None:
-    """Run one period in this (fresh) process with every stage timed; print JSON."""
-    import importlib
-
+def stages_child(folder: Path, profile: str | None, period: int = PERIOD, clean: bool = True) -> None:
+    """Run one period in this (fresh) process; print JSON of the imports, load and
+    ``RunResult.timings`` (the pipeline's own wall time per stage)."""
     t0 = time.perf_counter()
-    import leitai.pipeline as pipeline
-    from leitai import briefing
-    from leitai import campaign as campaign_mod
+    from leitai.campaign import load_campaign
+    from leitai.pipeline import run_period
     imports = time.perf_counter() - t0
 
-    spent: dict[str, float] = {}
-    tables: list[tuple[int, float]] = []
-    depth = [0]
-
-    def timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            depth[0] += 1
-            start = time.perf_counter()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-                if depth[0] == 0:  # outermost only: save_workbook inside nothing else we time
-                    spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
-        return wrapper
-
-    missing = []
-    for label, module_name, attr in STAGES:
-        module = importlib.import_module(module_name)
-        owner: Any = module
-        if "." in attr:
-            cls, attr = attr.split(".")
-            owner = getattr(module, cls, None)
-        if owner is None or not hasattr(owner, attr):
-            missing.append(f"{module_name}.{attr}")
-            continue
-        setattr(owner, attr, timed(label, getattr(owner, attr)))
-    table = getattr(getattr(briefing, "_Writer", None), "table", None)
-    if table is not None:
-        def timed_table(self: Any, headers: Any, rows: Any, *args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return table(self, headers, rows, *args, **kwargs)
-            finally:
-                tables.append((len(rows), time.perf_counter() - start))
-        briefing._Writer.table = timed_table  # type: ignore[method-assign]
-
-    clean_outputs(folder)
-    start = time.perf_counter()
+    if clean:
+        clean_outputs(folder)
     profiler = None
     if profile:
         import cProfile
         profiler = cProfile.Profile()
         profiler.enable()
-    camp = campaign_mod.load_campaign(folder)
-    pipeline.run_period(camp, PERIOD)
+    start = time.perf_counter()
+    camp = load_campaign(folder)
+    loaded = time.perf_counter()
+    result = run_period(camp, period, force=True)  # quick demo: the earlier periods were skipped
+    total = time.perf_counter() - start
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
-    total = time.perf_counter() - start
-    from leitai.charts import chart_workers
-    print(json.dumps({"imports": imports, "total": total, "stages": spent, "missing": missing,
-                      "tables": sorted(tables, reverse=True)[:3], "chart_workers": chart_workers()}))
+    print(json.dumps({"imports": imports, "total": total,
+                      "stages": {"load_campaign": loaded - start, **result.timings}}))
 
 
-def stages(folder: Path, profile: str | None = None) -> dict[str, Any]:
-    argv = [PYTHON, str(Path(__file__).resolve()), "--_stages", str(folder)]
+def stages(folder: Path, profile: str | None = None, period: int = PERIOD, keep: bool = False) -> dict[str, Any]:
+    argv = [PYTHON, str(Path(__file__).resolve()), "--_stages", str(folder), "--_period", str(period)]
+    if keep:
+        argv.append("--_keep")
     if profile:
         argv += ["--_profile", profile]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"per-stage run failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def demo_run(repeat: int, stages_too: bool = True, quick: bool = False) -> dict[str, Any]:
+    """The demo's last period as a process (``leitai run --campaign <copy of seeds> --period N``),
+    after the periods before it were run once (``quick``: skipped, the period run with --force):
+    median wall and CPU, peak RSS, and one per-stage run."""
+    from leitai.pipeline import seeds_folder
+
+    seeds = seeds_folder()
+    periods = sorted(int(p.name[1:-1]) for p in (seeds / "inputs").iterdir() if p.is_dir() and p.name[1:-1].isdigit())
+    last = periods[-1]
+    with tempfile.TemporaryDirectory(prefix="leitai-bench-demo-") as tmp:
+        folder = Path(tmp) / "demo"
+        shutil.copytree(seeds, folder)
+        for period in [] if quick else periods[:-1]:
+            run_process([PYTHON, "-m", "leitai.cli", "run", "--campaign", str(folder), "--period", str(period)])
+        argv = [PYTHON, "-m", "leitai.cli", "run", "--campaign", str(folder), "--period", str(last),
+                *(["--force"] if quick else [])]
+        walls, peaks, cpus = [], [], []
+        for _ in range(repeat):
+            wall, peak, cpu = run_process(argv)
+            walls.append(wall)
+            peaks.append(peak)
+            cpus.append(cpu)
+        found = {"period": last, "run": statistics.median(walls), "runs": walls, "peak_rss": max(peaks),
+                 "cpu": _median(cpus), "quick": quick}
+        if stages_too:
+            found["stages"] = stages(folder, period=last, keep=True)
+        return found
 
 
 # -------------------------------------------------------------------------------- report
@@ -474,10 +470,14 @@ def machine() -> dict[str, str]:
                            text=True)
     code = (git.stdout.strip() + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")
             if git.returncode == 0 else "not a git checkout")
-    return {"leitai": f"{source} ({code})", "cpus": str(os.cpu_count()), "cpu": cpu, "ram": ram, "os": platform.platform(),
+    return {"load": load_average(), "leitai": f"{source} ({code})", "cpus": str(os.cpu_count()), "cpu": cpu, "ram": ram, "os": platform.platform(),
             "python": platform.python_version(), "pandas": pd.__version__,
             "python-calamine": metadata.version("python-calamine"), "openpyxl": metadata.version("openpyxl"),
             "python-docx": metadata.version("python-docx"), "matplotlib": metadata.version("matplotlib")}
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
 def seconds(x: float | None) -> str:
@@ -500,19 +500,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="county,city,province")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="county and city only, one repetition")
+    parser.add_argument("--demo-repeat", type=int, default=5, help="runs of the demo's last period (median)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny scales (tiny, small), one repetition: checks the bench itself runs (the test suite)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "leitai-bench")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
-    parser.add_argument("--no-stages", action="store_true", help="skip the per-stage run")
+    parser.add_argument("--no-stages", action="store_true", help="skip the per-stage runs")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo run")
     parser.add_argument("--_stages", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--_period", type=int, default=PERIOD, help=argparse.SUPPRESS)
+    parser.add_argument("--_keep", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_profile", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._stages:
-        stages_child(args._stages, args._profile)
+        stages_child(args._stages, args._profile, args._period, clean=not args._keep)
         return 0
-    names = ["county", "city"] if args.quick else [s.strip() for s in args.scales.split(",") if s.strip()]
+    names = list(QUICK) if args.quick else [s.strip() for s in args.scales.split(",") if s.strip()]
     repeat = 1 if args.quick else max(1, args.repeat)
+    demo_repeat = 1 if args.quick else max(1, args.demo_repeat)
     unknown = [n for n in names if n not in SCALES]
     if unknown:
         parser.error(f"unknown scale(s) {unknown}; choose from {list(SCALES)}")
@@ -523,8 +529,13 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print(f"machine: {info['cpus']} CPUs, {info['cpu']}, {info['ram']} RAM; Python {info['python']}, "
           f"pandas {info['pandas']}, python-calamine {info['python-calamine']}; leitai {info['leitai']}")
+    print(f"load average before: {info['load']}")
     measured: dict[str, dict[str, Any]] = {}
     bench_start = time.perf_counter()
+    demo = None
+    if not args.no_demo:
+        print(f"  measuring the demo's last period ({demo_repeat} runs) ...", file=sys.stderr)
+        demo = demo_run(demo_repeat, stages_too=not args.no_stages, quick=args.quick)
     for name in names:
         scale = SCALES[name]
         folder = generate(scale, args.seed, args.cache)
@@ -536,43 +547,56 @@ def main(argv: list[str] | None = None) -> int:
         t_naive, _ = median_time(lambda s=sample: naive(s), repeat)
         t_naive *= len(files) / len(sample)
         t_floor, _ = median_time(lambda f=files: floor(f), repeat)
+        t_plan_floor, _ = median_time(lambda f=[folder / "plan.xlsx"]: floor(f), repeat)
         t_load, camp = median_time(lambda d=folder: load_campaign(d), repeat)
         inputs = folder / "inputs" / f"第{PERIOD:02d}期"
         t_intake, _ = median_time(lambda i=inputs, c=camp: read_inputs(i, c, PERIOD), repeat)
-        t_run, peak = run_cli(folder, repeat)
-        row = {"units": scale.units, "files": len(files), "projects": scale.projects, "nodes": nodes,
+        t_run, peak, cpu = run_cli(folder, repeat)
+        row = {"name": name, "units": scale.units, "files": len(files), "projects": scale.projects, "nodes": nodes,
                "naive": t_naive, "naive_sampled": len(sample) < len(files), "floor": t_floor,
-               "load_campaign": t_load, "intake": t_intake, "run": t_run, "peak_rss": peak}
+               "plan_floor": t_plan_floor, "load_campaign": t_load, "intake": t_intake, "run": t_run,
+               "run_cpu": cpu, "peak_rss": peak}
         if not args.no_stages:
             row["stages"] = stages(folder)
         measured[name] = row
-    version_wall, version_peak = run_process([PYTHON, "-m", "leitai.cli", "--version"])
+    version_wall, version_peak, _ = run_process([PYTHON, "-m", "leitai.cli", "--version"])
     attach = attachment_table(2000, max(repeat, 3))
     elapsed = time.perf_counter() - bench_start
+    info["load_after"] = load_average()
 
+    if demo:
+        print()
+        print(f"demo, period {demo['period']} as a process (`leitai run --campaign <copy of seeds> --period "
+              f"{demo['period']}`): median {seconds(demo['run'])} of {len(demo['runs'])} "
+              f"({', '.join(seconds(w) for w in demo['runs'])}), CPU {seconds(demo['cpu'])} (median, with children), "
+              f"peak RSS {demo['peak_rss'] / 2**20:.0f} MiB" + (" [quick: earlier periods skipped]" if demo["quick"] else ""))
     rows = []
     for name, m in measured.items():
         rows.append([name, str(m["units"]), str(m["nodes"]),
                      seconds(m["naive"]) + (" *" if m["naive_sampled"] else ""), seconds(m["floor"]),
                      seconds(m["intake"]), f"{m['intake'] / m['floor']:.2f}×", f"{m['naive'] / m['intake']:.1f}×",
-                     seconds(m["run"]), f"{m['peak_rss'] / 2**20:.0f} MiB"])
-    print()
-    print(table(["scale", "files", "nodes", "(a) naive", "(b) floor", "(c) intake", "c/b", "a/c", "(d) run",
-                 "peak RSS"], rows))
-    if any(m["naive_sampled"] for m in measured.values()):
-        print(f"* naive (a) timed on a seeded sample of {NAIVE_SAMPLE} files and scaled to all files")
+                     seconds(m["plan_floor"]), seconds(m["load_campaign"]),
+                     f"{m['load_campaign'] / m['plan_floor']:.2f}×", seconds(m["run"]), seconds(m["run_cpu"]),
+                     f"{m['peak_rss'] / 2**20:.0f} MiB"])
+    if rows:
+        print()
+        print(table(["scale", "files", "nodes", "(a) naive", "(b) floor", "(c) intake", "c/b", "a/c", "plan floor",
+                     "plan load", "load/floor", "(d) run", "run CPU", "peak RSS"], rows))
+        if any(m["naive_sampled"] for m in measured.values()):
+            print(f"* naive (a) timed on a seeded sample of {NAIVE_SAMPLE} files and scaled to all files")
     print(f"process start-up floor: `python -m leitai.cli --version` {seconds(version_wall)}, "
           f"{version_peak / 2**20:.0f} MiB; 2,000-row attachment table: build {seconds(attach['build'])}, "
           f"build + save .docx {seconds(attach['build_save'])}")
-    print(f"medians of {repeat} repetition(s); peak RSS is the largest of them (/usr/bin/time %M)")
+    print(f"medians of {repeat} repetition(s); peak RSS is the largest of them (/usr/bin/time %M); "
+          f"load average before {info['load']}, after {info['load_after']} (a shared machine inflates every time)")
 
-    stage_names = ["load_campaign", "intake", "states", "scoring", "results", "ledger", "xlsx", "charts", "poster",
-                   "docx", "manifest"]
     with_stages = {n: m["stages"] for n, m in measured.items() if "stages" in m}
+    if demo and "stages" in demo:
+        with_stages = {"demo": demo["stages"], **with_stages}
     if with_stages:
         print()
         srows = []
-        for stage in ["imports", *stage_names, "other", "total"]:
+        for stage in ["imports", *STAGE_NAMES, "other", "total"]:
             cells = []
             for s in with_stages.values():
                 if stage in ("imports", "total"):
@@ -583,48 +607,64 @@ def main(argv: list[str] | None = None) -> int:
                     value = s["stages"].get(stage)
                 cells.append(seconds(value))
             srows.append([stage, *cells])
-        print("one cold run_period in a fresh process, per stage (imports = leitai.pipeline and its imports):")
+        print("one cold run_period in a fresh process, per stage (wall; imports = leitai.pipeline and its imports; "
+              "stages from RunResult.timings):")
         print(table(["stage", *with_stages], srows))
-        for n, s in with_stages.items():
-            if s["tables"]:
-                big = ", ".join(f"{rows_} rows {seconds(t)}" for rows_, t in s["tables"])
-                print(f"  {n}: largest briefing tables: {big}; chart workers: {s['chart_workers']}")
-            if s["missing"]:
-                print(f"  {n}: not timed (renamed?): {', '.join(s['missing'])}")
 
-    targets: list[tuple[str, str, bool | None]] = []
-
-    def target(text: str, value: str, ok: bool | None) -> None:
-        targets.append((text, value, ok))
-
-    c, ci, p = measured.get("county"), measured.get("city"), measured.get("province")
-    if c:
-        target("county `leitai run` ≤ 3 s wall", seconds(c["run"]), c["run"] <= 3)
-    if p:
-        target("province intake ≤ 1.5× floor", f"{p['intake'] / p['floor']:.2f}×", p["intake"] <= 1.5 * p["floor"])
-        target("province intake ≥ 10× faster than naive", f"{p['naive'] / p['intake']:.1f}×",
-               p["naive"] >= 10 * p["intake"])
-        target("province `run` ≤ 30 s", seconds(p["run"]), p["run"] <= 30)
-        target("province peak memory ≤ 1 GiB", f"{p['peak_rss'] / 2**20:.0f} MiB", p["peak_rss"] <= 2**30)
-    target("2,000-row attachment table ≤ 1 s (build + save)", seconds(attach["build_save"]),
-           attach["build_save"] <= 1)
-    if ci and p:
-        for key in ("intake", "run"):
-            k = math.log(p[key] / ci[key]) / math.log(p["nodes"] / ci["nodes"])
-            target(f"{key}: city→province growth ≤ linear (exponent k ≤ 1.05, by nodes)",
-                   f"×{p[key] / ci[key]:.1f} for ×{p['nodes'] / ci['nodes']:.1f} nodes, k = {k:.2f}", k <= 1.05)
+    targets = evaluate(demo, measured, attach)
     print()
     print(table(["target", "measured", "result"],
                 [[t, v, "PASS" if ok else "FAIL"] for t, v, ok in targets]))
-    print(f"\nbench took {elapsed:.0f} s (generation excluded when cached)")
+    failed = [t for t, _, ok in targets if not ok]
+    if failed:
+        print(f"\n{len(failed)} target(s) not met on this machine; docs/PERFORMANCE.md explains each with its profile.")
+    else:
+        print("\nevery target met on this machine.")
+    print(f"bench took {elapsed:.0f} s (generation excluded when cached)")
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "repeat": repeat, "scales": measured,
+        args.json.write_text(json.dumps({"machine": info, "repeat": repeat, "demo": demo, "scales": measured,
                                          "cli_version": {"wall": version_wall, "peak_rss": version_peak},
                                          "attachment_2000": attach,
                                          "targets": [{"target": t, "measured": v, "pass": ok}
                                                      for t, v, ok in targets]},
                                         ensure_ascii=False, indent=2), encoding="utf-8")
-    return 0 if all(ok for _, _, ok in targets) else 1
+    return 0 if not failed else 1
+
+
+def evaluate(demo: dict[str, Any] | None, measured: dict[str, dict[str, Any]],
+             attach: dict[str, float]) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) of issue 8's and issue 18's targets, for the scales measured."""
+    targets: list[tuple[str, str, bool]] = []
+    if demo:
+        targets.append((f"demo period {demo['period']} `leitai run` ≤ 1.2 s wall (median)", seconds(demo["run"]),
+                        demo["run"] <= 1.2))
+    c, p = measured.get("county"), measured.get("province")
+    if c:
+        targets.append(("county `leitai run` ≤ 3 s wall", seconds(c["run"]), c["run"] <= 3))
+    if p:
+        targets.append(("province `run` ≤ 8 s", seconds(p["run"]), p["run"] <= 8))
+        targets.append(("province peak memory ≤ 700 MiB", f"{p['peak_rss'] / 2**20:.0f} MiB",
+                        p["peak_rss"] <= 700 * 2**20))
+        targets.append(("province intake ≤ 1.5× floor", f"{p['intake'] / p['floor']:.2f}×",
+                        p["intake"] <= 1.5 * p["floor"]))
+        targets.append(("province plan loading ≤ 2× calamine floor of plan.xlsx",
+                        f"{p['load_campaign'] / p['plan_floor']:.2f}×", p["load_campaign"] <= 2 * p["plan_floor"]))
+        targets.append(("province intake ≥ 10× faster than naive", f"{p['naive'] / p['intake']:.1f}×",
+                        p["naive"] >= 10 * p["intake"]))
+    targets.append(("2,000-row attachment table ≤ 1 s (build + save)", seconds(attach["build_save"]),
+                    attach["build_save"] <= 1))
+    ordered = [measured[n] for n in SCALES if n in measured]
+    for low, high in zip(ordered, ordered[1:]):
+        for key in ("intake", "run"):
+            k = math.log(high[key] / low[key]) / math.log(high["nodes"] / low["nodes"])
+            targets.append((f"{key}: growth {names_of(low)}→{names_of(high)} ≤ linear (exponent k ≤ 1.05, by nodes)",
+                            f"×{high[key] / low[key]:.1f} for ×{high['nodes'] / low['nodes']:.1f} nodes, k = {k:.2f}",
+                            k <= 1.05))
+    return targets
+
+
+def names_of(m: dict[str, Any]) -> str:
+    return str(m["name"])
 
 
 if __name__ == "__main__":

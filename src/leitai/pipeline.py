@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ class RunResult:
     outputs: list[Path] = field(default_factory=list)
     missing_units: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds of wall time (bench)
 
 
 def input_folder(inputs_root: Path, period: int) -> Path | None:
@@ -77,6 +79,19 @@ def latest_period(campaign: Campaign, inputs_root: Path, today: dt.date) -> int:
 
 def _noop(done: int, total: int, label: str) -> None:
     pass
+
+
+class Stopwatch:
+    """Wall time per stage: ``lap(stage)`` adds the time since the previous lap to that stage."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = self.laps.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
 def run_period(
@@ -117,6 +132,7 @@ def _run_period(
     from .intake import read_inputs
 
     progress = progress or _noop
+    clock = Stopwatch()
     settings = campaign.settings
     schedule = settings.schedule
     cutoff = schedule.cutoff(period)
@@ -147,10 +163,12 @@ def _run_period(
                             f"本次结果为提前汇总的预览，截止后请重新运行")
         intake = read_inputs(folder, campaign, period,
                              progress=lambda done, total, name: progress(done, total, f"读取填报表：{name}"))
+        clock.lap("intake")
         progress(0, 1, "计算得分")
         prev_states = ledger.states(previous) if previous else None
         states, merge_problems = resolve_states(
             campaign.plan.nodes, prev_states, intake.reports, intake.overrides, cutoff, period)
+        clock.lap("states")
         problems = [*intake.problems, *merge_problems]
         previous_cutoff = schedule.cutoff(period - 1) if period > 1 else None
         evaluation = schedule.is_evaluation(period)
@@ -158,8 +176,10 @@ def _run_period(
             campaign.plan, states, period=period, cutoff=cutoff, previous_cutoff=previous_cutoff,
             rules=settings.rules, submitted=intake.submitted_units, evaluation=evaluation,
             history=ledger.history(period))
+        clock.lap("scoring")
         results = build_results(settings.campaign.name, period, cutoff, evaluation, scores, intake.files,
                                 campaign.plan.groups)
+        clock.lap("results")
         serious = [p for p in problems if p.severity in ("error", "warning")]
         if strict and serious:
             raise StrictModeError(f"发现 {len(serious)} 条数据问题（--strict 模式下视为失败），未生成报告：请用 "
@@ -169,6 +189,7 @@ def _run_period(
         ledger.record(period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
                       {f.file: f.sha256 for f in intake.files}, __version__)
         history = ledger.results_up_to(period)
+    clock.lap("ledger")
     previous_results = next((h for h in history if h["period"] == previous), None)  # already in history
 
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
@@ -178,11 +199,12 @@ def _run_period(
     (out_dir / "manifest.json").unlink(missing_ok=True)
     outputs, render_warnings = _write_outputs(
         campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
-        missing, warnings, progress)
+        missing, warnings, progress, clock)
     briefing = out_dir / f"督查通报-{label}.docx"
     _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
+    clock.lap("manifest")
     return RunResult(period, label, out_dir, briefing, results, list(intake.files), problems, outputs, missing,
-                     warnings + render_warnings)
+                     warnings + render_warnings, clock.laps)
 
 
 def _stamp(cutoff: dt.date) -> dt.datetime:
@@ -192,7 +214,7 @@ def _stamp(cutoff: dt.date) -> dt.datetime:
 def _write_outputs(
     campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, results: dict[str, Any],
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
-    problems: list[Problem], missing: list[str], warnings: list[str], progress: Progress,
+    problems: list[Problem], missing: list[str], warnings: list[str], progress: Progress, clock: Stopwatch,
 ) -> tuple[list[Path], list[str]]:
     from .briefing import write_briefing
     from .charts import chart_text, render_charts, render_poster
@@ -216,6 +238,7 @@ def _write_outputs(
     atomic_write_text(path, json.dumps(results, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
     outputs.append(path)
     advance("results.json")
+    clock.lap("json")
 
     title = f"{settings.campaign.short_name}擂台榜（第{period}期，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
     path = out_dir / f"擂台榜-{label}.xlsx"
@@ -225,6 +248,7 @@ def _write_outputs(
     save_workbook(problems_workbook(problems, f"{settings.campaign.short_name}第{period}期数据问题清单"), path, stamp)
     outputs.append(path)
     advance("擂台榜、数据问题")
+    clock.lap("xlsx")
 
     chart_dir = out_dir / "图表"
     investment = _investment(campaign, intake.reports)
@@ -240,10 +264,12 @@ def _write_outputs(
     render_warnings += chart_warnings
     outputs += sorted(charts.values())
     advance("图表")
+    clock.lap("charts")
     path = out_dir / f"擂台榜-{label}.png"
     render_warnings += render_poster(results, path, title=title, font=font)
     outputs.append(path)
     advance("擂台榜海报")
+    clock.lap("poster")
 
     node_detail = _node_detail(campaign, scores)
     issues = _unit_issues(intake.reports)
@@ -261,6 +287,7 @@ def _write_outputs(
     write_briefing(data, path, template)
     outputs.append(path)
     advance("督查通报")
+    clock.lap("docx")
     return outputs, render_warnings
 
 
