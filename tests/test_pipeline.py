@@ -136,7 +136,8 @@ def test_an_early_run_is_a_stated_preview(small):
     submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, small.folder / "inputs" / "第01期")
     result = run_period(small, 1, today=small.settings.schedule.cutoff(1).replace(day=10))
     assert result.warnings == ["第1期截止日期 2020年9月14日 尚未到，本次结果为提前汇总的预览，截止后请重新运行"]
-    assert "提前汇总的预览" in briefing_text(result.briefing)
+    text = briefing_text(result.briefing)
+    assert "（预览稿）" in text and "截止后请重新运行" not in text and "测攻坚办" not in text
     assert run_period(small, 1, today=small.settings.schedule.cutoff(1)).warnings == []
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import CampaignError, PlanError, SettingsError
 from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number
+from .office import infer_level, parse_level, whole_word
 from .problems import cell_ref
 
 DEFAULT_CLOSING = (
@@ -36,6 +37,12 @@ class CampaignInfo:
     doc_prefix: str
     start: dt.date
     end: dt.date
+    level: str = ""  # the whole as written (全市); '' = inferred from the issuer
+
+    @property
+    def whole(self) -> str:
+        """How the campaign's whole is named in text and pictures: 全县, 全区, 全市 …"""
+        return self.level or whole_word(infer_level(self.issuer))
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class ReportSettings:
     template: str | None = None
     closing: str = DEFAULT_CLOSING
     font: str | None = None  # chart font: a file (relative to the campaign folder) or an installed family
+    cc: str | None = None  # 抄送 of the 版记; None = from the level (office.default_cc), '' = no 抄送 line
+    printed_by: str | None = None  # 印发机关 of the 版记; None = the issuer
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         """The settings used, JSON-ready (for manifest.json)."""
         return {
-            "campaign": {k: str(v) for k, v in vars(self.campaign).items()},
+            "campaign": {**{k: str(v) for k, v in vars(self.campaign).items()}, "level": self.campaign.whole},
             "periods": {
                 "cutoffs": [c.isoformat() for c in self.schedule.cutoffs],
                 "evaluations": sorted(self.schedule.evaluations),
@@ -147,10 +156,10 @@ def period_label(period: int) -> str:
 # --------------------------------------------------------------------------- settings
 
 _KEYS: dict[str, set[str]] = {
-    "campaign": {"name", "short_name", "issuer", "doc_prefix", "start", "end"},
+    "campaign": {"name", "short_name", "issuer", "doc_prefix", "start", "end", "level"},
     "periods": {"first_cutoff", "every_days", "cutoffs", "evaluations", "evaluate_every"},
     "rules": {"yellow_cards", "lights", "grace_days", "escalate_red_count", "no_submission", "rank_by"},
-    "report": {"template", "closing", "font"},
+    "report": {"template", "closing", "font", "cc", "printed_by"},
 }
 
 
@@ -166,7 +175,7 @@ def load_settings(path: Path) -> Settings:
         place = f"第{where.group(1)}行第{where.group(2)}列附近" if where else "某处"
         raise SettingsError(
             f"{path.name} {place}格式有误：日期须写成 2020-09-01（月、日各两位），文字须加英文双引号，"
-            f"如 name = \"××县百日攻坚行动\"（原始信息：{exc}）") from None
+            f"如 name = \"××百日攻坚行动\"（原始信息：{exc}）") from None
     except UnicodeDecodeError:
         raise SettingsError(f"{path.name} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重新运行") from None
 
@@ -209,6 +218,12 @@ def load_settings(path: Path) -> Settings:
     start, end = as_date("campaign", "start", c["start"]), as_date("campaign", "end", c["end"])
     if end < start:
         raise SettingsError(f"{path.name}：[campaign] end（{end}）早于 start（{start}）")
+    level = ""
+    if "level" in c:
+        level = (parse_level(c["level"]) if isinstance(c["level"], str) else None) or ""
+        if not level:
+            raise SettingsError(f"{path.name}：[campaign] level 的值 {c['level']!r} 无效，可写 \"全县\"、\"全区\"、"
+                                f"\"全市\"、\"全省\"、\"全镇\" 等（不填则按发文机关名称推断）")
     info = CampaignInfo(
         name=name,
         short_name=str(c.get("short_name") or name).strip(),
@@ -216,6 +231,7 @@ def load_settings(path: Path) -> Settings:
         doc_prefix=str(c.get("doc_prefix") or "").strip(),
         start=start,
         end=end,
+        level=level,
     )
 
     def positive_int(section: str, key: str, value: Any, minimum: int = 1) -> int:
@@ -275,11 +291,12 @@ def load_settings(path: Path) -> Settings:
         no_submission=choice("no_submission", ("carry_forward", "rank_last"), "carry_forward"),
         rank_by=choice("rank_by", ("cumulative", "period"), "cumulative"),
     )
-    for key in ("template", "closing", "font"):
+    for key in ("template", "closing", "font", "cc", "printed_by"):
         if key in rep and not isinstance(rep[key], str):
             raise SettingsError(f"{path.name}：[report] {key} 应为文字")
     report = ReportSettings(template=rep.get("template") or None, closing=(rep.get("closing") or DEFAULT_CLOSING).strip(),
-                            font=rep.get("font") or None)
+                            font=rep.get("font") or None, cc=rep["cc"].strip() if "cc" in rep else None,
+                            printed_by=rep.get("printed_by", "").strip() or None)
     return Settings(info, Schedule(cutoffs, evaluations), rules, report)
 
 
@@ -347,7 +364,7 @@ def load_plan(path: Path, settings: Settings) -> Plan:
             errors.append(f"{where('单位', i, '单位名称')} 为空")
             continue
         if not group:
-            errors.append(f"{where('单位', i, '分组')} 为空：请填写分组，如“乡镇（街道）”或“县级部门”")
+            errors.append(f"{where('单位', i, '分组')} 为空：请填写分组，如“乡镇（街道）”或“部门”")
             continue
         if unit_key(name) in alias_map:
             first = next((j + 2 for j, u in enumerate(frame["单位名称"]) if unit_key(text(u)) == unit_key(name)), None)

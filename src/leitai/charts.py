@@ -60,11 +60,12 @@ from .chartkit import (  # noqa: F401  (re-exported: charts' public names stay i
     wrap,
 )
 from .fonts import FontChoice, resolve_font
+from .office import GENERIC_WHOLE
 
 # --- the charts -------------------------------------------------------------------------
 
 
-def chart_category(results: dict[str, Any], path: Path, ink: Ink) -> Path:
+def chart_category(results: dict[str, Any], path: Path, whole: str, ink: Ink) -> Path:
     cats = list(results.get("categories") or [])
     n = max(len(cats), 1)
     label_em = min(max((text_em(c["category"]) for c in cats), default=4), 9)
@@ -83,7 +84,7 @@ def chart_category(results: dict[str, Any], path: Path, ink: Ink) -> Path:
         ax.text(
             overall,
             len(cats) - 0.45,
-            f"全县 {pct(overall)}",
+            f"{whole} {pct(overall)}",
             ha="center",
             va="bottom",
             fontsize=SIZE["small"],
@@ -250,7 +251,7 @@ def _group_rate(h: dict[str, Any], group: str) -> float | None:
     return done / due if due else None
 
 
-def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Path, ink: Ink) -> Path:
+def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Path, whole: str, ink: Ink) -> Path:
     periods = _timeline(results, history)
     xs = list(range(len(periods)))
     height = 7.8
@@ -290,7 +291,7 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
             linewidth=2.0,
             marker="o",
             markersize=4.5,
-            label="全县",
+            label=whole,
             zorder=5,
         )
         for x, r in pts:
@@ -313,7 +314,7 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
     percent_axis(ax, "y", lo, 1.0, step)
     ax.tick_params(axis="y", labelsize=SIZE["small"], colors=PALETTE["muted"])
     handles, names = ax.get_legend_handles_labels()
-    order = sorted(range(len(names)), key=lambda i: names[i] != "全县")  # 全县 first
+    order = sorted(range(len(names)), key=lambda i: names[i] != whole)  # the whole (全市) first
     if order:
         ax.legend(
             [handles[i] for i in order],
@@ -443,7 +444,7 @@ def chart_text(
 
 
 _FIXED_TEXT = (
-    "各板块节点完成率排名变化趋势红绿黄灯项目数投资情况计划累计万元全县第期截至年月日督评牌名次升降"
+    "各板块节点完成率排名变化趋势红绿黄灯项目数投资情况计划累计万元全县区市省州旗盟镇乡域第期截至年月日督评牌名次升降"
     "无到期不排亮较上的个单位口径至前〓↑↓—·％%0123456789/（）：，、占总比例标注为乡镇街道级部门"
     "参赛按逾期未在宽限内推进有即本席会列全部中间略完整见擂台榜共此处…xls-"
 )
@@ -506,13 +507,15 @@ def render_charts(
     investment: dict[str, Any] | None = None,
     timings: dict[str, float] | None = None,
     workers: int | None = None,
+    whole: str = GENERIC_WHOLE,
 ) -> tuple[dict[str, Path], list[str]]:
     """Draw the period's charts as PNGs in ``out_dir``.
 
     ``results`` is the period's results.json dict (SPEC §6, rates as fractions);
     ``history`` the results of the recorded periods up to and including it;
     ``investment`` maps a label (category or project) to ``{"plan": 万元, "done": 万元}``,
-    entries without a positive plan are left out. ``font`` defaults to
+    entries without a positive plan are left out. ``whole`` names the campaign's whole in
+    legends (全县, 全市 …: ``CampaignInfo.whole``). ``font`` defaults to
     ``resolve_font(text=<every name drawn>)``. ``workers``: processes to draw with
     (default ``chart_workers()``; 1 draws in this process).
 
@@ -524,7 +527,7 @@ def render_charts(
     history = list(history or [])
     font = font or resolve_font(text=chart_text(results, history, investment))
     jobs: list[tuple[str, str, tuple[Any, ...]]] = [
-        ("category", "category", (results, out_dir / "分板块完成率.png")),
+        ("category", "category", (results, out_dir / "分板块完成率.png", whole)),
     ]
     used: set[str] = set()
     for group in groups_of(results):
@@ -533,7 +536,7 @@ def render_charts(
             stem += "_"
         used.add(stem)
         jobs.append((f"units_{group}", "units", (results, group, out_dir / f"单位排名-{stem}.png")))
-    jobs.append(("trend", "trend", (results, history, out_dir / "完成率趋势.png")))
+    jobs.append(("trend", "trend", (results, history, out_dir / "完成率趋势.png", whole)))
     jobs.append(("lights", "lights", (results, history, out_dir / "红绿灯变化.png")))
     if investment:
         jobs.append(("investment", "investment", (results, investment, out_dir / "投资完成.png")))
@@ -581,9 +584,11 @@ _CHARTS: dict[str, Callable[..., Path | None]] = {
 }
 
 
-def render_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice | None = None) -> list[str]:
-    """The 擂台榜 poster, 1920×1080 PNG for the lobby screen; returns warnings (missing glyphs)."""
+def render_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice | None = None,
+                  whole: str = GENERIC_WHOLE) -> list[str]:
+    """The 擂台榜 poster, 1920×1080 PNG for the lobby screen; returns warnings (missing glyphs).
+    ``whole`` names the campaign's whole (全县, 全市 …)."""
     from .poster import draw_poster
 
     font = font or resolve_font(text=chart_text(results) + title)
-    return draw_poster(results, Path(path), title, font)
+    return draw_poster(results, Path(path), title, font, whole)

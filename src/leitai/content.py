@@ -37,6 +37,7 @@ class BriefingInput:
     missing_units: list[str]
     charts: dict[str, Path]  # 'category', 'units_<group>', 'trend', 'lights', 'investment' -> PNG
     notes: tuple[str, ...] = ()  # what the office must state, e.g. a period skipped with --force
+    preview: bool = False  # run before the cutoff: marked 预览稿, no document number
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class BriefingContent:
     signature: tuple[str, ...]  # 落款: issuer, date
     attachments: tuple[Attachment, ...]
     record: tuple[str, ...]  # 版记 lines: 抄送 (if any), 印发
+    preview: bool = False  # a 预览稿 (its title says so; no document number)
 
     def text(self) -> str:
         """All sentences of the main text, in order."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Fill, Paragraph, Section, Table
 from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths
+from .office import default_cc
 from .problems import Problem
 
 
@@ -52,6 +53,7 @@ class _Narrative:
             "period": self.r["period"],
             "cutoff": cn_date(self.cutoff),
             "name": info.name,
+            "whole": info.whole,
         }
         self.figure_no = 0
         self.units = list(self.r.get("units", []))
@@ -60,6 +62,23 @@ class _Narrative:
         self.prev_projects = {p["id"]: p for p in (data.previous or {}).get("projects", [])}
         self.attachment_keys = self._attachment_keys()
         self.blocks: list[Block] = []
+        self.warned = self._warned()
+
+    def _warned(self) -> set[str]:
+        """Units the briefing warns (排名末位, 排名靠后, 名次下滑, 黄牌): never praised elsewhere.
+        A unit at 100% is never among them (SPEC §7)."""
+        self.bottom: dict[str, list[dict[str, Any]]] = {}
+        for group in self.groups:
+            ranked = [u for u in self.units if u["group"] == group and u.get("rank") is not None]
+            if len(ranked) > 1:
+                worst = max(u["rank"] for u in ranked)
+                self.bottom[group] = [u for u in ranked
+                                      if u["rank"] == worst and worst > min(v["rank"] for v in ranked)
+                                      and (u["rate"] or 0) < 1]
+        self.fallers = sorted((u for u in self.units if (u.get("rank_change") or 0) < 0 and (u.get("rate") or 0) < 1),
+                              key=lambda u: u["rank_change"])[:3]
+        carded = [u for u in self.units if u.get("yellow_card")] if self.r.get("evaluation") else []
+        return {u["unit"] for u in [*carded, *self.fallers] + [u for b in self.bottom.values() for u in b]}
 
     # --- text helpers
     def t(self, section: str, key: str, **fields: Any) -> str:
@@ -108,19 +127,22 @@ class _Narrative:
         sections.append(self.section("examples", self.examples))
         sections.append(self.section("closing", self.closing))
         attachments = self.attachments()
-        number = self.t("header", "doc_number") if self.settings.campaign.doc_prefix else ""
+        preview = self.data.preview
+        number = self.t("header", "doc_number") if self.settings.campaign.doc_prefix and not preview else ""
+        title = self.t("header", "title")
         return BriefingContent(
             issuer=self.settings.campaign.issuer,
             issue=self.t("header", "issue"),
             number=number,
             date=cn_date(self.cutoff),
-            title=self.t("header", "title"),
+            title=self.t("header", "preview_title", title=title) if preview else title,
             lead=self.t("header", "lead"),
             sections=tuple(sections),
             attachment_list=self.attachment_list(attachments),
             signature=(self.settings.campaign.issuer, cn_date(self.r["cutoff"])),
             attachments=tuple(attachments),
             record=self.record(),
+            preview=preview,
         )
 
     def overall(self) -> None:
@@ -228,10 +250,12 @@ class _Narrative:
                     sentences.append(self.t("ranking", "all_zero", group=group))
                 else:
                     top = [u for u in ranked if u["rank"] == ranked[0]["rank"]]
-                    sentences.append(self.t("ranking", "top", group=group, names=join_names(u["unit"] for u in top),
-                                            rate=pct(top[0]["rate"])))
-                    last = [u for u in ranked if u["rank"] == ranked[-1]["rank"]]
-                    if last[0]["rank"] != ranked[0]["rank"]:
+                    names = join_names(u["unit"] for u in top)
+                    # one unit has no one to lead; a carded leader (weak group) is not praised
+                    key = "only" if len(ranked) == 1 else "top_plain" if self.warned & {u["unit"] for u in top} else "top"
+                    sentences.append(self.t("ranking", key, group=group, names=names, rate=pct(top[0]["rate"])))
+                    last = self.bottom.get(group, [])
+                    if last:
                         sentences.append(self.t("ranking", "bottom", names=join_names(u["unit"] for u in last),
                                                 rate=pct(last[0]["rate"])))
             if unranked:
@@ -271,8 +295,9 @@ class _Narrative:
         escalate = self.settings.rules.escalate_red_count
         hot = [p for p in red if p["red_count"] >= escalate]
         targets = self._node_targets()
+        yellow = [p for p in projects if p["light"] == "yellow"]
         if not red:
-            self.para(self.t("lights", "none"))
+            self.para(self.t("lights", "none_red" if yellow else "none"))
         elif hot:
             self.para(self.t("lights", "intro_hot", red=len(red), count=escalate, hot=len(hot)))
         else:
@@ -313,9 +338,8 @@ class _Narrative:
                 rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
                              issue or self.t("lights", "issue_missing")])
             self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
-        yellow = [p for p in projects if p["light"] == "yellow"]
         if yellow:
-            self.para(self.t("lights", "yellow", count=len(yellow), grace=self.settings.rules.grace_days,
+            self.para(self.t("lights", "yellow" if red else "yellow_only", count=len(yellow), grace=self.settings.rules.grace_days,
                              names=join_names(p["name"] for p in yellow)))
 
     def _node_targets(self) -> dict[tuple[str, int], tuple[str, Any]]:
@@ -368,8 +392,11 @@ class _Narrative:
         full = [u["unit"] for u in ranked if u["due"] and u["done"] == u["due"]]
         if full:
             sentences.append(self.t("examples", "full", names=join_names(full)))
-        ahead = sorted((u for u in self.units if u.get("ahead")), key=lambda u: -u["ahead"])
-        if ahead:
+        ahead = sorted((u for u in self.units if u.get("ahead") and u["unit"] not in self.warned),
+                       key=lambda u: -u["ahead"])
+        if len(ahead) == 1:
+            sentences.append(self.t("examples", "ahead_one", unit=ahead[0]["unit"], count=ahead[0]["ahead"]))
+        elif ahead:
             items = [self.t("examples", "ahead_item", unit=u["unit"], count=u["ahead"]) for u in ahead]
             sentences.append(self.t("examples", "ahead", list="、".join(items), count=sum(u["ahead"] for u in ahead)))
         turned = [
@@ -379,7 +406,8 @@ class _Narrative:
         ]
         if turned:
             sentences.append(self.t("examples", "turned_green", names=join_names(turned)))
-        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0), key=lambda u: -u["rank_change"])[:3]
+        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0 and u["unit"] not in self.warned),
+                        key=lambda u: -u["rank_change"])[:3]
         if risers:
             items = [self.t("examples", "riser_item", unit=u["unit"], n=u["rank_change"]) for u in risers]
             sentences.append(self.t("examples", "risers", list="、".join(items)))
@@ -387,11 +415,7 @@ class _Narrative:
             self.para("".join(sentences))
         back = []
         if not self.r.get("evaluation"):  # at evaluation periods the yellow cards name them
-            for group in self.groups:
-                ranked_g = [u for u in self.units if u["group"] == group and u.get("rank") is not None]
-                if len(ranked_g) > 1:
-                    worst = max(u["rank"] for u in ranked_g)
-                    back += [u for u in ranked_g if u["rank"] == worst and u["rank"] > 1 and u["rate"] < 1]
+            back = [u for group in self.groups for u in self.bottom.get(group, [])]
         if back:
             items = [
                 self.t("examples", "laggard_item", unit=u["unit"], group=u["group"], rank=u["rank"],
@@ -401,7 +425,7 @@ class _Narrative:
             back_text = self.t("examples", "laggards", list="、".join(items))
         else:
             back_text = ""
-        fallers = sorted((u for u in self.units if (u.get("rank_change") or 0) < 0), key=lambda u: u["rank_change"])[:3]
+        fallers = self.fallers
         if fallers:
             items = [self.t("examples", "faller_item", unit=u["unit"], n=-u["rank_change"]) for u in fallers]
             back_text += self.t("examples", "fallers", list="、".join(items))
@@ -426,10 +450,12 @@ class _Narrative:
         return (first + names[0], *(pad + name for name in names[1:]))
 
     def record(self) -> tuple[str, ...]:
-        """版记 lines: 抄送 (when the wording has one) and 印发."""
-        w = self.w["record"]
-        lines = [self.t("record", "cc_line", cc=w["cc"])] if w.get("cc") else []
-        lines.append(self.t("record", "printed", issuer=self.settings.campaign.issuer, date=cn_date(self.r["cutoff"])))
+        """版记 lines: 抄送 and 印发. 抄送 from campaign.toml [report] cc, else a wording.toml beside
+        the office's template, else the level's default (office.default_cc); '' means none."""
+        info, report = self.settings.campaign, self.settings.report
+        cc = report.cc if report.cc is not None else (self.w["record"].get("cc") or default_cc(info.whole, info.issuer))
+        lines = [self.t("record", "cc_line", cc=cc)] if cc else []
+        lines.append(self.t("record", "printed", issuer=report.printed_by or info.issuer, date=cn_date(self.r["cutoff"])))
         return tuple(lines)
 
     # --- attachments

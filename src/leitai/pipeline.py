@@ -158,7 +158,9 @@ def _run_period(
             warnings.append(f"第{period - 1}期未汇总，本期按第{previous}期的记录计算" if previous
                             else f"第1至{period - 1}期均未汇总，本期从头计算")
 
-        if today is not None and today < cutoff:
+        notes = list(warnings)  # what the briefing states; the preview's instruction is the console's
+        preview = today is not None and today < cutoff
+        if preview:  # told on the console; the briefing itself is marked 预览稿 (no instruction in it)
             warnings.append(f"第{period}期截止日期 {cutoff.year}年{cutoff.month}月{cutoff.day}日 尚未到，"
                             f"本次结果为提前汇总的预览，截止后请重新运行")
         intake = read_inputs(folder, campaign, period,
@@ -199,7 +201,7 @@ def _run_period(
     (out_dir / "manifest.json").unlink(missing_ok=True)
     outputs, render_warnings = _write_outputs(
         campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
-        missing, warnings, progress, clock)
+        missing, notes, progress, clock, preview)
     briefing = out_dir / f"督查通报-{label}.docx"
     _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
     clock.lap("manifest")
@@ -214,7 +216,8 @@ def _stamp(cutoff: dt.date) -> dt.datetime:
 def _write_outputs(
     campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, results: dict[str, Any],
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
-    problems: list[Problem], missing: list[str], warnings: list[str], progress: Progress, clock: Stopwatch,
+    problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
+    preview: bool,
 ) -> tuple[list[Path], list[str]]:
     from .briefing import write_briefing
     from .charts import chart_text, render_charts, render_poster
@@ -260,13 +263,14 @@ def _write_outputs(
         if font.source != "configured":
             render_warnings.append(f"campaign.toml 中 [report] font 指定的字体“{settings.report.font}”未找到或缺字，"
                                    f"图表改用“{font.family}”")
-    charts, chart_warnings = render_charts(results, history, chart_dir, font=font, investment=investment)
+    charts, chart_warnings = render_charts(results, history, chart_dir, font=font, investment=investment,
+                                           whole=settings.campaign.whole)
     render_warnings += chart_warnings
     outputs += sorted(charts.values())
     advance("图表")
     clock.lap("charts")
     path = out_dir / f"擂台榜-{label}.png"
-    render_warnings += render_poster(results, path, title=title, font=font)
+    render_warnings += render_poster(results, path, title=title, font=font, whole=settings.campaign.whole)
     outputs.append(path)
     advance("擂台榜海报")
     clock.lap("poster")
@@ -281,7 +285,7 @@ def _write_outputs(
     data = BriefingInput(
         settings=settings, results=results, previous=previous_results, history=history,
         node_detail=node_detail, unit_issues=issues, problems=sorted_problems(problems), overrides=overrides,
-        missing_units=missing, charts=charts, notes=tuple(warnings))
+        missing_units=missing, charts=charts, notes=tuple(notes), preview=preview)
     path = out_dir / f"督查通报-{label}.docx"
     template = _template_path(campaign)
     write_briefing(data, path, template)

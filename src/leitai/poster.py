@@ -28,6 +28,7 @@ from .chartkit import (
     unit_lights,
 )
 from .fonts import FontChoice
+from .office import GENERIC_WHOLE
 
 W, H = 1920, 1080
 _DPI = 100
@@ -97,13 +98,14 @@ class _Canvas:
         self.fig.text(x / W, 1 - y / H, s, fontsize=px * 0.72, color=colour, ha=ha, va=va, **kw)
 
 
-def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice) -> list[str]:
+def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice,
+                whole: str = GENERIC_WHOLE) -> list[str]:
     from matplotlib import rc_context
 
     ink = Ink(font)
     with rc_context(rc_params(ink.family)):  # type: ignore[arg-type]
         c = _Canvas(ink)
-        figure_header(c, results, title)
+        figure_header(c, results, title, whole)
         groups = groups_of(results) or [""]
         columns = groups[:2] if len(groups) <= 2 else groups  # more than two: narrower columns
         margin, gap = 40, 36
@@ -116,13 +118,13 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
     return ink.warnings
 
 
-def figure_header(c: _Canvas, results: dict[str, Any], title: str) -> None:
+def figure_header(c: _Canvas, results: dict[str, Any], title: str, whole: str) -> None:
     c.rect(0, 0, W, 132, BAND)
     c.rect(0, 132, W, 6, GOLD)
     c.text(W / 2, 52, title, 50, "white", ha="center", where="海报标题", fit=W - 120)
     overall = results.get("overall") or {}
     parts = [] if "截至" in title else [f"截至{cn_date(results.get('cutoff', ''))}"]
-    parts += [f"全县节点完成率 {pct(overall.get('rate'))}", f"绿灯项目 {overall.get('green', 0)} 个"]
+    parts += [f"{whole}节点完成率 {pct(overall.get('rate'))}", f"绿灯项目 {overall.get('green', 0)} 个"]
     if overall.get("yellow"):
         parts.append(f"黄灯项目 {overall.get('yellow')} 个")
     parts.append(f"红灯项目 {overall.get('red', 0)} 个")

@@ -1,0 +1,78 @@
+"""The office's own words: level (全县/全市 …), 抄送 and 印发 from the campaign (issue 12)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from test_briefing import briefing_input, make_settings
+
+from builders import TOML, write_campaign
+from leitai.briefing import load_wording
+from leitai.campaign import load_campaign
+from leitai.errors import SettingsError
+from leitai.narrative import build_content
+from leitai.office import default_cc, infer_level, parse_level, whole_word
+
+
+@pytest.mark.parametrize("issuer, whole", [
+    ("江城市攻坚年行动指挥部办公室", "全市"),
+    ("天台县“通堵点、破难点”百日攻坚行动指挥部办公室", "全县"),
+    ("临江区项目攻坚行动指挥部办公室", "全区"),
+    ("浙江省重大项目攻坚指挥部办公室", "全省"),
+    ("白鹤镇百日攻坚行动领导小组办公室", "全镇"),
+    ("杭州市攻坚办", "全市"),  # the 州 of 杭州 is the city's name, not a level
+    ("宁夏回族自治区攻坚办", "全区"),
+    ("攻坚办公室", "全域"),  # no administrative unit named: a neutral word
+])
+def test_level_is_the_issuers_first_administrative_unit(issuer: str, whole: str) -> None:
+    assert whole_word(infer_level(issuer)) == whole
+
+
+def test_level_words_and_default_cc() -> None:
+    assert parse_level("市") == parse_level("全市") == "全市"
+    assert parse_level("全国") is None and parse_level("") is None
+    assert default_cc("全市", "江城市攻坚年行动指挥部办公室") == (
+        "市委、市人大常委会、市政府、市政协主要领导，江城市攻坚年行动指挥部成员单位。")
+    assert default_cc("全镇", "白鹤镇攻坚办") == "镇党委、镇人大主席团、镇政府主要领导。"
+    assert "县" not in default_cc("全区", "临江区项目攻坚行动指挥部办公室")
+
+
+def toml_with(campaign: str = "", report: str = "") -> str:
+    text = TOML.format(rules="").replace('issuer = "测试县百日攻坚行动指挥部办公室"',
+                                         'issuer = "江城市攻坚年行动指挥部办公室"\n' + campaign)
+    return text + ("\n[report]\n" + report if report else "")
+
+
+def test_campaign_toml_sets_level_cc_and_printed_by(tmp_path) -> None:
+    folder = write_campaign(tmp_path / "a", toml=toml_with())
+    settings = load_campaign(folder).settings
+    assert settings.campaign.whole == "全市" and settings.report.cc is None
+    folder = write_campaign(tmp_path / "b", toml=toml_with('level = "全区"', 'cc = ""\nprinted_by = "江城市委督查室"'))
+    settings = load_campaign(folder).settings
+    assert settings.campaign.whole == "全区" and settings.report.cc == "" and settings.report.printed_by == "江城市委督查室"
+    assert settings.as_dict()["campaign"]["level"] == "全区"
+    folder = write_campaign(tmp_path / "c", toml=toml_with('level = "全国"'))
+    with pytest.raises(SettingsError, match=r"level .*全县.*全市"):
+        load_campaign(folder)
+
+
+def test_record_lines_come_from_the_campaign() -> None:
+    city = make_settings()
+    city = replace(city, campaign=replace(city.campaign, issuer="江城市攻坚年行动指挥部办公室"))
+    content = build_content(briefing_input(settings=city), load_wording())
+    assert content.record == ("抄送：市委、市人大常委会、市政府、市政协主要领导，江城市攻坚年行动指挥部成员单位。",
+                              "江城市攻坚年行动指挥部办公室\t2020年11月9日印发")
+    own = replace(city, report=replace(city.report, cc="市委办公室，各成员单位。", printed_by="江城市委督查室"))
+    assert build_content(briefing_input(settings=own), load_wording()).record == (
+        "抄送：市委办公室，各成员单位。", "江城市委督查室\t2020年11月9日印发")
+    none = replace(city, report=replace(city.report, cc=""))
+    assert build_content(briefing_input(settings=none), load_wording()).record == (
+        "江城市攻坚年行动指挥部办公室\t2020年11月9日印发",)
+
+
+def test_a_preview_is_marked_and_has_no_number() -> None:
+    content = build_content(briefing_input(preview=True), load_wording())
+    assert content.title == "关于百日攻坚第5期擂台赛情况的通报（预览稿）" and content.number == ""
+    assert content.preview and "重新运行" not in content.text()
+    assert build_content(briefing_input(), load_wording()).number == "测攻坚办〔2020〕5号"
