@@ -63,13 +63,17 @@ def write_plan(
     projects: Iterable[Sequence[Any]] = PROJECTS,
     nodes: Iterable[Sequence[Any]] = NODES,
     units: Iterable[Sequence[Any]] = UNITS,
+    planned: dict[str, Any] | None = None,
 ) -> Path:
+    """plan.xlsx; ``planned`` (project id -> 计划投资) adds that optional column."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "项目"
-    sheet.append(["项目编号", "项目名称", "所属板块", "牵头单位", "责任领导", "总投资（万元）", "备注"])
+    sheet.append(["项目编号", "项目名称", "所属板块", "牵头单位", "责任领导", "总投资（万元）", "备注"]
+                 + (["计划投资（万元）"] if planned is not None else []))
     for pid, name, category, unit, investment in projects:
-        sheet.append([pid, name, category, unit, "", investment, ""])
+        sheet.append([pid, name, category, unit, "", investment, ""]
+                     + ([planned.get(pid)] if planned is not None else []))
     sheet = book.create_sheet("节点")
     sheet.append(["项目编号", "节点序号", "节点目标", "计划完成日期"])
     for row in nodes:

@@ -121,3 +121,28 @@ def test_a_ledger_from_before_reported_dates_opens_and_reads(campaign, tmp_path)
     with Ledger(path) as ledger:
         record(ledger, campaign, 1, done=[("P01", 1)])
         assert ledger.states(1)["reported_date"].isna().all()
+
+
+def test_a_ledger_from_before_investment_figures_gets_them_in_place(campaign, tmp_path):
+    import sqlite3
+
+    from leitai.investment import carry_figures
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # node_states with reported_date but no figures, one period in it
+        db.execute("CREATE TABLE node_states (period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+                   " done INTEGER NOT NULL, done_date TEXT, done_period INTEGER, source TEXT NOT NULL,"
+                   " note TEXT NOT NULL, reported_date TEXT, PRIMARY KEY (period, project_id, seq))")
+        db.execute("INSERT INTO node_states VALUES (0, 'P01', 1, 0, NULL, NULL, 'none', '', NULL)")
+    with Ledger(path) as ledger:
+        old = ledger.states(0) if 0 in ledger.periods() else None
+        assert old is None  # no periods row: not a recorded period
+        record(ledger, campaign, 1)
+        states = ledger.states(1)
+        assert states["invest_done"].isna().all() and states["progress_pct"].isna().all()
+        carried, problems = carry_figures(states, states, pd.DataFrame())
+        assert problems == [] and carried["invest_done"].isna().all()
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(node_states)")}
+        assert {"progress_pct", "invest_done"} <= columns
+        assert db.execute("SELECT COUNT(*) FROM node_states WHERE period = 0").fetchone()[0] == 1  # kept

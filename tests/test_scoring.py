@@ -58,7 +58,8 @@ def test_period_one_by_hand(campaign):
     # 县丁局 has nothing due yet: no rate, not ranked, but its early node counts as ahead.
     assert math.isnan(units.loc["县丁局", "rate"]) and pd.isna(units.loc["县丁局", "rank"])
     assert units.loc["县丁局", "ahead"] == 1
-    assert scores.overall == {"due": 3, "done": 2, "rate": 2 / 3, "projects": 4, "green": 3, "yellow": 0, "red": 1}
+    first_version = {k: scores.overall[k] for k in ("due", "done", "rate", "projects", "green", "yellow", "red")}
+    assert first_version == {"due": 3, "done": 2, "rate": 2 / 3, "projects": 4, "green": 3, "yellow": 0, "red": 1}
     lights = scores.projects.set_index("id")
     assert lights.loc["P02", "light"] == "red" and lights.loc["P02", "overdue_nodes"] == [1]
     assert lights.loc["P02", ["red_count", "red_streak"]].tolist() == [1, 1]

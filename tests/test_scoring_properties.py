@@ -151,3 +151,20 @@ def test_applying_a_periods_reports_twice_changes_nothing(case, data):
     twice, _ = resolve_states(nodes, once, reports, overrides, CUTOFF, 3)
     pd.testing.assert_frame_equal(once[["project_id", "seq", "done", "done_date"]],
                                   twice[["project_id", "seq", "done", "done_date"]])
+
+
+@PROPS
+@given(campaigns(), st.sampled_from(["carry_forward", "rank_last"]))
+def test_a_score_of_node_weight_100_ranks_and_cards_exactly_as_cumulative(case, no_submission):
+    """[score] nodes = 100 (others 0 or absent) gives the cumulative ranking: ranks, changes, cards."""
+    from dataclasses import replace
+
+    plan, states, rules = case
+    rules = replace(rules, no_submission=no_submission)
+    cumulative = run(plan, states, rules).units
+    for weights in ((("nodes", 100.0),), (("nodes", 100.0), ("period_nodes", 0.0), ("investment", 0.0))):
+        scored = run(plan, states, replace(rules, rank_by="score", score=weights)).units
+        for column in ("rank", "rank_change", "yellow_card", "card_tie"):
+            pd.testing.assert_series_equal(cumulative[column], scored[column])
+        ranked = scored["rank"].notna()
+        assert (scored.loc[ranked, "score"] == 100 * scored.loc[ranked, "rate"]).all()

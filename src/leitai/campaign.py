@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from .errors import CampaignError, PlanError, SettingsError
 from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number
 from .office import infer_level, parse_level, whole_word
 from .problems import cell_ref
+from .rulesettings import OPTIONAL_RULES, SCORE_PARTS, optional_rules, optional_rules_dict
 
 DEFAULT_CLOSING = (
     "各单位要对照节点任务，倒排工期、挂图作战，确保按期完成；对亮红灯的项目，牵头单位要逐项分析原因，"
@@ -74,10 +76,18 @@ class Rules:
     grace_days: int = 7
     escalate_red_count: int = 3
     no_submission: Literal["carry_forward", "rank_last"] = "carry_forward"
-    rank_by: Literal["cumulative", "period"] = "cumulative"
+    rank_by: Literal["cumulative", "period", "score"] = "cumulative"
+    # Optional rules (issue 17); at their defaults nothing changes. See measures.py.
+    caught_up: Literal["none", "yellow"] = "none"  # red at the previous cutoff, now caught up: yellow
+    investment_bands: tuple[float, float] | None = None  # points below 序时进度 still green / still yellow
+    time_progress: tuple[float, ...] | None = None  # 序时进度 per period (fractions); None: elapsed days
+    score: tuple[tuple[str, float], ...] | None = None  # [score] weights: (part, points)
 
     def cards_per_group(self) -> dict[str, int] | None:
         return dict(self.yellow_cards) if isinstance(self.yellow_cards, tuple) else None
+
+    def weights(self) -> dict[str, float] | None:
+        return dict(self.score) if self.score is not None else None
 
 
 @dataclass(frozen=True)
@@ -106,16 +116,18 @@ class Settings:
             },
             "rules": {
                 k: (dict(v) if isinstance(v, tuple) else v) for k, v in vars(self.rules).items()
-            },
+                if k not in OPTIONAL_RULES
+            } | optional_rules_dict(self.rules),
             "report": dict(vars(self.report)),
-        }
+        } | ({"score": self.rules.weights()} if self.rules.score is not None else {})
 
 
 @dataclass(frozen=True)
 class Plan:
     """The office's plan as DataFrames.
 
-    projects: id, name, category, unit, leader, investment (万元, float or NaN), note
+    projects: id, name, category, unit, leader, investment (总投资, 万元, float or NaN), note,
+              plan_investment (计划投资: the campaign's planned investment, 万元, float or NaN)
     nodes:    project_id, seq (int), target, due (datetime64, day precision)
     units:    unit, group, aliases (tuple of str)
     Categories keep the order of first appearance in the 项目 sheet; groups likewise in 单位.
@@ -158,8 +170,10 @@ def period_label(period: int) -> str:
 _KEYS: dict[str, set[str]] = {
     "campaign": {"name", "short_name", "issuer", "doc_prefix", "start", "end", "level"},
     "periods": {"first_cutoff", "every_days", "cutoffs", "evaluations", "evaluate_every"},
-    "rules": {"yellow_cards", "lights", "grace_days", "escalate_red_count", "no_submission", "rank_by"},
+    "rules": {"yellow_cards", "lights", "grace_days", "escalate_red_count", "no_submission", "rank_by",
+              "caught_up", "investment_bands", "time_progress"},
     "report": {"template", "closing", "font", "cc", "printed_by"},
+    "score": set(SCORE_PARTS),
 }
 
 
@@ -191,7 +205,7 @@ def load_settings(path: Path) -> Settings:
                 raise SettingsError(
                     f"{path.name}：[{section}] 中未知的键 {key}{hint}，可用的有 {', '.join(sorted(_KEYS[section]))}"
                 )
-    c, p, r, rep = (raw.get(s, {}) for s in ("campaign", "periods", "rules", "report"))
+    c, p, r, rep, sc = (raw.get(s, {}) for s in ("campaign", "periods", "rules", "report", "score"))
 
     def need_text(key: str) -> str:
         value = c.get(key)
@@ -289,7 +303,8 @@ def load_settings(path: Path) -> Settings:
         grace_days=positive_int("rules", "grace_days", r.get("grace_days", 7), 0),
         escalate_red_count=positive_int("rules", "escalate_red_count", r.get("escalate_red_count", 3)),
         no_submission=choice("no_submission", ("carry_forward", "rank_last"), "carry_forward"),
-        rank_by=choice("rank_by", ("cumulative", "period"), "cumulative"),
+        rank_by=choice("rank_by", ("cumulative", "period", "score"), "cumulative"),
+        **optional_rules(path.name, r, sc, "score" in raw, len(cutoffs)),
     )
     for key in ("template", "closing", "font", "cc", "printed_by"):
         if key in rep and not isinstance(rep[key], str):
@@ -304,7 +319,7 @@ def load_settings(path: Path) -> Settings:
 
 _PLAN_SHEETS = {
     "项目": {"项目编号": True, "项目名称": True, "所属板块": True, "牵头单位": True,
-             "责任领导": False, "总投资(万元)": False, "备注": False},
+             "责任领导": False, "总投资(万元)": False, "备注": False, "计划投资(万元)": False},
     "节点": {"项目编号": True, "节点序号": True, "节点目标": True, "计划完成日期": True},
     "单位": {"单位名称": True, "分组": True, "别名": False},
 }
@@ -402,18 +417,14 @@ def load_plan(path: Path, settings: Settings) -> Plan:
         unit = alias_map.get(unit_key(values["牵头单位"])) if values["牵头单位"] else None
         if values["牵头单位"] and unit is None:
             errors.append(f"{where('项目', i, '牵头单位')} 牵头单位“{values['牵头单位']}”不在“单位”表中")
-        investment = float("nan")
-        if "总投资(万元)" in frame.columns and not is_blank(row["总投资(万元)"]):
-            try:
-                investment = float(parse_number(row["总投资(万元)"]) or 0.0)
-            except ValueError:
-                errors.append(f"{where('项目', i, '总投资(万元)')} 不是数字：“{row['总投资(万元)']}”")
+        place = functools.partial(where, "项目", i)
+        investment, planned = (_plan_amount(frame, row, header, place, errors) for header in ("总投资(万元)", "计划投资(万元)"))
         if values["所属板块"] and values["所属板块"] not in categories:
             categories.append(values["所属板块"])
         projects.append({
             "id": pid, "name": values["项目名称"], "category": values["所属板块"],
             "unit": unit or values["牵头单位"], "leader": values["责任领导"],
-            "investment": investment, "note": values["备注"],
+            "investment": investment, "note": values["备注"], "plan_investment": planned,
         })
 
     # 节点
@@ -456,13 +467,28 @@ def load_plan(path: Path, settings: Settings) -> Plan:
     if errors:
         raise PlanError(str(path), errors)
 
-    project_frame = pd.DataFrame(projects, columns=["id", "name", "category", "unit", "leader", "investment", "note"])
+    project_frame = pd.DataFrame(projects, columns=["id", "name", "category", "unit", "leader", "investment", "note",
+                                                    "plan_investment"])
     node_frame = pd.DataFrame(nodes, columns=["project_id", "seq", "target", "due"])
     node_frame["due"] = pd.to_datetime(node_frame["due"]).astype("datetime64[ns]")
     node_frame["seq"] = node_frame["seq"].astype("int64")
     node_frame = node_frame.sort_values(["project_id", "seq"], key=_natural_key).reset_index(drop=True)
     unit_frame = pd.DataFrame(units, columns=["unit", "group", "aliases"])
     return Plan(project_frame, node_frame, unit_frame, tuple(categories), tuple(groups), alias_map)
+
+
+def _plan_amount(frame: pd.DataFrame, row: pd.Series, header: str, where: Any, errors: list[str]) -> float:
+    """An optional 万元 amount of the 项目 sheet: NaN when blank; not a number or negative is an error."""
+    if header not in frame.columns or is_blank(row[header]):
+        return float("nan")
+    try:
+        amount = float(parse_number(row[header]) or 0.0)
+    except ValueError:
+        errors.append(f"{where(header)} 不是数字：“{row[header]}”")
+        return float("nan")
+    if amount < 0 and header == "计划投资(万元)":
+        errors.append(f"{where(header)} 不能为负数：“{row[header]}”")
+    return amount
 
 
 def _natural_key(column: pd.Series) -> pd.Series:

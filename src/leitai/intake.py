@@ -39,6 +39,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .adjustments import is_adjustments, read_adjustments
 from .campaign import Campaign
 from .errors import InputError
 from .fileio import sha256_file
@@ -63,7 +64,7 @@ from .workbook import (
 
 REPORT_COLUMNS: list[str] = [
     "file", "unit", "sheet", "row", "project_id", "seq", "done", "done_date", "progress_pct",
-    "invest_done", "progress_text", "issue_text", "next_plan", "status_cell", "date_cell",
+    "invest_done", "progress_text", "issue_text", "next_plan", "status_cell", "date_cell", "invest_cell",
 ]
 OVERRIDE_COLUMNS: list[str] = ["project_id", "seq", "done", "done_date", "reason", "cell"]
 
@@ -99,6 +100,7 @@ class Intake:
     overrides: pd.DataFrame
     files: list[FileRecord]
     problems: list[Problem]
+    adjustments: list[dict[str, Any]] = field(default_factory=list)  # 加减分.xlsx rows (adjustments.py)
 
     @functools.cached_property
     def submitted_units(self) -> set[str]:
@@ -223,12 +225,18 @@ def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
     results: list[_Result] = []
     overrides = _frame([], OVERRIDE_COLUMNS)
     override_problems: list[Problem] = []
-    sheets = _read_many([p for p in paths if not _is_overrides(p)], campaign, plan, period)
+    adjustments: list[dict[str, Any]] = []
+    sheets = _read_many([p for p in paths if not _is_overrides(p) and not is_adjustments(p)], campaign, plan, period)
     for done, path in enumerate(paths, start=1):
         if _is_overrides(path):
             overrides, found = read_overrides(path, campaign)
             override_problems.extend(found)
             results.append(_Result(_override_record(path, found)))
+        elif is_adjustments(path):
+            rows_found, found = read_adjustments(path, campaign)
+            adjustments += rows_found
+            override_problems.extend(found)
+            results.append(_Result(_override_record(path, found, "办公室加减分表")))
         else:
             results.append(next(sheets))
         if progress is not None:
@@ -237,7 +245,7 @@ def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
         _resolve_duplicates(results)
     rows = [row for result in results for row in result.rows]
     problems = [p for result in results for p in result.problems] + override_problems
-    return Intake(_reports_frame(rows), overrides, [r.record for r in results], problems)
+    return Intake(_reports_frame(rows), overrides, [r.record for r in results], problems, adjustments)
 
 
 # Many files are read by worker processes, in chunks, the results in the files' order (the
@@ -330,10 +338,10 @@ def _is_overrides(path: Path) -> bool:
     return clean_header(path.stem) in ("核定", "核定表") and path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
 
 
-def _override_record(path: Path, found: list[Problem]) -> FileRecord:
+def _override_record(path: Path, found: list[Problem], kind: str = "办公室核定表") -> FileRecord:
     unreadable = any(p.cell == "" for p in found)  # only a whole-file problem has no cell
     status: Status = "rejected" if unreadable else ("accepted_with_problems" if found else "accepted")
-    reason = found[0].message if unreadable else "办公室核定表" + (f"，有 {len(found)} 处问题" if found else "")
+    reason = found[0].message if unreadable else kind + (f"，有 {len(found)} 处问题" if found else "")
     try:
         size = path.stat().st_size
     except OSError:

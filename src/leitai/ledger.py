@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS periods (
 CREATE TABLE IF NOT EXISTS node_states (
     period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, done INTEGER NOT NULL,
     done_date TEXT, done_period INTEGER, source TEXT NOT NULL, note TEXT NOT NULL, reported_date TEXT,
+    progress_pct REAL, invest_done REAL,
     PRIMARY KEY (period, project_id, seq)
 );
 CREATE TABLE IF NOT EXISTS unit_scores (
@@ -79,8 +80,10 @@ class Ledger:
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._db.executescript(SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(node_states)")}
-            if "reported_date" not in columns:  # a ledger from before the column existed
-                self._db.execute("ALTER TABLE node_states ADD COLUMN reported_date TEXT")
+            # Columns added since the first version; a ledger from before gets them in place (NULL: unknown).
+            for column, kind in (("reported_date", "TEXT"), ("progress_pct", "REAL"), ("invest_done", "REAL")):
+                if column not in columns:
+                    self._db.execute(f"ALTER TABLE node_states ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"历史台账 {self.path} 无法打开（{exc}）：如文件已损坏，请从备份恢复或删除后从第1期重新汇总") from None
 
@@ -107,13 +110,16 @@ class Ledger:
         if period not in self.periods():
             return None
         frame = pd.read_sql_query(
-            "SELECT project_id, seq, done, done_date, done_period, source, note, reported_date FROM node_states"
+            "SELECT project_id, seq, done, done_date, done_period, source, note, reported_date, progress_pct,"
+            " invest_done FROM node_states"
             " WHERE period = ? ORDER BY rowid", self._db, params=(period,))
         frame["done"] = frame["done"].astype(bool)
         frame["seq"] = frame["seq"].astype("int64")
         frame["done_date"] = pd.to_datetime(frame["done_date"]).astype("datetime64[ns]")
         frame["done_period"] = frame["done_period"].astype("Int64")
         frame["reported_date"] = pd.to_datetime(frame["reported_date"]).astype("datetime64[ns]")
+        for name in ("progress_pct", "invest_done"):  # last known figures (investment.FIGURE_COLUMNS)
+            frame[name] = frame[name].astype("float64")
         return frame
 
     def history(self, period: int) -> History:
@@ -182,9 +188,10 @@ class Ledger:
                      json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version))
                 db.executemany(
                     "INSERT INTO node_states (period, project_id, seq, done, done_date, done_period, source, note,"
-                    " reported_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " reported_date, progress_pct, invest_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), opt_int(r.done_period),
-                      r.source, r.note, iso(getattr(r, "reported_date", None)))
+                      r.source, r.note, iso(getattr(r, "reported_date", None)),
+                      opt_float(getattr(r, "progress_pct", None)), opt_float(getattr(r, "invest_done", None)))
                      for r in states.itertuples(index=False)])
                 db.executemany(
                     "INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

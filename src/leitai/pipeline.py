@@ -19,11 +19,13 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
+from .adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, PeriodError, StrictModeError
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
+from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
-from .problems import Problem
+from .problems import Problem, problem
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
 from .states import resolve_states
@@ -170,17 +172,22 @@ def _run_period(
         prev_states = ledger.states(previous) if previous else None
         states, merge_problems = resolve_states(
             campaign.plan.nodes, prev_states, intake.reports, intake.overrides, cutoff, period)
+        states, figure_problems = carry_figures(states, prev_states, intake.reports)
         clock.lap("states")
-        problems = [*intake.problems, *merge_problems]
+        problems = [*intake.problems, *merge_problems, *figure_problems]
+        adjustments = intake.adjustments if settings.rules.score is not None else []
+        if intake.adjustments and settings.rules.score is None:
+            problems.append(problem("adjustments_unused", file=ADJUSTMENTS_FILE))
         previous_cutoff = schedule.cutoff(period - 1) if period > 1 else None
         evaluation = schedule.is_evaluation(period)
         scores = score_period(
             campaign.plan, states, period=period, cutoff=cutoff, previous_cutoff=previous_cutoff,
             rules=settings.rules, submitted=intake.submitted_units, evaluation=evaluation,
-            history=ledger.history(period))
+            history=ledger.history(period), progress=time_progress(settings, period, cutoff),
+            adjustments=points_by_unit(adjustments))
         clock.lap("scoring")
         results = build_results(settings.campaign.name, period, cutoff, evaluation, scores, intake.files,
-                                campaign.plan.groups)
+                                campaign.plan.groups, adjustments)
         clock.lap("results")
         serious = [p for p in problems if p.severity in ("error", "warning")]
         if strict and serious:
@@ -254,7 +261,7 @@ def _write_outputs(
     clock.lap("xlsx")
 
     chart_dir = out_dir / "图表"
-    investment = _investment(campaign, intake.reports)
+    investment = _investment(campaign, scores)
     font = None
     if settings.report.font:  # else each renderer picks a font that has every character it draws
         configured = campaign.folder / settings.report.font
@@ -311,7 +318,7 @@ def _node_detail(campaign: Campaign, scores: Scores) -> pd.DataFrame:
         "unit": nodes["unit"], "project_id": nodes["project_id"], "project": nodes["project_id"].map(names),
         "seq": nodes["seq"].astype(int), "target": nodes["target"], "due": nodes["due"].dt.date,
         "done": nodes["done"], "done_date": [None if pd.isna(d) else pd.Timestamp(d).date() for d in nodes["done_date"]],
-        "ahead": nodes["ahead"], "overdue": nodes["overdue"],
+        "ahead": nodes["ahead"], "overdue": nodes["overdue"], "late": nodes["late"],
     })
 
 
@@ -326,19 +333,23 @@ def _unit_issues(reports: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _investment(campaign: Campaign, reports: pd.DataFrame) -> dict[str, Any] | None:
-    """Per category: planned and reported investment (万元), where the plan has it."""
+def _investment(campaign: Campaign, scores: Scores) -> dict[str, Any] | None:
+    """Per category: planned and done investment (万元), over the projects with a plan.
+
+    The plan is 计划投资 where plan.xlsx has that column filled, else 总投资; done is each
+    project's last known 累计完成投资 (investment.py), so a blank cell does not drop it.
+    """
     projects = campaign.plan.projects
-    if projects["investment"].notna().sum() == 0:
+    column = "plan_investment" if projects.get("plan_investment", pd.Series(dtype=float)).notna().any() else "investment"
+    if projects[column].notna().sum() == 0:
         return None
-    done = pd.Series(dtype=float)
-    if not reports.empty:
-        done = reports.groupby("project_id")["invest_done"].max()
-    frame = projects.assign(done=projects["id"].map(done))
+    done = scores.projects.set_index("id")["invest_done"]
+    frame = projects.assign(plan=projects[column], done=projects["id"].map(done))
+    frame = frame[frame["plan"].notna()]
     out = {}
     for category in campaign.plan.categories:
         rows = frame[frame["category"] == category]
-        out[category] = {"plan": float(rows["investment"].sum(skipna=True)),
+        out[category] = {"plan": float(rows["plan"].sum(skipna=True)),
                          "done": float(rows["done"].sum(skipna=True))}
     return out
 

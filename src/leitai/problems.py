@@ -46,6 +46,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "bad_percent": ("error", "无法识别的形象进度“{value}”", "请填写 0–100 之间的数字，如 85"),
     "percent_out_of_range": ("error", "形象进度 {value} 超出 0–100 范围", "请填写 0–100 之间的数字，如 85"),
     "bad_number": ("error", "无法识别的数字“{value}”", "请填写数字（单位：万元），如 1250.5"),
+    "negative_number": ("error", "累计完成投资不能为负数（“{value}”），本期按上期数计", "请填写自行动开始累计完成的投资额（万元）"),
+    "approximate_number": ("warning", "累计完成投资“{value}”是估算值，按 {detail} 万元计", "请填写准确的累计完成投资额（万元），不要写“约”“左右”等字样"),
+    "invest_lower": ("warning", "累计完成投资 {value} 万元低于上期的 {detail} 万元，仍按上期数计",
+                     "累计完成投资是自行动开始的累计数，不应减少；如上期填错，请说明情况并由办公室核实"),
+    "invest_blank": ("warning", "累计完成投资未填，按上期的 {detail} 万元计", "请填写截至本期的累计完成投资额（万元）"),
     "regression": ("warning", "该节点在第{detail}期已记录为完成，本期报为未完成，仍按已完成计", "如确需撤销，请由办公室在核定表中核定"),
     "missing_reason": ("warning", "节点计划{detail}完成，已逾期未完成，但“存在问题”未写原因",
                        "请在“存在问题”栏写明未完成的原因和下步措施"),
@@ -53,6 +58,9 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     # --- office overrides ---------------------------------------------------------
     "override_applied": ("info", "办公室核定：{detail}", "无需处理"),
     "bad_override": ("error", "核定表有误：{detail}", "请修改核定表后重新运行"),
+    "bad_adjustment": ("error", "加减分表有误，该行未计入：{detail}", "请修改加减分表（单位、分值、事由）后重新运行"),
+    "adjustments_unused": ("info", "本期有加减分表，但 campaign.toml 未设置综合得分（[score]），加减分未计入",
+                           "如需计入，请在 campaign.toml 的 [rules] 中设置 rank_by = \"score\" 并配置 [score] 权重"),
 }
 
 

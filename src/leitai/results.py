@@ -83,9 +83,12 @@ def build_results(
     scores: Scores,
     submissions: Iterable[Any],
     group_order: Sequence[str],
+    adjustments: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The results.json dict (SPEC §6). ``submissions`` are intake FileRecords."""
+    """The results.json dict (SPEC §6). ``submissions`` are intake FileRecords; ``adjustments``
+    the office's 加减分 rows (unit, points, reason) listed as read."""
     units = scores.units.copy()
+    scored = "score" in units.columns
     units["_g"] = units["group"].map({g: i for i, g in enumerate(group_order)})
     units["_r"] = units["rank"].astype("Float64").fillna(math.inf)
     units = units.sort_values(["_g", "_r"], kind="stable")  # equal ranks keep the plan's order
@@ -99,6 +102,8 @@ def build_results(
             "rate": _num(scores.overall["rate"]), "projects": int(scores.overall["projects"] or 0),
             "green": int(scores.overall["green"] or 0), "yellow": int(scores.overall["yellow"] or 0),
             "red": int(scores.overall["red"] or 0),
+            "late_done": int(scores.overall.get("late_done") or 0),
+            **{k: _num(scores.overall.get(k)) for k in ("invest_plan", "invest_done", "invest_rate", "time_progress")},
         },
         "categories": [
             {"category": r.category, "due": int(r.due), "done": int(r.done), "rate": _num(r.rate)}
@@ -108,19 +113,27 @@ def build_results(
             {"unit": r.unit, "group": r.group, "submitted": bool(r.submitted), "due": int(r.due),
              "done": int(r.done), "rate": _num(r.rate), "period_rate": _num(r.period_rate),
              "ahead": int(r.ahead), "red_projects": int(r.red_projects), "rank": _int(r.rank),
-             "rank_change": _int(r.rank_change), "yellow_card": bool(r.yellow_card)}
+             "rank_change": _int(r.rank_change), "yellow_card": bool(r.yellow_card),
+             "late_done": int(r.late_done), "invest_plan": _num(r.invest_plan), "invest_done": _num(r.invest_done),
+             "invest_rate": _num(r.invest_rate),
+             **({"score": _num(r.score), "score_parts": {k: _num(v) for k, v in r.score_parts.items()}}
+                if scored else {})}
             for r in units.itertuples(index=False)
         ],
         "projects": [
             {"id": r.id, "name": r.name, "category": r.category, "unit": r.unit, "light": r.light,
              "red_count": int(r.red_count), "red_streak": int(r.red_streak), "due": int(r.due),
-             "done": int(r.done), "overdue_nodes": [int(s) for s in r.overdue_nodes]}
+             "done": int(r.done), "overdue_nodes": [int(s) for s in r.overdue_nodes],
+             "late_done": [int(s) for s in r.late_done], "invest_plan": _num(r.invest_plan),
+             "invest_done": _num(r.invest_done), "invest_rate": _num(r.invest_rate),
+             "invest_light": r.invest_light if isinstance(r.invest_light, str) else None}
             for r in scores.projects.itertuples(index=False)
         ],
         "submissions": [
             {"file": s.file, "unit": s.unit, "status": s.status, "problems": int(s.problems)}
             for s in submissions if s.status != "skipped"
         ],
+        "adjustments": [{"unit": a["unit"], "points": float(a["points"]), "reason": a["reason"]} for a in adjustments],
     }
 
 
@@ -240,6 +253,11 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
             groups.append(unit["group"])
     headers = ["名次", "单位", "应完成节点", "已完成节点", "节点完成率", "本期完成率", "名次变化",
                "提前完成节点", "亮红灯项目", "报送情况", "黄牌"]
+    widths = [7, 18, 11, 11, 11, 11, 10, 12, 11, 10, 7]
+    scored = any("score" in u for u in results["units"])
+    if scored:  # rank_by = "score": the score the ranks rest on, right after the unit
+        headers.insert(2, "综合得分")
+        widths.insert(2, 10)
     for group in groups:
         sheet = book.create_sheet(safe_sheet_title(group, used))
         put(sheet.cell(row=1, column=1), f"{title}（{group}）")
@@ -251,35 +269,61 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                  "—" if u["rate"] is None else u["rate"], "—" if u["period_rate"] is None else u["period_rate"],
                  rank_change_text(u["rank_change"]), u["ahead"], u["red_projects"],
                  "已报送" if u["submitted"] else "未报送", "黄牌" if u["yellow_card"] else ""] for u in members]
-        write_table(sheet, headers, rows, start_row=2, widths=[7, 18, 11, 11, 11, 11, 10, 12, 11, 10, 7],
-                    styles=[_unit_styler(u) for u in members])
+        if scored:
+            for row, u in zip(rows, members):
+                row.insert(2, "—" if u.get("score") is None else round(u["score"], 2))
+        write_table(sheet, headers, rows, start_row=2, widths=widths,
+                    styles=[_unit_styler(u, shift=int(scored)) for u in members])
         _fit_one_page(sheet, landscape=True)
 
     sheet = book.create_sheet(safe_sheet_title("项目亮灯", used))
     headers = ["项目编号", "项目名称", "所属板块", "牵头单位", "亮灯", "亮红灯次数", "连续亮红灯", "逾期节点"]
     rows = [[p["id"], p["name"], p["category"], p["unit"], LIGHT_CN[p["light"]], p["red_count"], p["red_streak"],
              "、".join(str(s) for s in p["overdue_nodes"])] for p in results["projects"]]
-    write_table(sheet, headers, rows, widths=[10, 30, 16, 16, 8, 11, 11, 12],
-                styles=[_project_styler(p["light"]) for p in results["projects"]])
+    widths = [10, 30, 16, 16, 8, 11, 11, 12]
+    projects = results["projects"]
+    invested = any(p.get("invest_plan") is not None for p in projects)
+    if invested:  # 计划投资 in the plan: the money beside the node light
+        headers += ["计划投资（万元）", "累计完成投资（万元）", "投资完成率", "投资亮灯"]
+        widths += [12, 12, 10, 8]
+        for row, p in zip(rows, projects):
+            row += ["" if p["invest_plan"] is None else p["invest_plan"],
+                    "" if p["invest_done"] is None else p["invest_done"],
+                    "—" if p["invest_rate"] is None else p["invest_rate"],
+                    LIGHT_CN.get(p.get("invest_light") or "", "")]
+    write_table(sheet, headers, rows, widths=widths,
+                styles=[_project_styler(p["light"], p.get("invest_light"), len(headers)) if invested
+                        else _project_styler(p["light"])
+                        for p in projects])
     _fit_one_page(sheet, landscape=True)
     sheet.page_setup.fitToHeight = 0
     return book
 
 
-def _unit_styler(unit: dict[str, Any]) -> Styler:
-    """Leaderboard row: rates as percentages, red projects as a light, the yellow card shaded."""
+def _unit_styler(unit: dict[str, Any], shift: int = 0) -> Styler:
+    """Leaderboard row: rates as percentages, red projects as a light, the yellow card shaded.
+    ``shift``: columns inserted after 单位 (the score)."""
     light = LIGHT_STYLE["red" if unit["red_projects"] else "green"]
     card = "擂台·黄牌" if unit["yellow_card"] else "擂台·居中"
+    styles = {1: None, 4 + shift: "擂台·百分比", 5 + shift: "擂台·百分比", 8 + shift: light, 10 + shift: card}
 
     def style(col: int, value: Any) -> str | None:
-        return {1: None, 4: "擂台·百分比", 5: "擂台·百分比", 8: light, 10: card}.get(col, "擂台·居中")
+        return styles.get(col, "擂台·居中")
 
     return style
 
 
-def _project_styler(light: str) -> Styler:
+def _project_styler(light: str, invest_light: str | None = None, width: int = 0) -> Styler:
+    """Project row: the node light coloured; with investment columns (the last four), the
+    rate as a percentage and the investment light coloured."""
     def style(col: int, value: Any) -> str | None:
-        return LIGHT_STYLE[light] if col == 4 else None
+        if col == 4:
+            return LIGHT_STYLE[light]
+        if invest_light is not None and col == width - 1:
+            return LIGHT_STYLE[invest_light]
+        if width and col == width - 2 and not isinstance(value, str):
+            return "擂台·百分比"
+        return None
 
     return style
 
@@ -294,7 +338,7 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 # Problems about the office's own files or actions: kept in the manifest, not sent to units.
-OFFICE_ONLY = {"file_lock", "file_incomplete", "file_not_sheet", "override_applied"}
+OFFICE_ONLY = {"file_lock", "file_incomplete", "file_not_sheet", "override_applied", "adjustments_unused"}
 
 
 def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:

@@ -14,8 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .campaign import Plan, Rules
+from .composite import score_units
+from .investment import investment_light, project_investment, sums
 
 LIGHTS = ("green", "yellow", "red")
+PRECISION_DIGITS = 9  # scores are ranked rounded to this many decimals (floating-point noise ranks equal)
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,18 @@ class Scores:
     """Everything scored at one cutoff.
 
     nodes:      plan nodes with unit, category, group, due (Timestamp), is_due, done,
-                done_date, ahead, overdue, due_in_period, done_in_period
+                done_date, ahead, overdue, late (逾期完成), due_in_period, done_in_period
     projects:   id, name, category, unit, group, light, red_count, red_streak, due, done,
-                overdue_nodes (list of seq), escalated (bool)
+                overdue_nodes (list of seq), late_done (list of seq), escalated (bool),
+                invest_plan, invest_done, invest_rate, invest_light (None without bands)
     units:      unit, group, submitted, due, done, rate, period_due, period_done,
-                period_rate, ahead, red_projects, rank, rank_change, yellow_card, card_tie
+                period_rate, ahead, red_projects, late_done, invest_plan, invest_done,
+                invest_rate, rank, rank_change, yellow_card, card_tie; with [score] also
+                score, score_base, score_parts, score_full (composite.py)
     categories: category, due, done, rate (plan order)
     groups:     group, due, done, rate
-    overall:    due, done, rate, projects, green, yellow, red
+    overall:    due, done, rate, projects, green, yellow, red, late_done, invest_plan,
+                invest_done, invest_rate, time_progress
     """
 
     nodes: pd.DataFrame
@@ -76,6 +83,7 @@ def score_nodes(plan: Plan, states: pd.DataFrame, cutoff: dt.date, previous_cuto
     frame["is_due"] = frame["due"] <= cut
     frame["ahead"] = frame["done"] & ~frame["is_due"]
     frame["overdue"] = frame["is_due"] & ~frame["done"]
+    frame["late"] = frame["done"] & frame["done_date"].notna() & (frame["done_date"] > frame["due"])  # 逾期完成
     since = pd.Timestamp(previous_cutoff) if previous_cutoff else pd.Timestamp.min
     frame["due_in_period"] = frame["is_due"] & (frame["due"] > since)
     frame["done_in_period"] = frame["due_in_period"] & frame["done"]
@@ -104,8 +112,15 @@ def project_lights(
         within = (frame["id"].map(days_late) <= rules.grace_days).to_numpy()
         light = np.where(has_overdue.to_numpy() & within, "yellow", light)
     frame["light"] = light
+    late_lists = nodes[nodes["late"]].groupby("project_id", sort=False)["seq"].agg(lambda s: sorted(int(x) for x in s))
+    frame["late_done"] = frame["id"].map(late_lists).apply(lambda v: v if isinstance(v, list) else [])
 
     past = history.lights[history.lights["period"] < period]
+    if rules.caught_up == "yellow" and not past.empty:
+        # Red at the previous recorded cutoff, every overdue node now done: yellow for this period.
+        before = past[past["period"] == past["period"].max()].set_index("project_id")["light"]
+        caught = (frame["id"].map(before) == "red") & ~has_overdue
+        frame.loc[caught, "light"] = "yellow"
     reds_before = past[past["light"] == "red"].groupby("project_id")["period"].count()
     frame["red_count"] = frame["id"].map(reds_before).fillna(0).astype(int) + (frame["light"] == "red").astype(int)
     streaks = _streaks_before(past)
@@ -136,8 +151,13 @@ def unit_scores(
     submitted: set[str],
     evaluation: bool,
     history: History,
+    progress: float = float("nan"),
+    adjustments: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Per unit: counts, rates, rank within group, rank change and yellow card."""
+    """Per unit: counts, rates, investment, score, rank within group, rank change and yellow card.
+
+    ``progress`` is 序时进度 and ``adjustments`` the office's 加减分 by unit (used by the score).
+    """
     by_unit = nodes.groupby("unit", sort=False)
     frame = plan.units[["unit", "group"]].copy()
     frame["submitted"] = frame["unit"].isin(submitted)
@@ -150,15 +170,29 @@ def unit_scores(
     frame["ahead"] = frame["unit"].map(by_unit["ahead"].sum()).fillna(0).astype(int)
     reds = projects[projects["light"] == "red"].groupby("unit")["id"].count()
     frame["red_projects"] = frame["unit"].map(reds).fillna(0).astype(int)
+    frame["late_done"] = frame["unit"].map(nodes[nodes["late"]].groupby("unit")["late"].count()).fillna(0).astype(int)
+    invest = [sums(projects[projects["unit"] == u]) if "invest_plan" in projects.columns else (np.nan,) * 3
+              for u in frame["unit"]]
+    frame["invest_plan"], frame["invest_done"], frame["invest_rate"] = (
+        [float(v[i]) for v in invest] for i in range(3))
+    weights = rules.weights()
+    if weights is not None:
+        frame = score_units(frame, weights, progress, adjustments or {})
 
-    metric = frame["rate"] if rules.rank_by == "cumulative" else frame["period_rate"]
+    metric = {"cumulative": frame["rate"], "period": frame["period_rate"]}.get(rules.rank_by)
+    full = pd.Series(1.0, index=frame.index)
+    if metric is None:  # score: ranked on the score; "at 100%" means full marks before 加减分
+        metric, full = frame["score"].round(PRECISION_DIGITS), frame["score_full"]
+        at_full = frame["score_base"].round(PRECISION_DIGITS) >= full.round(PRECISION_DIGITS)
+    else:
+        at_full = metric >= full
     # Sort key where smaller is better; rank_last puts non-submitters behind everyone.
     late = (~frame["submitted"]).astype(int) if rules.no_submission == "rank_last" else 0
     frame["_k0"] = late
     frame["_k1"] = -metric
     frame["_k2"] = -frame["ahead"]
     frame["_k3"] = frame["red_projects"]
-    ranked = metric.notna()
+    ranked = metric.notna() & frame["rate"].notna()  # nothing due: not ranked, whatever the measure
     frame["rank"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     keys = ["_k0", "_k1", "_k2", "_k3"]
     for _, members in frame[ranked].groupby("group", sort=False):
@@ -169,7 +203,7 @@ def unit_scores(
     frame["yellow_card"] = False
     frame["card_tie"] = False
     if evaluation:
-        eligible = frame[ranked & (metric < 1.0)]
+        eligible = frame[ranked & ~at_full]
         per_group = rules.cards_per_group()
         pools: list[tuple[pd.DataFrame, int]] = (
             [(eligible, int(rules.yellow_cards))] if per_group is None  # type: ignore[arg-type]
@@ -231,17 +265,29 @@ def score_period(
     submitted: set[str],
     evaluation: bool,
     history: History,
+    progress: float = float("nan"),
+    adjustments: dict[str, float] | None = None,
 ) -> Scores:
-    """Score every node, project, unit, category and group at ``cutoff`` (SPEC §5)."""
+    """Score every node, project, unit, category and group at ``cutoff`` (SPEC §5).
+
+    ``progress`` is 序时进度 at the cutoff; ``adjustments`` the office's 加减分 per unit.
+    Investment figures come from ``states`` (investment.FIGURE_COLUMNS) where it has them.
+    """
     nodes = score_nodes(plan, states, cutoff, previous_cutoff)
     projects = project_lights(plan, nodes, cutoff, rules, period, history)
-    units = unit_scores(plan, nodes, projects, rules, submitted, evaluation, history)
+    projects = projects.merge(project_investment(plan, states), on="id", how="left")
+    projects["invest_light"] = pd.Series([investment_light(r, progress, rules) for r in projects["invest_rate"]],
+                                         index=projects.index, dtype=object)
+    units = unit_scores(plan, nodes, projects, rules, submitted, evaluation, history, progress, adjustments)
     categories = summarize(nodes, "category", plan.categories)
     groups = summarize(nodes, "group", plan.groups)
     due, done = int(nodes["is_due"].sum()), int((nodes["is_due"] & nodes["done"]).sum())
     counts = projects["light"].value_counts()
+    invest_plan, invest_done, invest_rate = sums(projects)
     overall: dict[str, float | int | None] = {
         "due": due, "done": done, "rate": rate(done, due), "projects": len(projects),
         **{light: int(counts.get(light, 0)) for light in LIGHTS},
+        "late_done": int(nodes["late"].sum()), "invest_plan": invest_plan, "invest_done": invest_done,
+        "invest_rate": invest_rate, "time_progress": progress,
     }
     return Scores(nodes, projects, units, categories, groups, overall)

@@ -38,6 +38,7 @@ HEADERS: dict[str, str] = {
 }
 REQUIRED = ("项目编号", "节点序号", "完成情况", "实际完成日期")
 TEXT_LIMIT = 2000  # characters kept of a free-text cell
+_APPROXIMATE = re.compile(r"约|左右|大约|近|多|余|\?|？|~")  # an estimate, not the 累计完成投资 figure
 
 
 class Problems:
@@ -266,6 +267,12 @@ def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
         out.add("percent_out_of_range", cell=table.cell(r, "pct"), value=f"{pct:g}")
         pct = None
     invest = _parsed(parse_number, values["invest"], "bad_number", table.cell(r, "invest"), out)
+    if invest is not None and invest < 0:
+        out.add("negative_number", cell=table.cell(r, "invest"), value=clean_text(values["invest"]))
+        invest = None
+    elif invest is not None and _APPROXIMATE.search(clean_text(values["invest"])):
+        out.add("approximate_number", cell=table.cell(r, "invest"), value=clean_text(values["invest"]),
+                detail=f"{invest:g}")
     texts = {}
     for name in ("progress_text", "issue_text", "next_plan"):
         full = clean_text(values[name], limit=10 * TEXT_LIMIT + 1)
@@ -282,7 +289,7 @@ def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
         "done_date": pd.Timestamp(date) if date else pd.NaT,
         "progress_pct": float("nan") if pct is None else pct,
         "invest_done": float("nan") if invest is None else invest,
-        **texts, "status_cell": status_cell, "date_cell": date_cell,
+        **texts, "status_cell": status_cell, "date_cell": date_cell, "invest_cell": table.cell(r, "invest"),
     }
 
 

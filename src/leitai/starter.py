@@ -55,8 +55,23 @@ grace_days = 7
 escalate_red_count = 3
 # 未报送单位："carry_forward" 沿用已知进度；"rank_last" 排在末位
 no_submission = "carry_forward"
-# 排名依据："cumulative" 累计完成率；"period" 本期完成率
+# 排名依据："cumulative" 累计完成率；"period" 本期完成率；"score" 综合得分（权重见下方 [score]）
 rank_by = "cumulative"
+# 以下为可选规则，不填则不启用：
+# 逾期完成后追平：上期亮红灯、本期逾期节点已全部完成的项目亮黄灯一期（"none" 不启用）
+# caught_up = "yellow"
+# 投资亮灯（需在计划表“项目”页填写“计划投资（万元）”）：投资完成率不低于序时进度减第一个数（百分点）
+# 为绿灯，不低于序时进度减第二个数为黄灯，否则红灯；只显示在节点亮灯旁，不改变节点亮灯
+# investment_bands = [0, 20]
+# 序时进度："elapsed" 按已过天数占行动总天数计算（默认）；也可每期列出一个百分数，如 [14, 28, 42, ...]
+# time_progress = "elapsed"
+
+# 综合得分（rank_by = "score" 时必填）：各项分值，得分 = 累计节点完成率×nodes + 本期节点完成率×period_nodes
+# + 投资完成率与序时进度之比（最高按1计）×investment + 期次文件夹中“加减分.xlsx”（单位、分值、事由）的加减分
+# [score]
+# nodes = 60
+# period_nodes = 0
+# investment = 40
 
 [report]
 # 自定义通报模板（相对于本文件夹）；不填用自带模板

@@ -117,6 +117,19 @@ def _known_done(known: pd.DataFrame | None) -> dict[tuple[str, int], dt.date | N
     return done
 
 
+def _known_figures(known: pd.DataFrame | None) -> dict[tuple[str, int], tuple[float | None, float | None]]:
+    """(project_id, seq) → (形象进度, 累计完成投资) last known, for the nodes that have either."""
+    if known is None or known.empty or not {"progress_pct", "invest_done"} <= set(known.columns):
+        return {}
+    figures: dict[tuple[str, int], tuple[float | None, float | None]] = {}
+    for row in known[["project_id", "seq", "progress_pct", "invest_done"]].itertuples(index=False):
+        pct = None if pd.isna(row.progress_pct) else float(row.progress_pct)
+        money = None if pd.isna(row.invest_done) else float(row.invest_done)
+        if pct is not None or money is not None:
+            figures[(str(row.project_id), int(row.seq))] = (pct, money)
+    return figures
+
+
 def unit_nodes(campaign: Campaign, unit: str) -> pd.DataFrame:
     """The unit's nodes in plan order (project, then node), joined with project name."""
     plan = campaign.plan
@@ -131,7 +144,8 @@ def build_template(
     """One unit's progress workbook for ``period``.
 
     ``known``: node states (project_id, seq, done, done_date) from the previous recorded
-    period, or None; nodes already done are pre-filled 已完成 with their date.
+    period, or None; nodes already done are pre-filled 已完成 with their date, and where it
+    has the last known 形象进度 and 累计完成投资 (progress_pct, invest_done) they are pre-filled too.
     Raises PeriodError for a period the campaign does not have.
     """
     settings = campaign.settings
@@ -143,7 +157,7 @@ def build_template(
 
     sheet = book.worksheets[0]
     sheet.title = DATA_SHEET
-    rows = _write_data_sheet(sheet, campaign, unit, period, cutoff, _known_done(known))
+    rows = _write_data_sheet(sheet, campaign, unit, period, cutoff, _known_done(known), _known_figures(known))
     _write_help_sheet(book.create_sheet(HELP_SHEET), campaign, unit, period, cutoff)
     _write_identity_sheet(book.create_sheet(IDENTITY_SHEET), campaign, unit, period, cutoff)
     book.defined_names[STATUS_NAME] = DefinedName(STATUS_NAME, attr_text=f"'{IDENTITY_SHEET}'!{_STATUS_REF}")
@@ -156,6 +170,7 @@ def build_template(
 def _write_data_sheet(
     sheet: Worksheet, campaign: Campaign, unit: str, period: int, cutoff: dt.date,
     known: dict[tuple[str, int], dt.date | None],
+    figures: dict[tuple[str, int], tuple[float | None, float | None]] | None = None,
 ) -> int:
     """Title, who/period/cutoff line, headers and node rows; returns the number of node rows."""
     info = campaign.settings.campaign
@@ -195,7 +210,7 @@ def _write_data_sheet(
         values: list[Any] = [
             key[0], node.name, key[1], node.target, pd.Timestamp(node.due).date(),
             DONE if done else NOT_DONE, known.get(key) if done else None,
-            None, None, None, None, None,
+            *(figures or {}).get(key, (None, None)), None, None, None,
         ]
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row, col)
