@@ -77,3 +77,23 @@ def test_demo_ranked_by_a_node_score_gives_the_default_ranks_and_cards(demo_dir,
                                            "adjust": 0.0}
     book = openpyxl.load_workbook(folder / "outputs" / "第05期" / "擂台榜-第05期.xlsx")
     assert book.worksheets[0]["C2"].value == "综合得分"
+
+
+def test_the_demo_briefing_marks_nodes_done_late(demo_dir):
+    """逾期完成 in the node attachment: exactly the done nodes whose actual date is after the due date."""
+    import re
+
+    from docx import Document
+
+    doc = Document(str(demo_dir / "第05期" / "督查通报-第05期.docx"))
+    rows = [[c.text for c in row.cells] for t in doc.tables for row in t.rows if len(row.cells) == 7]
+
+    def day(text: str) -> tuple[int, int]:
+        month, date = re.fullmatch(r"(\d+)月(\d+)日", text).groups()  # type: ignore[union-attr]
+        return int(month), int(date)
+
+    done = [r for r in rows if r[6] in ("已完成", "逾期完成", "提前完成")]
+    late = [r for r in done if r[6] == "逾期完成"]
+    assert late and all(day(r[5]) > day(r[4]) for r in late)
+    assert all(day(r[5]) <= day(r[4]) for r in done if r[6] == "已完成")
+    assert len(late) == results(demo_dir, 5)["overall"]["late_done"]

@@ -354,3 +354,45 @@ def test_the_starter_toml_documents_the_optional_rules_and_they_load_uncommented
     rules = load_settings(path).rules
     assert rules.rank_by == "score" and rules.weights() == {"nodes": 60, "period_nodes": 0, "investment": 40}
     assert rules.caught_up == "yellow" and rules.investment_bands == (0, 20) and rules.time_progress is None
+
+
+def test_the_briefing_states_the_formula_adjustments_money_and_late_nodes(tmp_path):
+    """The briefing of a scored period with 计划投资: one sentence with the formula, the 加减分 with
+    their reasons, the investment against 序时进度, scores in the ranking table, 逾期完成 in the
+    node attachment; caught-up projects named as such."""
+    from leitai.briefing import load_wording
+    from leitai.content import BriefingInput, Paragraph, Table
+    from leitai.narrative import build_content
+
+    campaign = make(tmp_path, 'rank_by = "score"\ninvestment_bands = [0, 10]\ncaught_up = "yellow"',
+                    "\n[score]\nnodes = 60\ninvestment = 40\n")
+    history = History(pd.DataFrame({"period": [1], "project_id": ["P02"], "light": ["red"]}), {})
+    done = {**DONE, ("P02", 1): "2020-09-26"}
+    scores = score(campaign, states_of(campaign, done), history=history, adjustments={"乙镇": -2.0})
+    from leitai.pipeline import _node_detail  # the frame the pipeline hands the briefing
+    from leitai.results import build_results
+
+    results = build_results(campaign.settings.campaign.name, 2, dt.date(2020, 9, 28), True, scores, [],
+                            campaign.plan.groups, [{"unit": "乙镇", "points": -2.0, "reason": "信息报送不及时"}])
+    data = BriefingInput(settings=campaign.settings, results=results, previous=None, history=[results],
+                         node_detail=_node_detail(campaign, scores), unit_issues={}, problems=[], overrides=[],
+                         missing_units=[], charts={})
+    content = build_content(data, load_wording())
+    text = "\n".join(b.text for s in content.sections for b in s.blocks if isinstance(b, Paragraph))
+    assert ("本期按综合得分排名，综合得分＝累计节点完成率×60＋投资完成率与序时进度之比×40（比值最高按1计）＋办公室加减分；"
+            "得分相同的按提前完成节点数、亮红灯项目数排序。") in text
+    assert "本期办公室加减分：乙镇减2分（信息报送不及时）。" in text
+    # 3 projects planned: 3500 万元, 700 done = 20.0%, 序时进度 28.0%
+    assert ("列入计划投资的3个项目计划投资3500万元，累计完成投资700万元，投资完成率20.0%，序时进度28.0%，"
+            "慢于序时进度8.0个百分点。") in text
+    assert "按投资进度亮灯，绿灯1个、黄灯1个、红灯1个。" in text
+    assert "二号区块征迁上期亮红灯，本期逾期节点已全部完成（逾期完成），亮黄灯一期。" in text
+    assert "亮黄灯（节点逾期未超过" not in text  # the caught-up project is not a grace-window yellow
+    ranking = next(s for s in content.sections if s.key == "ranking")
+    town = next(b for b in ranking.blocks if isinstance(b, Table))
+    assert town.headers[2] == "综合得分" and town.rows[0][:3] == ("1", "甲街道", "100.00")
+    nodes = content.attachments[0].table
+    statuses = {(row[2], row[6]) for row in nodes.rows}
+    assert ("2", "逾期完成") in statuses and ("1", "已完成") in statuses
+    late = next(i for i, row in enumerate(nodes.rows) if row[6] == "逾期完成")
+    assert nodes.fills[late][6] == "yellow"

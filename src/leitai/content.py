@@ -30,7 +30,7 @@ class BriefingInput:
     results: dict[str, Any]  # this period's results.json dict (SPEC §6)
     previous: dict[str, Any] | None  # the previous recorded period's results, or None
     history: list[dict[str, Any]]  # results of all recorded periods up to this one, in order
-    node_detail: pd.DataFrame  # unit, project_id, project, seq, target, due, done, done_date, ahead, overdue
+    node_detail: pd.DataFrame  # unit, project_id, project, seq, target, due, done, done_date, ahead, overdue[, late]
     unit_issues: dict[str, str]  # project id -> the lead unit's stated problem ('' if none)
     problems: list[Problem]
     overrides: list[dict[str, Any]]  # {project_id, seq, done, done_date, reason}

@@ -25,6 +25,7 @@ from typing import Any
 
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Fill, Paragraph, Section, Table
 from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths
+from .measurewords import adjustments_paragraph, investment_paragraph, ranking_intro, score_text, scored, split_yellow
 from .office import default_cc
 from .problems import Problem
 
@@ -193,6 +194,9 @@ class _Narrative:
                     )
             self.para(text)
         self.figure("category", self.w["lights"]["figure_category"])
+        investment = investment_paragraph(self.r, self.t)
+        if investment:
+            self.para(investment)
         self.figure("investment", self.w["lights"]["figure_investment"])
 
         yellow = self.t("overall", "lights_yellow", yellow=o["yellow"]) if o.get("yellow") else ""
@@ -235,7 +239,11 @@ class _Narrative:
 
     def ranking(self) -> None:
         basis = "basis_period" if self.settings.rules.rank_by == "period" else "basis_cumulative"
-        self.para(self.t("ranking", "intro", basis=self.t("ranking", basis)))
+        self.para(ranking_intro(self.r, self.settings, self.t) or self.t("ranking", "intro", basis=self.t("ranking", basis)))
+        adjustments = adjustments_paragraph(self.r, self.t)
+        if adjustments:
+            self.para(adjustments)
+        by_score = scored(self.r)
         w = self.w["ranking"]
         for index, group in enumerate(self.groups, start=1):
             self.para(f"（{cn_number(index)}）{group}", "h2")
@@ -251,13 +259,15 @@ class _Narrative:
                 else:
                     top = [u for u in ranked if u["rank"] == ranked[0]["rank"]]
                     names = join_names(u["unit"] for u in top)
+                    section = "score" if by_score else "ranking"  # by score: the score is what ranks them
                     # one unit has no one to lead; a carded leader (weak group) is not praised
                     key = "only" if len(ranked) == 1 else "top_plain" if self.warned & {u["unit"] for u in top} else "top"
-                    sentences.append(self.t("ranking", key, group=group, names=names, rate=pct(top[0]["rate"])))
+                    sentences.append(self.t(section, key, group=group, names=names, rate=pct(top[0]["rate"]),
+                                            score=score_text(top[0], "—")))
                     last = self.bottom.get(group, [])
                     if last:
-                        sentences.append(self.t("ranking", "bottom", names=join_names(u["unit"] for u in last),
-                                                rate=pct(last[0]["rate"])))
+                        sentences.append(self.t(section, "bottom", names=join_names(u["unit"] for u in last),
+                                                rate=pct(last[0]["rate"]), score=score_text(last[0], "—")))
             if unranked:
                 sentences.append(self.t("ranking", "unranked", names=join_names(u["unit"] for u in unranked)))
             if sentences:
@@ -275,8 +285,15 @@ class _Narrative:
                 ]
                 for u in ranked + unranked
             ]
-            self.table(w["table_headers"], rows, [10, 30, 20, 20, 21, 22, 18, 26],
-                       fill=lambda n, i, v: ("green" if v == "0" else "red") if i == 7 else None)
+            headers, red_col = list(w["table_headers"]), 7
+            widths: list[float] = [10, 30, 20, 20, 21, 22, 18, 26]
+            if by_score:  # the score the ranks rest on, right after the unit
+                for row, u in zip(rows, ranked + unranked):
+                    row.insert(2, score_text(u, w["no_rate"]))
+                headers.insert(2, self.t("score", "table_header"))
+                widths, red_col = [10, 26, 17, 17, 17, 20, 20, 18, 22], 8
+            self.table(headers, rows, widths, fill=lambda n, i, v, red_col=red_col: (  # type: ignore[misc]
+                ("green" if v == "0" else "red") if i == red_col else None))
             self.figure(f"units_{group}", w["figure"].replace("{group}", group))
         if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
             self.para(self.t("ranking", "not_submitted_note"))
@@ -338,9 +355,12 @@ class _Narrative:
                 rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
                              issue or self.t("lights", "issue_missing")])
             self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
+        yellow, caught_up = split_yellow(projects)
         if yellow:
             self.para(self.t("lights", "yellow" if red else "yellow_only", count=len(yellow), grace=self.settings.rules.grace_days,
                              names=join_names(p["name"] for p in yellow)))
+        if caught_up:  # [rules] caught_up = "yellow"
+            self.para(self.t("lights", "caught_up", names=join_names(p["name"] for p in caught_up)))
 
     def _node_targets(self) -> dict[tuple[str, int], tuple[str, Any]]:
         frame = self.data.node_detail
@@ -358,11 +378,13 @@ class _Narrative:
             return
         order = {g: i for i, g in enumerate(self.groups)}
         carded.sort(key=lambda u: (order[u["group"]], u.get("rank") or 0))
-        self.para(self.t("cards", "intro", count=len(carded)))
+        section = "score" if scored(self.r) else "cards"
+        self.para(self.t(section, "cards_intro" if section == "score" else "intro", count=len(carded)))
         for n, u in enumerate(carded, start=1):
             red = self.t("cards", "item_red", red=u["red_projects"]) if u["red_projects"] else ""
-            self.para(self.t("cards", "item", n=n, unit=u["unit"], group=u["group"], rate=pct(u["rate"]),
-                             rank=u.get("rank") or "—", due=u["due"], missing=u["due"] - u["done"], red=red))
+            self.para(self.t(section, "card_item" if section == "score" else "item", n=n, unit=u["unit"],
+                             group=u["group"], rate=pct(u["rate"]), rank=u.get("rank") or "—", due=u["due"],
+                             missing=u["due"] - u["done"], red=red, score=score_text(u, "—")))
         tied = self._tied_cards(carded)
         if tied:
             self.para(self.t("cards", "tie", names=join_names(u["unit"] for u in tied)))
@@ -375,8 +397,10 @@ class _Narrative:
         else:
             pools = [(cards, carded)]
 
+        measure = "score" if scored(self.r) else "rate"
+
         def key(u: dict[str, Any]) -> tuple[Any, ...]:
-            return (-(u["rate"] or 0), -u["ahead"], u["red_projects"])
+            return (-round(u[measure] or 0, 9), -u["ahead"], u["red_projects"])
 
         tied: list[dict[str, Any]] = []
         for n, pool in pools:
@@ -504,7 +528,8 @@ class _Narrative:
             if not (row.done or row.overdue):
                 continue  # not yet due and not done: nothing to report on it yet
             if row.done:
-                status = w["status_ahead" if row.ahead else "status_done"]
+                late = bool(getattr(row, "late", False))  # 逾期完成: done after its due date
+                status = w["status_ahead" if row.ahead else "status_late" if late else "status_done"]
             else:
                 status = w["status_overdue"] if row.overdue else w["status_pending"]
             rows.append([
@@ -516,7 +541,8 @@ class _Narrative:
                 cn_date(row.done_date, year=False) if row.done else "",
                 status,
             ])
-        status_fill: dict[str, Fill] = {w["status_overdue"]: "red", w["status_ahead"]: "green"}
+        status_fill: dict[str, Fill] = {w["status_overdue"]: "red", w["status_ahead"]: "green",
+                                        w["status_late"]: "yellow"}
         self.table(w["nodes_headers"], rows, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1),
                    fill=lambda n, i, v: status_fill.get(v) if i == 6 else None)
 
