@@ -135,3 +135,27 @@ def write_overrides(path: Path, rows: list[tuple[str, int, str, Any, str]]) -> P
         sheet.append(list(row))
     book.save(path)
     return path
+
+
+CHANGE_HEADERS = ["项目编号", "节点序号", "调整类型", "调整后日期", "批准日期", "批准依据", "说明"]
+
+
+def write_changes(plan_path: Path, rows: Iterable[Sequence[Any]] = (), included: dict[str, Any] | None = None) -> Path:
+    """Give plan.xlsx a 计划调整 sheet (CHANGE_HEADERS rows) and, per project, a 纳入日期."""
+    book = openpyxl.load_workbook(plan_path)
+    if "计划调整" in book.sheetnames:
+        del book["计划调整"]
+    sheet = book.create_sheet("计划调整")
+    sheet.append(CHANGE_HEADERS)
+    for row in rows:
+        sheet.append(list(row))
+    if included:
+        projects = book["项目"]
+        column = projects.max_column + 1
+        projects.cell(1, column, "纳入日期")
+        for row in range(2, projects.max_row + 1):
+            pid = str(projects.cell(row, 1).value)
+            if pid in included:
+                projects.cell(row, column, included[pid])
+    book.save(plan_path)
+    return plan_path

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from . import planchanges
 from .errors import CampaignError, PlanError, SettingsError
 from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number
 from .office import infer_level, parse_level, whole_word
@@ -127,9 +128,11 @@ class Plan:
     """The office's plan as DataFrames.
 
     projects: id, name, category, unit, leader, investment (总投资, 万元, float or NaN), note,
-              plan_investment (计划投资: the campaign's planned investment, 万元, float or NaN)
-    nodes:    project_id, seq (int), target, due (datetime64, day precision)
+              plan_investment (计划投资: the campaign's planned investment, 万元, float or NaN),
+              included (纳入日期: datetime64, NaT when the project counts from the start)
+    nodes:    project_id, seq (int), target, due (datetime64, day precision: the 节点 sheet's date)
     units:    unit, group, aliases (tuple of str)
+    changes:  the 计划调整 register (planchanges.CHANGE_COLUMNS; seq 0 = the whole project)
     Categories keep the order of first appearance in the 项目 sheet; groups likewise in 单位.
     """
 
@@ -139,6 +142,7 @@ class Plan:
     categories: tuple[str, ...]
     groups: tuple[str, ...]
     alias_map: dict[str, str] = field(default_factory=dict)  # any spelling -> unit name
+    changes: pd.DataFrame = field(default_factory=planchanges.empty_changes)
 
     def resolve_unit(self, name: str) -> str | None:
         """The plan's unit name for a spelling (name or alias), or None."""
@@ -319,16 +323,20 @@ def load_settings(path: Path) -> Settings:
 
 _PLAN_SHEETS = {
     "项目": {"项目编号": True, "项目名称": True, "所属板块": True, "牵头单位": True,
-             "责任领导": False, "总投资(万元)": False, "备注": False, "计划投资(万元)": False},
+             "责任领导": False, "总投资(万元)": False, "备注": False, "计划投资(万元)": False, "纳入日期": False},
     "节点": {"项目编号": True, "节点序号": True, "节点目标": True, "计划完成日期": True},
     "单位": {"单位名称": True, "分组": True, "别名": False},
+    planchanges.SHEET: planchanges.HEADERS,  # optional: read only when present
 }
+_OPTIONAL_SHEETS = {planchanges.SHEET}
 
 
 def _read_plan_sheet(book: dict[str, pd.DataFrame], sheet: str, errors: list[str]) -> tuple[pd.DataFrame, dict[str, int]] | None:
     """The sheet with canonical headers, and each header's 1-based column number."""
     names = {clean_header(n): n for n in book}
     if sheet not in names:
+        if sheet in _OPTIONAL_SHEETS:
+            return None
         errors.append(f"缺少工作表“{sheet}”（现有：{'、'.join(book) or '无'}）")
         return None
     frame = book[names[sheet]]
@@ -359,9 +367,12 @@ def load_plan(path: Path, settings: Settings) -> Plan:
     read = {sheet: _read_plan_sheet(book, sheet, errors) for sheet in _PLAN_SHEETS}
     if errors:
         raise PlanError(str(path), errors)
+    span = (settings.campaign.start, settings.campaign.end)
 
     def where(sheet: str, row: int, header: str) -> str:
-        return f"“{sheet}”表 {cell_ref(row + 2, read[sheet][1][header])}（{header}）"  # type: ignore[index]
+        column = read[sheet][1].get(header)  # type: ignore[index]
+        place = cell_ref(row + 2, column) if column else f"第{row + 2}行"
+        return f"“{sheet}”表 {place}（{header}）"
 
     def text(value: Any) -> str:
         if isinstance(value, float) and value.is_integer():
@@ -419,12 +430,21 @@ def load_plan(path: Path, settings: Settings) -> Plan:
             errors.append(f"{where('项目', i, '牵头单位')} 牵头单位“{values['牵头单位']}”不在“单位”表中")
         place = functools.partial(where, "项目", i)
         investment, planned = (_plan_amount(frame, row, header, place, errors) for header in ("总投资(万元)", "计划投资(万元)"))
+        included = None
+        if "纳入日期" in frame.columns and not is_blank(row["纳入日期"]):
+            try:
+                included = parse_date(row["纳入日期"], year=settings.campaign.start.year, span=span)
+            except ValueError:
+                errors.append(f"{where('项目', i, '纳入日期')} 无法识别的日期“{row['纳入日期']}”，请填写如 2020-10-12")
+            if included is not None and included > settings.campaign.end:
+                errors.append(f"{where('项目', i, '纳入日期')} {included.isoformat()} 晚于行动结束日期 "
+                              f"{settings.campaign.end.isoformat()}")
         if values["所属板块"] and values["所属板块"] not in categories:
             categories.append(values["所属板块"])
         projects.append({
             "id": pid, "name": values["项目名称"], "category": values["所属板块"],
             "unit": unit or values["牵头单位"], "leader": values["责任领导"],
-            "investment": investment, "note": values["备注"], "plan_investment": planned,
+            "investment": investment, "note": values["备注"], "plan_investment": planned, "included": included,
         })
 
     # 节点
@@ -462,19 +482,27 @@ def load_plan(path: Path, settings: Settings) -> Plan:
             errors.append(f"{where('节点', i, '节点目标')} 为空")
         nodes.append({"project_id": pid, "seq": seq, "target": target, "due": due})
 
+    changes = planchanges.empty_changes()
+    if read[planchanges.SHEET] is not None:
+        frame, _ = read[planchanges.SHEET]  # type: ignore[misc]
+        changes = planchanges.read_changes(
+            frame, lambda i, header: where(planchanges.SHEET, i, header),
+            {(n["project_id"], n["seq"]): n["due"] for n in nodes}, set(seen), span, errors)
+
     if not projects and not errors:
         errors.append("“项目”表中没有项目")
     if errors:
         raise PlanError(str(path), errors)
 
     project_frame = pd.DataFrame(projects, columns=["id", "name", "category", "unit", "leader", "investment", "note",
-                                                    "plan_investment"])
+                                                    "plan_investment", "included"])
+    project_frame["included"] = pd.to_datetime(project_frame["included"]).astype("datetime64[ns]")
     node_frame = pd.DataFrame(nodes, columns=["project_id", "seq", "target", "due"])
     node_frame["due"] = pd.to_datetime(node_frame["due"]).astype("datetime64[ns]")
     node_frame["seq"] = node_frame["seq"].astype("int64")
     node_frame = node_frame.sort_values(["project_id", "seq"], key=_natural_key).reset_index(drop=True)
     unit_frame = pd.DataFrame(units, columns=["unit", "group", "aliases"])
-    return Plan(project_frame, node_frame, unit_frame, tuple(categories), tuple(groups), alias_map)
+    return Plan(project_frame, node_frame, unit_frame, tuple(categories), tuple(groups), alias_map, changes)
 
 
 def _plan_amount(frame: pd.DataFrame, row: pd.Series, header: str, where: Any, errors: list[str]) -> float:

@@ -44,6 +44,7 @@ from .campaign import Campaign
 from .errors import InputError
 from .fileio import sha256_file
 from .normalize import clean_header, clean_text, is_blank, parse_date, parse_status
+from .planchanges import EffectivePlan
 from .problems import Problem, cell_ref, problem
 from .sheetrows import (
     PlanIndex,
@@ -114,17 +115,18 @@ ProgressCallback = Callable[[int, int, str], None]
 # ------------------------------------------------------------------------- entry points
 
 def read_inputs(folder: Path, campaign: Campaign, period: int,
-                progress: ProgressCallback | None = None) -> Intake:
+                progress: ProgressCallback | None = None, plan_in_effect: EffectivePlan | None = None) -> Intake:
     """Read every file in ``folder`` (the input folder of ``period``, not recursive).
 
-    ``核定.xlsx`` is read as the office's overrides. Raises ``InputError`` only when the
+    ``核定.xlsx`` is read as the office's overrides. ``plan_in_effect``: the plan the period
+    is scored on (a re-run keeps the recorded one), which says which nodes are overdue. Raises ``InputError`` only when the
     folder does not exist; everything wrong inside it is a record.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"找不到填报表文件夹 {folder}：请新建该文件夹并放入各单位报送的表格")
     paths = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name)
-    return _read_all(paths, campaign, period, progress, resolve_duplicates=True)
+    return _read_all(paths, campaign, period, progress, resolve_duplicates=True, plan_in_effect=plan_in_effect)
 
 
 def check_files(paths: Sequence[Path], campaign: Campaign, period: int | None = None) -> Intake:
@@ -220,8 +222,11 @@ class _Result:
 
 
 def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
-              progress: ProgressCallback | None, *, resolve_duplicates: bool) -> Intake:
+              progress: ProgressCallback | None, *, resolve_duplicates: bool,
+              plan_in_effect: EffectivePlan | None = None) -> Intake:
     plan = PlanIndex(campaign)
+    if plan_in_effect is not None and period is not None:
+        plan.use_plan(campaign.settings.schedule.cutoff(period), plan_in_effect)
     results: list[_Result] = []
     overrides = _frame([], OVERRIDE_COLUMNS)
     override_problems: list[Problem] = []

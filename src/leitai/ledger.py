@@ -1,7 +1,8 @@
 """The ledger: history.sqlite keeps every recorded period (SPEC §5).
 
 Per period: node states, unit scores, project lights, cards, overrides applied, the
-inputs' hashes and the full results dict. Recording a period is one transaction that
+plan it was scored on (plan_nodes, plan_projects: each node's original and effective date
+and status, each project's status), the inputs' hashes and the full results dict. Recording a period is one transaction that
 replaces that period only; later periods are not touched.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import LedgerError
+from .planchanges import NODE_COLUMNS, PROJECT_COLUMNS, EffectivePlan
 from .scoring import History, Scores
 
 SCHEMA = """
@@ -45,8 +47,19 @@ CREATE TABLE IF NOT EXISTS overrides (
     period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, done INTEGER NOT NULL,
     done_date TEXT, reason TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS plan_nodes (
+    period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, unit TEXT NOT NULL,
+    category TEXT NOT NULL, included TEXT, original_due TEXT NOT NULL, due TEXT NOT NULL, status TEXT NOT NULL,
+    change TEXT, approved TEXT, basis TEXT, note TEXT, whole INTEGER NOT NULL,
+    PRIMARY KEY (period, project_id, seq)
+);
+CREATE TABLE IF NOT EXISTS plan_projects (
+    period INTEGER NOT NULL, project_id TEXT NOT NULL, unit TEXT NOT NULL, category TEXT NOT NULL,
+    included TEXT, status TEXT NOT NULL, change TEXT, approved TEXT, basis TEXT, note TEXT,
+    PRIMARY KEY (period, project_id)
+);
 """
-_TABLES = ("node_states", "unit_scores", "project_lights", "overrides", "periods")
+_TABLES = ("node_states", "unit_scores", "project_lights", "overrides", "plan_nodes", "plan_projects", "periods")
 
 
 @contextmanager
@@ -134,6 +147,26 @@ class Ledger:
                 ranks[unit] = int(rank)
         return History(lights, ranks)
 
+    def plan(self, period: int) -> EffectivePlan | None:
+        """The plan ``period`` was scored on, or None (not recorded, or recorded before plans were kept)."""
+        nodes = pd.read_sql_query(f"SELECT {', '.join(NODE_COLUMNS)} FROM plan_nodes WHERE period = ? ORDER BY rowid",
+                                  self._db, params=(period,))
+        projects = pd.read_sql_query(
+            f"SELECT {', '.join(PROJECT_COLUMNS)} FROM plan_projects WHERE period = ? ORDER BY rowid",
+            self._db, params=(period,))
+        if projects.empty:
+            return None
+        for frame, dates in ((nodes, ("included", "original_due", "due", "approved")), (projects, ("included", "approved"))):
+            for column in dates:
+                frame[column] = pd.Series([dt.date.fromisoformat(v) if isinstance(v, str) else None
+                                           for v in frame[column].tolist()], index=frame.index, dtype=object)
+            for column in ("change", "basis", "note"):
+                frame[column] = pd.Series([v if isinstance(v, str) else None for v in frame[column].tolist()],
+                                          index=frame.index, dtype=object)
+        nodes["seq"] = nodes["seq"].astype("int64")
+        nodes["whole"] = nodes["whole"].astype(bool)
+        return EffectivePlan(nodes, projects)
+
     def results_up_to(self, period: int) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT results FROM periods WHERE period <= ? ORDER BY period", (period,))
         return [json.loads(row[0]) for row in rows]
@@ -165,8 +198,13 @@ class Ledger:
         settings: dict[str, Any],
         inputs: dict[str, str],
         tool_version: str,
+        plan: EffectivePlan | None = None,
     ) -> None:
-        """Replace ``period`` with these records, in one transaction."""
+        """Replace ``period`` with these records, in one transaction.
+
+        ``plan``: the plan the period was scored on (default: the one in ``scores``).
+        """
+        plan = plan if plan is not None else scores.plan
         def iso(value: Any) -> str | None:
             return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
@@ -206,6 +244,16 @@ class Ledger:
                     "INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
                     [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), str(r.reason))
                      for r in overrides.itertuples(index=False)])
+                if plan is not None:
+                    db.executemany(
+                        f"INSERT INTO plan_nodes (period, {', '.join(NODE_COLUMNS)}) VALUES ({', '.join('?' * 14)})",
+                        [(period, r.project_id, int(r.seq), r.unit, r.category, iso(r.included), iso(r.original_due),
+                          iso(r.due), r.status, r.change, iso(r.approved), r.basis, r.note, int(bool(r.whole)))
+                         for r in plan.nodes.itertuples(index=False)])
+                    db.executemany(
+                        f"INSERT INTO plan_projects (period, {', '.join(PROJECT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
+                        [(period, r.project_id, r.unit, r.category, iso(r.included), r.status, r.change, iso(r.approved),
+                          r.basis, r.note) for r in plan.projects.itertuples(index=False)])
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"历史台账 {self.path} 写入失败（{exc}），本期未记录，请检查磁盘空间后重新运行") from None
 

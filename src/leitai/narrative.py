@@ -123,6 +123,8 @@ class _Narrative:
             self.section("ranking", self.ranking),
             self.section("lights", self.lights),
         ]
+        if self._plan_changed():
+            sections.append(self.section("plan_changes", self.plan_changes))
         if self.r.get("evaluation"):
             sections.append(self.section("cards", self.cards))
         sections.append(self.section("examples", self.examples))
@@ -162,7 +164,7 @@ class _Narrative:
             else:
                 change_text = self.t("overall", "change_flat")
             self.para(self.t("overall", "nodes", projects=o["projects"], due=o["due"], done=o["done"],
-                             rate=pct(o["rate"]), change=change_text))
+                             rate=pct(o["rate"]), change=change_text) + self._excluded_note())
         trend = [h for h in self.data.history if h.get("overall", {}).get("rate") is not None]
         if len(trend) >= 3:
             items = [self.t("overall", "trend_item", n=h["period"], rate=pct(h["overall"]["rate"])) for h in trend]
@@ -361,6 +363,48 @@ class _Narrative:
                              names=join_names(p["name"] for p in yellow)))
         if caught_up:  # [rules] caught_up = "yellow"
             self.para(self.t("lights", "caught_up", names=join_names(p["name"] for p in caught_up)))
+
+    # --- 计划调整: the changes that took effect this period, and what is counted out (SPEC §5)
+    def _stopped_nodes(self) -> list[dict[str, Any]]:
+        return [n for n in self.r.get("nodes", []) if n.get("status") in ("cancelled", "exempt")]
+
+    def _plan_changed(self) -> bool:
+        return any(c.get("this_period") for c in self.r.get("plan_changes", [])) or bool(self._stopped_nodes())
+
+    def _excluded_note(self) -> str:
+        stopped = self._stopped_nodes()
+        return self.t("overall", "excluded_note", count=len(stopped)) if stopped else ""
+
+    def plan_changes(self) -> None:
+        w = self.w["plan_changes"]
+        new = [c for c in self.r.get("plan_changes", []) if c.get("this_period")]
+        if new:
+            self.para(self.t("plan_changes", "intro", count=len(new)))
+            rows = [
+                [str(n), c.get("project") or c["project_id"],
+                 w["whole"] if c["seq"] is None else f"{c['seq']}.{c.get('target') or ''}".rstrip("."),
+                 c["type"], cn_date(c["original_due"], year=False) or "—",
+                 cn_date(c["due"], year=False) if c["due"] else w["stopped"], cn_date(c["approved"], year=False),
+                 c.get("basis") or "—"]
+                for n, c in enumerate(new, start=1)
+            ]
+            self.table(w["table_headers"], rows, [8, 30, 30, 12, 18, 18, 16, 30], left=(1, 2, 7))
+        else:
+            self.para(self.t("plan_changes", "none_new"))
+        stopped = self._stopped_nodes()
+        if stopped:
+            counts = {kind: sum(1 for n in stopped if n["status"] == kind) for kind in ("cancelled", "exempt")}
+            parts = "、".join(self.t("plan_changes", kind, count=count) for kind, count in counts.items() if count)
+            projects = len({n["project_id"] for n in stopped})
+            self.para(self.t("plan_changes", "excluded", parts=parts, projects=projects))
+        whole = [c for c in self.r.get("plan_changes", []) if c["seq"] is None]
+        if whole:
+            names = "；".join(self.t("plan_changes", "project_stopped", name=c.get("project") or c["project_id"],
+                                     type=c["type"]) for c in whole)
+            self.para(self.t("plan_changes", "projects_stopped", list=names))
+        pending = {n["project_id"] for n in self.r.get("nodes", []) if n.get("status") == "pending"}
+        if pending:
+            self.para(self.t("plan_changes", "pending", count=len(pending)))
 
     def _node_targets(self) -> dict[tuple[str, int], tuple[str, Any]]:
         frame = self.data.node_detail

@@ -25,6 +25,7 @@ from .errors import InputError, PeriodError, StrictModeError
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
+from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
@@ -161,12 +162,15 @@ def _run_period(
                             else f"第1至{period - 1}期均未汇总，本期从头计算")
 
         notes = list(warnings)  # what the briefing states; the preview's instruction is the console's
+        # Plan edits and late register entries are the office's to fix: told on the console only.
+        plan_used, previous_plan = _plans(campaign, ledger, period, recorded, warnings, strict)
         preview = today is not None and today < cutoff
         if preview:  # told on the console; the briefing itself is marked 预览稿 (no instruction in it)
             warnings.append(f"第{period}期截止日期 {cutoff.year}年{cutoff.month}月{cutoff.day}日 尚未到，"
                             f"本次结果为提前汇总的预览，截止后请重新运行")
         intake = read_inputs(folder, campaign, period,
-                             progress=lambda done, total, name: progress(done, total, f"读取填报表：{name}"))
+                             progress=lambda done, total, name: progress(done, total, f"读取填报表：{name}"),
+                             plan_in_effect=plan_used)
         clock.lap("intake")
         progress(0, 1, "计算得分")
         prev_states = ledger.states(previous) if previous else None
@@ -184,10 +188,11 @@ def _run_period(
             campaign.plan, states, period=period, cutoff=cutoff, previous_cutoff=previous_cutoff,
             rules=settings.rules, submitted=intake.submitted_units, evaluation=evaluation,
             history=ledger.history(period), progress=time_progress(settings, period, cutoff),
-            adjustments=points_by_unit(adjustments))
+            adjustments=points_by_unit(adjustments), effective=plan_used, previous_effective=previous_plan)
         clock.lap("scoring")
         results = build_results(settings.campaign.name, period, cutoff, evaluation, scores, intake.files,
-                                campaign.plan.groups, adjustments)
+                                campaign.plan.groups, adjustments, previous_plan=previous_plan,
+                                project_names=dict(zip(campaign.plan.projects["id"], campaign.plan.projects["name"])))
         clock.lap("results")
         serious = [p for p in problems if p.severity in ("error", "warning")]
         if strict and serious:
@@ -214,6 +219,43 @@ def _run_period(
     clock.lap("manifest")
     return RunResult(period, label, out_dir, briefing, results, list(intake.files), problems, outputs, missing,
                      warnings + render_warnings, clock.laps)
+
+
+def _plans(campaign: Campaign, ledger: Ledger, period: int, recorded: list[int], warnings: list[str],
+           strict: bool) -> tuple[EffectivePlan, EffectivePlan | None]:
+    """The plan in effect at this period's cutoff and at the previous one.
+
+    A period already recorded is re-scored on the plan it was recorded with, so a change
+    entered in the 计划调整 register later does not move it; where plan.xlsx itself was
+    edited (a base date, node, project, 纳入日期, lead unit or category), today's plan is
+    used for what was edited, the edits are listed in one warning, and ``strict`` refuses.
+    """
+    schedule = campaign.settings.schedule
+    now = reconcile(plan_at(campaign.plan, schedule.cutoff(period)), ledger.plan(period) if period in recorded else None)
+    if now.edited:
+        if strict:
+            raise StrictModeError(
+                f"第{period}期已汇总过，此后计划表被直接修改了 {len(now.edited)} 处（--strict 模式下不重新汇总）："
+                f"{'；'.join(now.edited[:3])}{'……' if len(now.edited) > 3 else ''}。请改回原样，并把调整登记在"
+                f"“计划调整”表中，或去掉 --strict")
+        warnings.append(_edited_warning(period, now))
+    if now.late:
+        warnings.append(
+            f"“计划调整”表中有 {len(now.late)} 个节点的调整是第{period}期汇总之后才登记的（{'、'.join(now.late[:5])}"
+            f"{'等' if len(now.late) > 5 else ''}），第{period}期仍按汇总时的计划计算，这些调整自此后汇总的期次起计入")
+    previous = None
+    if period > 1:
+        earlier = ledger.plan(period - 1) if period - 1 in recorded else None
+        previous = reconcile(plan_at(campaign.plan, schedule.cutoff(period - 1)), earlier).plan
+    return now.plan, previous
+
+
+def _edited_warning(period: int, now: Reconciled) -> str:
+    shown = now.edited[:20]
+    more = f"……等共 {len(now.edited)} 处" if len(now.edited) > len(shown) else ""
+    return (f"第{period}期汇总后，计划表被直接修改（未在“计划调整”表登记），本期按现在的计划表重新计算，"
+            f"结果与原记录不同：{'；'.join(shown)}{more}。调整节点日期、取消或豁免节点和项目，请在“计划调整”表登记"
+            f"（写明批准日期和批准依据），已记录的期次便保持不变")
 
 
 def _stamp(cutoff: dt.date) -> dt.datetime:
@@ -312,7 +354,7 @@ def _template_path(campaign: Campaign) -> Path | None:
 
 
 def _node_detail(campaign: Campaign, scores: Scores) -> pd.DataFrame:
-    nodes = scores.nodes
+    nodes = scores.nodes[scores.nodes["status"] == "active"].reset_index(drop=True)  # others are not reported on
     names = campaign.plan.projects.set_index("id")["name"]
     return pd.DataFrame({
         "unit": nodes["unit"], "project_id": nodes["project_id"], "project": nodes["project_id"].map(names),

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .planchanges import EffectivePlan, change_key
 from .problems import Problem
 from .scoring import Scores
 
@@ -84,9 +85,15 @@ def build_results(
     submissions: Iterable[Any],
     group_order: Sequence[str],
     adjustments: Sequence[dict[str, Any]] = (),
+    previous_plan: EffectivePlan | None = None,
+    project_names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The results.json dict (SPEC §6). ``submissions`` are intake FileRecords; ``adjustments``
-    the office's 加减分 rows (unit, points, reason) listed as read."""
+    the office's 加减分 rows (unit, points, reason) listed as read.
+
+    ``previous_plan`` (the plan in effect at the previous cutoff) marks the plan changes
+    that took effect this period (``this_period``).
+    """
     units = scores.units.copy()
     scored = "score" in units.columns
     units["_g"] = units["group"].map({g: i for i, g in enumerate(group_order)})
@@ -134,7 +141,38 @@ def build_results(
             for s in submissions if s.status != "skipped"
         ],
         "adjustments": [{"unit": a["unit"], "points": float(a["points"]), "reason": a["reason"]} for a in adjustments],
+        **plan_json(scores.plan, previous_plan, project_names or {},
+                    dict(zip(zip(scores.nodes["project_id"], scores.nodes["seq"].astype(int)), scores.nodes["target"]))),
     }
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def plan_json(plan: EffectivePlan | None, previous: EffectivePlan | None, names: dict[str, str] | None = None,
+              targets: dict[tuple[str, int], str] | None = None) -> dict[str, Any]:
+    """``nodes`` (each node's original and current date, status) and ``plan_changes``
+    (each change in effect, with its project's name and node's target; ``this_period`` when
+    it was not in effect at the previous cutoff)."""
+    names, targets = names or {}, targets or {}
+    if plan is None:
+        return {}
+    before = {change_key(c) for c in previous.changes()} if previous is not None else set()
+    nodes = [
+        {"project_id": n.project_id, "seq": int(n.seq), "original_due": _iso(n.original_due),
+         "due": _iso(n.due) if n.status in ("active", "pending") else None, "status": n.status}
+        for n in plan.nodes.itertuples(index=False)
+    ]
+    changes = [
+        {"project_id": c["project_id"], "project": names.get(c["project_id"], ""), "seq": c["seq"],
+         "target": None if c["seq"] is None else targets.get((c["project_id"], c["seq"]), ""),
+         "type": c["type"], "original_due": _iso(c["original_due"]),
+         "due": _iso(c["due"]), "approved": _iso(c["approved"]), "basis": c["basis"] or "", "note": c["note"] or "",
+         "this_period": change_key(c) not in before}
+        for c in plan.changes()
+    ]
+    return {"nodes": nodes, "plan_changes": changes}
 
 
 # ------------------------------------------------------------------ xlsx helpers
@@ -297,7 +335,22 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                         for p in projects])
     _fit_one_page(sheet, landscape=True)
     sheet.page_setup.fitToHeight = 0
+    if results.get("plan_changes"):
+        _changes_sheet(book.create_sheet(safe_sheet_title("计划调整", used)), results["plan_changes"])
     return book
+
+
+def _changes_sheet(sheet: Worksheet, changes: list[dict[str, Any]]) -> None:
+    """The plan changes in effect: original and current date side by side, basis, and whether new."""
+    headers = ["项目编号", "节点序号", "调整类型", "原计划完成日期", "现计划完成日期", "批准日期", "批准依据", "说明",
+               "本期生效"]
+    rows = [[c["project_id"], "整个项目" if c["seq"] is None else c["seq"], c["type"], c["original_due"] or "—",
+             c["due"] or "不再考核", c["approved"], c["basis"], c["note"], "是" if c["this_period"] else ""]
+            for c in changes]
+    write_table(sheet, headers, rows, widths=[10, 9, 9, 14, 14, 12, 24, 30, 9],
+                styles=[lambda col, value: "擂台·居中" if col in (1, 2, 3, 4, 5, 8) else None for _ in rows])
+    _fit_one_page(sheet, landscape=True)
+    sheet.page_setup.fitToHeight = 0
 
 
 def _unit_styler(unit: dict[str, Any], shift: int = 0) -> Styler:

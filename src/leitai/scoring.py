@@ -16,6 +16,7 @@ import pandas as pd
 from .campaign import Plan, Rules
 from .composite import score_units
 from .investment import investment_light, project_investment, sums
+from .planchanges import EffectivePlan, plan_at
 
 LIGHTS = ("green", "yellow", "red")
 PRECISION_DIGITS = 9  # scores are ranked rounded to this many decimals (floating-point noise ranks equal)
@@ -41,11 +42,14 @@ class History:
 class Scores:
     """Everything scored at one cutoff.
 
-    nodes:      plan nodes with unit, category, group, due (Timestamp), is_due, done,
-                done_date, ahead, overdue, late (逾期完成), due_in_period, done_in_period
-    projects:   id, name, category, unit, group, light, red_count, red_streak, due, done,
-                overdue_nodes (list of seq), late_done (list of seq), escalated (bool),
-                invest_plan, invest_done, invest_rate, invest_light (None without bands)
+    nodes:      plan nodes with unit, category, group, due (Timestamp: the date in effect),
+                original_due (Timestamp: the 节点 sheet's), status (active / cancelled / exempt /
+                pending), is_due, done, done_date, ahead, overdue, late (逾期完成), due_in_period,
+                done_in_period; only active nodes are ever due, ahead, overdue or late
+    projects:   the projects in play (not cancelled, exempt or not yet included): id, name, category,
+                unit, group, light, red_count, red_streak, due, done, overdue_nodes (list of seq),
+                late_done (list of seq), escalated (bool), invest_plan, invest_done, invest_rate,
+                invest_light (None without bands)
     units:      unit, group, submitted, due, done, rate, period_due, period_done,
                 period_rate, ahead, red_projects, late_done, invest_plan, invest_done,
                 invest_rate, rank, rank_change, yellow_card, card_tie; with [score] also
@@ -54,6 +58,7 @@ class Scores:
     groups:     group, due, done, rate
     overall:    due, done, rate, projects, green, yellow, red, late_done, invest_plan,
                 invest_done, invest_rate, time_progress
+    plan:       the plan in effect at the cutoff it was scored on
     """
 
     nodes: pd.DataFrame
@@ -62,6 +67,7 @@ class Scores:
     categories: pd.DataFrame
     groups: pd.DataFrame
     overall: dict[str, float | int | None]
+    plan: EffectivePlan | None = None
 
 
 def rate(done: int | float, due: int | float) -> float:
@@ -69,10 +75,23 @@ def rate(done: int | float, due: int | float) -> float:
     return float(done) / float(due) if due else float("nan")
 
 
-def score_nodes(plan: Plan, states: pd.DataFrame, cutoff: dt.date, previous_cutoff: dt.date | None) -> pd.DataFrame:
-    """Per node: due, done, ahead and overdue at ``cutoff``; due and done within the period."""
+def score_nodes(
+    plan: Plan, states: pd.DataFrame, cutoff: dt.date, previous_cutoff: dt.date | None,
+    effective: EffectivePlan | None = None, previous_effective: EffectivePlan | None = None,
+) -> pd.DataFrame:
+    """Per node: due, done, ahead and overdue at ``cutoff``; due and done within the period.
+
+    ``effective`` is the plan in effect at the cutoff (default: ``plan_at(plan, cutoff)``),
+    ``previous_effective`` the one at the previous cutoff: a node is due in the period when
+    it is due now and was not due then.
+    """
     cut = pd.Timestamp(cutoff)
-    frame = plan.nodes.merge(states[["project_id", "seq", "done", "done_date"]], on=["project_id", "seq"], how="left")
+    effective = effective if effective is not None else plan_at(plan, cutoff)
+    if previous_effective is None and previous_cutoff is not None:
+        previous_effective = plan_at(plan, previous_cutoff)
+    frame = plan.nodes.rename(columns={"due": "original_due"}).merge(
+        _dates(effective, "due", "status"), on=["project_id", "seq"], how="left")
+    frame = frame.merge(states[["project_id", "seq", "done", "done_date"]], on=["project_id", "seq"], how="left")
     frame["done"] = frame["done"].fillna(False).astype(bool)
     # A date after the cutoff is not done at the cutoff, whatever the state says.
     frame["done"] &= ~(frame["done_date"].notna() & (frame["done_date"] > cut))
@@ -80,20 +99,36 @@ def score_nodes(plan: Plan, states: pd.DataFrame, cutoff: dt.date, previous_cuto
     frame["unit"] = frame["project_id"].map(projects["unit"])
     frame["category"] = frame["project_id"].map(projects["category"])
     frame["group"] = frame["unit"].map(plan.units.set_index("unit")["group"])
-    frame["is_due"] = frame["due"] <= cut
-    frame["ahead"] = frame["done"] & ~frame["is_due"]
+    active = frame["status"] == "active"
+    frame["is_due"] = active & (frame["due"] <= cut)
+    frame["ahead"] = active & frame["done"] & ~frame["is_due"]
     frame["overdue"] = frame["is_due"] & ~frame["done"]
-    frame["late"] = frame["done"] & frame["done_date"].notna() & (frame["done_date"] > frame["due"])  # 逾期完成
-    since = pd.Timestamp(previous_cutoff) if previous_cutoff else pd.Timestamp.min
-    frame["due_in_period"] = frame["is_due"] & (frame["due"] > since)
+    frame["late"] = active & frame["done"] & frame["done_date"].notna() & (frame["done_date"] > frame["due"])  # 逾期完成
+    was_due = pd.Series(False, index=frame.index)
+    if previous_effective is not None and previous_cutoff is not None:
+        before = frame[["project_id", "seq"]].merge(
+            _dates(previous_effective, "prev_due", "prev_status"), on=["project_id", "seq"], how="left")
+        was_due = ((before["prev_status"] == "active") & (before["prev_due"] <= pd.Timestamp(previous_cutoff))).to_numpy()
+    frame["due_in_period"] = frame["is_due"] & ~was_due
     frame["done_in_period"] = frame["due_in_period"] & frame["done"]
     return frame
 
 
+def _dates(effective: EffectivePlan, due: str, status: str) -> pd.DataFrame:
+    nodes = effective.nodes
+    return pd.DataFrame({"project_id": nodes["project_id"], "seq": nodes["seq"].astype("int64"),
+                         due: pd.to_datetime(nodes["due"]).astype("datetime64[ns]"), status: nodes["status"]})
+
+
 def project_lights(
-    plan: Plan, nodes: pd.DataFrame, cutoff: dt.date, rules: Rules, period: int, history: History
+    plan: Plan, nodes: pd.DataFrame, cutoff: dt.date, rules: Rules, period: int, history: History,
+    effective: EffectivePlan | None = None,
 ) -> pd.DataFrame:
-    """Light, red count and current red streak of every project at ``cutoff``."""
+    """Light, red count and current red streak of every project in play at ``cutoff``.
+
+    A cancelled, exempt or not yet included project has no light this period; the lights
+    recorded for it earlier stay in the ledger.
+    """
     cut = pd.Timestamp(cutoff)
     due = nodes.groupby("project_id", sort=False)["is_due"].sum()
     done = nodes[nodes["is_due"]].groupby("project_id", sort=False)["done"].sum()
@@ -101,7 +136,9 @@ def project_lights(
     overdue_lists = overdue.groupby("project_id", sort=False)["seq"].agg(lambda s: sorted(int(x) for x in s))
     # Three-colour mode: yellow while every overdue node is within the grace window.
     days_late = (cut - overdue["due"]).dt.days.groupby(overdue["project_id"], sort=False).max().astype(float)
-    frame = plan.projects[["id", "name", "category", "unit"]].copy()
+    effective = effective if effective is not None else plan_at(plan, cutoff)
+    in_play = set(effective.projects.loc[effective.projects["status"] == "active", "project_id"])
+    frame = plan.projects.loc[plan.projects["id"].isin(in_play), ["id", "name", "category", "unit"]].copy()
     frame["group"] = frame["unit"].map(plan.units.set_index("unit")["group"])
     frame["due"] = frame["id"].map(due).fillna(0).astype(int)
     frame["done"] = frame["id"].map(done).fillna(0).astype(int)
@@ -267,14 +304,19 @@ def score_period(
     history: History,
     progress: float = float("nan"),
     adjustments: dict[str, float] | None = None,
+    effective: EffectivePlan | None = None,
+    previous_effective: EffectivePlan | None = None,
 ) -> Scores:
     """Score every node, project, unit, category and group at ``cutoff`` (SPEC §5).
 
     ``progress`` is 序时进度 at the cutoff; ``adjustments`` the office's 加减分 per unit.
     Investment figures come from ``states`` (investment.FIGURE_COLUMNS) where it has them.
+    ``effective``: the plan in effect at the cutoff (default: ``plan_at(plan, cutoff)``);
+    a recorded period is re-scored on the plan it was recorded with (planchanges.reconcile).
     """
-    nodes = score_nodes(plan, states, cutoff, previous_cutoff)
-    projects = project_lights(plan, nodes, cutoff, rules, period, history)
+    effective = effective if effective is not None else plan_at(plan, cutoff)
+    nodes = score_nodes(plan, states, cutoff, previous_cutoff, effective, previous_effective)
+    projects = project_lights(plan, nodes, cutoff, rules, period, history, effective)
     projects = projects.merge(project_investment(plan, states), on="id", how="left")
     projects["invest_light"] = pd.Series([investment_light(r, progress, rules) for r in projects["invest_rate"]],
                                          index=projects.index, dtype=object)
@@ -290,4 +332,4 @@ def score_period(
         "late_done": int(nodes["late"].sum()), "invest_plan": invest_plan, "invest_done": invest_done,
         "invest_rate": invest_rate, "time_progress": progress,
     }
-    return Scores(nodes, projects, units, categories, groups, overall)
+    return Scores(nodes, projects, units, categories, groups, overall, effective)

@@ -117,9 +117,23 @@ class PlanIndex:
         keys = list(zip(plan.nodes["project_id"], plan.nodes["seq"].astype(int)))
         self.nodes = set(keys)
         self.due = dict(zip(keys, (d.date() for d in plan.nodes["due"])))
+        self._due_at: dict[dt.date, dict[tuple[str, int], dt.date]] = {}
         self.unit_nodes: dict[str, list[tuple[str, int]]] = {}
         for pid, seq in keys:
             self.unit_nodes.setdefault(self.owner.get(pid, ""), []).append((pid, seq))
+
+    def due_at(self, cutoff: dt.date) -> dict[tuple[str, int], dt.date]:
+        """(project, seq) -> the date in effect at ``cutoff`` (计划调整 applied), for the nodes then active."""
+        if cutoff not in self._due_at:
+            from .planchanges import plan_at
+
+            self.use_plan(cutoff, plan_at(self.campaign.plan, cutoff))
+        return self._due_at[cutoff]
+
+    def use_plan(self, cutoff: dt.date, effective: Any) -> None:
+        """Take ``effective`` (an planchanges.EffectivePlan) as the plan in effect at ``cutoff``."""
+        nodes = effective.nodes[effective.nodes["status"] == "active"]
+        self._due_at[cutoff] = dict(zip(zip(nodes["project_id"], nodes["seq"].astype(int)), nodes["due"]))
 
     @staticmethod
     def pid_key(value: Any) -> str:
@@ -280,7 +294,7 @@ def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
             out.add("long_text", cell=table.cell(r, name), detail=len(full))
         texts[name] = full[:TEXT_LIMIT]
     # The 填报说明 asks a reason for every overdue node: say so where it is missing.
-    due = sheet.plan.due.get((pid, seq))
+    due = sheet.plan.due_at(sheet.cutoff).get((pid, seq)) if sheet.cutoff is not None else None
     if (status_ok and not done and sheet.cutoff is not None and due is not None and due <= sheet.cutoff
             and not texts["issue_text"] and "issue_text" in table.columns):
         out.add("missing_reason", cell=table.cell(r, "issue_text"), detail=cn_date(due))

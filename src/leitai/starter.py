@@ -1,7 +1,8 @@
 """``leitai init``: a new campaign folder an office can fill in.
 
 Writes a commented campaign.toml (every setting with its default and the accepted
-values), an example plan.xlsx with the three sheets and a few rows to overwrite, and the
+values), an example plan.xlsx with the three sheets and a few rows to overwrite, an empty
+计划调整 register whose one example row starts with # (the reader skips it), and the
 inputs/ and outputs/ folders. Dates start from ``today`` so the example is current.
 """
 
@@ -131,8 +132,8 @@ def example_plan(start: dt.date, end: dt.date) -> Workbook:
         ws.freeze_panes = "A2"
 
     book.remove(book.active)
-    sheet("项目", ["项目编号", "项目名称", "所属板块", "牵头单位", "责任领导", "总投资（万元）", "备注"],
-          [list(p) for p in PROJECTS], [10, 28, 14, 14, 10, 14, 20])
+    sheet("项目", ["项目编号", "项目名称", "所属板块", "牵头单位", "责任领导", "总投资（万元）", "备注", "纳入日期"],
+          [list(p) for p in PROJECTS], [10, 28, 14, 14, 10, 14, 20, 12])
     span = (end - start).days
     nodes: list[list[object]] = []
     for pid, targets in NODE_TARGETS:
@@ -143,4 +144,14 @@ def example_plan(start: dt.date, end: dt.date) -> Workbook:
     for row in book["节点"].iter_rows(min_row=2, min_col=4, max_col=4):
         row[0].number_format = "yyyy-mm-dd"
     sheet("单位", ["单位名称", "分组", "别名"], [list(u) for u in UNITS], [16, 14, 24])
+    # The register starts empty: its one row is an example the reader skips (项目编号 starts with #).
+    example_due = start + dt.timedelta(days=round(span / (len(NODE_TARGETS[0][1]) + 0.5)))  # node 01#1's date
+    example_approved = start + dt.timedelta(days=10)
+    sheet("计划调整", ["项目编号", "节点序号", "调整类型", "调整后日期", "批准日期", "批准依据", "说明"],
+          [[f"#示例：{nodes[0][0]}", nodes[0][1], "延期", example_due + dt.timedelta(days=20), example_approved,
+            "×攻坚指〔2020〕1号", "以 # 开头的行是示例，不计入；登记调整时请另起一行，类型为延期、提前、取消或豁免"]],
+          [14, 10, 10, 14, 14, 20, 60])
+    for row in book["计划调整"].iter_rows(min_row=2, min_col=4, max_col=5):
+        for cell in row:
+            cell.number_format = "yyyy-mm-dd"
     return book

@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .campaign import Campaign
 from .errors import CampaignError
 from .fileio import save_workbook
+from .planchanges import EffectivePlan, plan_at
 from .results import put
 
 TEMPLATE_VERSION = "1"
@@ -130,16 +131,55 @@ def _known_figures(known: pd.DataFrame | None) -> dict[tuple[str, int], tuple[fl
     return figures
 
 
-def unit_nodes(campaign: Campaign, unit: str) -> pd.DataFrame:
-    """The unit's nodes in plan order (project, then node), joined with project name."""
+def unit_nodes(campaign: Campaign, unit: str, cutoff: dt.date | None = None,
+               effective: EffectivePlan | None = None) -> pd.DataFrame:
+    """The unit's nodes in plan order (project, then node), joined with project name.
+
+    With ``cutoff``, the plan in effect then (计划调整; ``effective`` when already computed):
+    ``due`` is the date in effect and ``target`` says what changed (the original date beside
+    a moved one; cancelled, exempt, or counted only from its 纳入日期).
+    """
     plan = campaign.plan
     projects = plan.projects.loc[plan.projects["unit"] == unit, ["id", "name"]]
     nodes = plan.nodes.merge(projects, left_on="project_id", right_on="id", how="inner", sort=False)
-    return nodes[["project_id", "name", "seq", "target", "due"]].reset_index(drop=True)
+    nodes = nodes[["project_id", "name", "seq", "target", "due"]].reset_index(drop=True)
+    if cutoff is None or nodes.empty:
+        return nodes
+    effective = effective if effective is not None else plan_at(plan, cutoff)
+    changed = effective.nodes[(effective.nodes["status"] != "active") | effective.nodes["change"].notna()]
+    if changed.empty:
+        return nodes
+    by_key = changed.set_index(["project_id", "seq"])
+    dues, targets = [], []
+    for row in nodes.itertuples(index=False):
+        key = (row.project_id, int(row.seq))
+        if key not in by_key.index:
+            dues.append(row.due)
+            targets.append(row.target)
+            continue
+        node = by_key.loc[key]
+        dues.append(pd.Timestamp(node["due"]))
+        targets.append(row.target + _change_note(node))
+    return nodes.assign(due=dues, target=targets)
+
+
+def _change_note(node: pd.Series) -> str:
+    """What the plan in effect says about a node, for beside its 节点目标 (empty when unchanged)."""
+    def md(day: dt.date) -> str:
+        return f"{day.month}月{day.day}日"
+
+    if node["status"] == "pending":
+        return f"（自{md(node['included'])}起纳入考核）"
+    if node["status"] in ("cancelled", "exempt"):
+        return f"（{md(node['approved'])}批准{node['change']}，不再考核）"
+    if node["change"] in ("延期", "提前"):
+        return f"（原计划{md(node['original_due'])}，{md(node['approved'])}批准{node['change']}）"
+    return ""
 
 
 def build_template(
-    campaign: Campaign, unit: str, period: int, known: pd.DataFrame | None = None
+    campaign: Campaign, unit: str, period: int, known: pd.DataFrame | None = None,
+    effective: EffectivePlan | None = None,
 ) -> openpyxl.Workbook:
     """One unit's progress workbook for ``period``.
 
@@ -157,7 +197,8 @@ def build_template(
 
     sheet = book.worksheets[0]
     sheet.title = DATA_SHEET
-    rows = _write_data_sheet(sheet, campaign, unit, period, cutoff, _known_done(known), _known_figures(known))
+    rows = _write_data_sheet(sheet, campaign, unit, period, cutoff, _known_done(known), _known_figures(known),
+                             effective)
     _write_help_sheet(book.create_sheet(HELP_SHEET), campaign, unit, period, cutoff)
     _write_identity_sheet(book.create_sheet(IDENTITY_SHEET), campaign, unit, period, cutoff)
     book.defined_names[STATUS_NAME] = DefinedName(STATUS_NAME, attr_text=f"'{IDENTITY_SHEET}'!{_STATUS_REF}")
@@ -171,6 +212,7 @@ def _write_data_sheet(
     sheet: Worksheet, campaign: Campaign, unit: str, period: int, cutoff: dt.date,
     known: dict[tuple[str, int], dt.date | None],
     figures: dict[tuple[str, int], tuple[float | None, float | None]] | None = None,
+    effective: EffectivePlan | None = None,
 ) -> int:
     """Title, who/period/cutoff line, headers and node rows; returns the number of node rows."""
     info = campaign.settings.campaign
@@ -201,7 +243,7 @@ def _write_data_sheet(
         sheet.column_dimensions[get_column_letter(col)].width = _WIDTHS[col - 1]
     sheet.row_dimensions[HEADER_ROW].height = 32
 
-    nodes = unit_nodes(campaign, unit)
+    nodes = unit_nodes(campaign, unit, cutoff, effective)
     for offset, node in enumerate(nodes.itertuples(index=False)):
         row = FIRST_DATA_ROW + offset
         sheet.row_dimensions[row].height = _DATA_ROW_HEIGHT
@@ -411,10 +453,11 @@ def write_templates(
     out_dir = Path(out_dir)
     stamp = cutoff_stamp(campaign, period)
     units = list(campaign.plan.units["unit"])
+    effective = plan_at(campaign.plan, campaign.settings.schedule.cutoff(period))
     paths: list[Path] = []
     for index, unit in enumerate(units, start=1):
         path = out_dir / template_filename(unit, period)
-        save_workbook(build_template(campaign, unit, period, known), path, stamp)
+        save_workbook(build_template(campaign, unit, period, known, effective), path, stamp)
         paths.append(path)
         if progress is not None:
             progress(index, len(units), unit)
