@@ -242,6 +242,9 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
 @friendly
 def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> None:
     """汇总一期：读取 inputs/第NN期/，计分，记入台账，输出到 outputs/第NN期/。"""
+    from . import painter
+
+    painter.start()  # the charts' worker loads matplotlib while the plan and inputs are read
     from .campaign import load_campaign, period_label
     from .pipeline import latest_period, run_period
 

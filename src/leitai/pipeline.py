@@ -132,8 +132,10 @@ def _run_period(
     progress: Progress | None,
     today: dt.date | None,
 ) -> RunResult:
+    from . import painter
     from .intake import read_inputs
 
+    painter.start()  # matplotlib loads in the painter while this process reads and scores
     progress = progress or _noop
     clock = Stopwatch()
     settings = campaign.settings
@@ -268,10 +270,9 @@ def _write_outputs(
     problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
     preview: bool,
 ) -> tuple[list[Path], list[str]]:
+    from . import painter
     from .briefing import write_briefing
-    from .charts import chart_text, render_charts, render_poster
     from .content import BriefingInput
-    from .fonts import resolve_font
 
     settings = campaign.settings
     label = period_label(period)
@@ -286,13 +287,25 @@ def _write_outputs(
         step += 1
         progress(step, total, f"生成报告：{name}")
 
+    # Charts and poster first, drawn by the painter while this process writes the rest.
+    title = f"{settings.campaign.short_name}擂台榜（第{period}期，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
+    investment = _investment(campaign, scores)
+    configured = None
+    if settings.report.font:  # else each renderer picks a font that has every character it draws
+        font_path = campaign.folder / settings.report.font
+        configured = str(font_path) if font_path.exists() else settings.report.font
+    whole = settings.campaign.whole
+    chart_job = painter.submit("charts", results, history, out_dir / "图表", title, investment, configured, whole)
+    poster_path = out_dir / f"擂台榜-{label}.png"
+    poster_job = painter.submit("poster", results, history, poster_path, title, investment, configured, whole)
+    clock.lap("painter")
+
     path = out_dir / "results.json"
     atomic_write_text(path, json.dumps(results, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
     outputs.append(path)
     advance("results.json")
     clock.lap("json")
 
-    title = f"{settings.campaign.short_name}擂台榜（第{period}期，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
     path = out_dir / f"擂台榜-{label}.xlsx"
     save_workbook(leaderboard_workbook(results, title), path, stamp)
     outputs.append(path)
@@ -302,27 +315,12 @@ def _write_outputs(
     advance("擂台榜、数据问题")
     clock.lap("xlsx")
 
-    chart_dir = out_dir / "图表"
-    investment = _investment(campaign, scores)
-    font = None
-    if settings.report.font:  # else each renderer picks a font that has every character it draws
-        configured = campaign.folder / settings.report.font
-        font = resolve_font(configured if configured.exists() else settings.report.font,
-                            text=chart_text(results, history, investment) + title)
-        if font.source != "configured":
-            render_warnings.append(f"campaign.toml 中 [report] font 指定的字体“{settings.report.font}”未找到或缺字，"
-                                   f"图表改用“{font.family}”")
-    charts, chart_warnings = render_charts(results, history, chart_dir, font=font, investment=investment,
-                                           whole=settings.campaign.whole)
+    charts, chart_warnings = chart_job.result()
     render_warnings += chart_warnings
     outputs += sorted(charts.values())
+    outputs.append(poster_path)  # collected after the briefing, listed before it
     advance("图表")
     clock.lap("charts")
-    path = out_dir / f"擂台榜-{label}.png"
-    render_warnings += render_poster(results, path, title=title, font=font, whole=settings.campaign.whole)
-    outputs.append(path)
-    advance("擂台榜海报")
-    clock.lap("poster")
 
     node_detail = _node_detail(campaign, scores)
     issues = _unit_issues(intake.reports)
@@ -341,6 +339,10 @@ def _write_outputs(
     outputs.append(path)
     advance("督查通报")
     clock.lap("docx")
+    render_warnings += poster_job.result()
+    advance("擂台榜海报")
+    clock.lap("poster")
+    clock.laps["drawing"] = chart_job.seconds + poster_job.seconds  # in the painter, alongside the rest
     return outputs, render_warnings
 
 
@@ -424,6 +426,9 @@ def seeds_folder() -> Path:
 
 def run_demo(out_dir: Path, progress: Progress | None = None) -> list[RunResult]:
     """Every period of the bundled demo campaign in turn, into ``out_dir`` (a fresh ledger)."""
+    from . import painter
+
+    painter.start()  # one worker draws every period's charts
     seeds = seeds_folder()
     campaign = load_campaign(seeds)
     out_dir = Path(out_dir)
