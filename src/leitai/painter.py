@@ -59,8 +59,8 @@ def draw_charts(results: dict[str, Any], history: list[dict[str, Any]], out_dir:
     from .charts import chart_text, render_charts
 
     font, warnings = _font(configured, chart_text(results, history, investment) + title)
-    paths, found = render_charts(results, history, out_dir, font=font, investment=investment,
-                                 **({} if whole is None else {"whole": whole}))
+    extra: dict[str, Any] = {} if whole is None else {"whole": whole}
+    paths, found = render_charts(results, history, out_dir, font=font, investment=investment, **extra)
     return paths, warnings + found
 
 
@@ -71,7 +71,8 @@ def draw_poster(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
     from .charts import chart_text, render_poster
 
     font, _ = _font(configured, chart_text(results, history, investment) + title)  # said once, with the charts
-    return render_poster(results, path, title=title, font=font, **({} if whole is None else {"whole": whole}))
+    extra: dict[str, Any] = {} if whole is None else {"whole": whole}
+    return render_poster(results, path, title=title, font=font, **extra)
 
 
 def _function(name: str) -> Callable[..., Any]:
