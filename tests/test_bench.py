@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
-STAGES = {"load_campaign", "intake", "states", "scoring", "results", "ledger", "json", "xlsx", "charts", "poster",
-          "docx", "manifest"}
+STAGES = {"load_campaign", "intake", "states", "scoring", "results", "ledger", "painter", "json", "xlsx", "charts",
+          "docx", "poster", "manifest", "drawing"}
 
 
 @pytest.fixture(scope="module")
