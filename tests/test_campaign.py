@@ -94,3 +94,31 @@ def test_missing_files(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SettingsError, match="leitai init"):
         load_campaign(tmp_path / "empty")
+
+
+def test_the_column_by_column_reading_gives_what_the_row_by_row_reading_gives(tmp_path, monkeypatch):
+    """plan.xlsx's usual 节点 sheet is checked column by column (issue 18); the same frames as
+    the row-by-row reading that any irregular sheet takes."""
+    from leitai import campaign as campaign_module
+    from leitai.pipeline import seeds_folder
+
+    taken = []
+    real = campaign_module.clean_nodes
+    monkeypatch.setattr(campaign_module, "clean_nodes", lambda *args: taken.append(real(*args)) or taken[-1])
+    fast = load_campaign(seeds_folder()).plan  # the demo plan: real dates, every row right
+    assert taken and taken[-1] is not None
+    monkeypatch.setattr(campaign_module, "clean_nodes", lambda *args: None)
+    slow = load_campaign(seeds_folder()).plan
+    assert fast.nodes.equals(slow.nodes) and fast.projects.equals(slow.projects) and fast.units.equals(slow.units)
+    assert fast.nodes["seq"].dtype == "int64" and str(fast.nodes["due"].dtype) == "datetime64[ns]"
+
+
+def test_plan_cells_that_say_no_value_and_blank_rows(tmp_path):
+    """'N/A' and the like are blank, as pandas always read them; a blank line keeps the row numbers
+    of the rows below it; a blank node number is said to be blank."""
+    nodes = [*NODES, (None, None, None, None), ("P01", None, "无序号", "2020-10-01"), ("N/A", 9, "无主", "2020-10-01")]
+    projects = [*PROJECTS[:-1], (*PROJECTS[-1][:4], "N/A")]
+    with pytest.raises(PlanError) as info:
+        load_campaign(write_campaign(tmp_path / "c", projects=projects, nodes=nodes))
+    first_blank = len(NODES) + 2  # header row, then the nodes, then the blank line
+    assert info.value.errors == [f"“节点”表 B{first_blank + 1}（节点序号） 为空", f"“节点”表 A{first_blank + 2}（项目编号） 为空"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import gc
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from . import planchanges
 from .errors import CampaignError, PlanError, SettingsError
 from .normalize import clean_header, clean_text, is_blank, nfkc, parse_date, parse_number
 from .office import infer_level, parse_level, whole_word
+from .plansheet import Sheet, clean_nodes, read_book, shown
 from .problems import cell_ref
 from .rulesettings import OPTIONAL_RULES, SCORE_PARTS, optional_rules, optional_rules_dict
 
@@ -331,17 +333,16 @@ _PLAN_SHEETS = {
 _OPTIONAL_SHEETS = {planchanges.SHEET}
 
 
-def _read_plan_sheet(book: dict[str, pd.DataFrame], sheet: str, errors: list[str]) -> tuple[pd.DataFrame, dict[str, int]] | None:
-    """The sheet with canonical headers, and each header's 1-based column number."""
+def _read_plan_sheet(book: dict[str, list[list[Any]]], sheet: str, errors: list[str]) -> Sheet | None:
     names = {clean_header(n): n for n in book}
     if sheet not in names:
         if sheet in _OPTIONAL_SHEETS:
             return None
         errors.append(f"缺少工作表“{sheet}”（现有：{'、'.join(book) or '无'}）")
         return None
-    frame = book[names[sheet]]
+    rows = book[names[sheet]]
     columns: dict[str, int] = {}
-    for index, header in enumerate(frame.columns, start=1):
+    for index, header in enumerate(rows[0] if rows else [], start=1):
         key = clean_header(header)
         if key and key not in columns:
             columns[key] = index
@@ -349,18 +350,27 @@ def _read_plan_sheet(book: dict[str, pd.DataFrame], sheet: str, errors: list[str
     if missing:
         errors.append(f"工作表“{sheet}”第1行缺少表头：{'、'.join(missing)}")
         return None
-    frame = frame.copy()
-    frame.columns = [clean_header(h) for h in frame.columns]
-    frame = frame.loc[:, ~frame.columns.duplicated()]
-    return frame, columns
+    return Sheet(rows[1:], columns)
 
 
 def load_plan(path: Path, settings: Settings) -> Plan:
     """Read plan.xlsx; raises PlanError listing every error by sheet, row and column."""
+    # The cells and rows read are plain values without cycles: the garbage collector, which
+    # would walk all of them again and again while they are made, waits until the plan is read.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_plan(path, settings)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_plan(path: Path, settings: Settings) -> Plan:
     if not path.exists():
         raise CampaignError(f"找不到计划表 {path}：请在攻坚行动文件夹中放置 plan.xlsx（可用 leitai init 生成示例）")
     try:
-        book = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=object, header=0)
+        book = read_book(path)
     except Exception as exc:  # any reader failure on the office's own file is fatal
         raise CampaignError(f"计划表 {path.name} 无法打开（{exc}），请用 Excel 另存为 .xlsx 后重试") from None
     errors: list[str] = []
@@ -370,20 +380,28 @@ def load_plan(path: Path, settings: Settings) -> Plan:
     span = (settings.campaign.start, settings.campaign.end)
 
     def where(sheet: str, row: int, header: str) -> str:
-        column = read[sheet][1].get(header)  # type: ignore[index]
+        column = read[sheet].columns.get(header)  # type: ignore[union-attr]
         place = cell_ref(row + 2, column) if column else f"第{row + 2}行"
         return f"“{sheet}”表 {place}（{header}）"
 
+    texts: dict[Any, str] = {}
+
     def text(value: Any) -> str:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return clean_text(value)
+        """A cell as text (a whole number without its .0); each distinct cell cleaned once."""
+        if type(value) is not str:
+            return clean_text(int(value) if isinstance(value, float) and value.is_integer() else value)
+        cleaned = texts.get(value)
+        if cleaned is None:
+            cleaned = texts[value] = clean_text(value)
+        return cleaned
 
     # 单位
-    frame, _ = read["单位"]  # type: ignore[misc]
+    sheet = read["单位"]
+    assert sheet is not None
     units, alias_map, groups = [], {}, []
-    for i, row in frame.iterrows():
-        name, group = text(row["单位名称"]), text(row["分组"])
+    unit_names = sheet.column("单位名称")
+    for i, (name_raw, group_raw, alias_raw) in enumerate(zip(unit_names, sheet.column("分组"), sheet.column("别名"))):
+        name, group = text(name_raw), text(group_raw)
         if not name and not group:
             continue
         if not name:
@@ -393,10 +411,10 @@ def load_plan(path: Path, settings: Settings) -> Plan:
             errors.append(f"{where('单位', i, '分组')} 为空：请填写分组，如“乡镇（街道）”或“部门”")
             continue
         if unit_key(name) in alias_map:
-            first = next((j + 2 for j, u in enumerate(frame["单位名称"]) if unit_key(text(u)) == unit_key(name)), None)
+            first = next((j + 2 for j, u in enumerate(unit_names) if unit_key(text(u)) == unit_key(name)), None)
             errors.append(f"{where('单位', i, '单位名称')} 单位“{name}”重复（第{first}行已有）")
             continue
-        aliases = tuple(a for a in re.split(r"[、,，;；\s]+", text(row.get("别名", ""))) if a)
+        aliases = tuple(a for a in re.split(r"[、,，;；\s]+", text(alias_raw)) if a)
         alias_map[unit_key(name)] = name
         for alias in aliases:
             other = alias_map.get(unit_key(alias))
@@ -408,11 +426,15 @@ def load_plan(path: Path, settings: Settings) -> Plan:
         units.append({"unit": name, "group": group, "aliases": aliases})
 
     # 项目
-    frame, _ = read["项目"]  # type: ignore[misc]
+    sheet = read["项目"]
+    assert sheet is not None
     projects, categories, seen = [], [], {}  # type: list[dict[str, Any]], list[str], dict[str, int]
-    for i, row in frame.iterrows():
-        pid = text(row["项目编号"])
-        values = {k: text(row.get(k, "")) for k in ("项目名称", "所属板块", "牵头单位", "责任领导", "备注")}
+    keys = ("项目名称", "所属板块", "牵头单位", "责任领导", "备注")
+    amounts = {h: sheet.column(h) if h in sheet.columns else None for h in ("总投资(万元)", "计划投资(万元)")}
+    included_raw = sheet.column("纳入日期") if "纳入日期" in sheet.columns else None
+    for i, (pid_raw, *cells) in enumerate(zip(sheet.column("项目编号"), *(sheet.column(k) for k in keys))):
+        pid = text(pid_raw)
+        values = {k: text(v) for k, v in zip(keys, cells)}
         if not pid and not any(values.values()):
             continue
         if not pid:
@@ -429,13 +451,14 @@ def load_plan(path: Path, settings: Settings) -> Plan:
         if values["牵头单位"] and unit is None:
             errors.append(f"{where('项目', i, '牵头单位')} 牵头单位“{values['牵头单位']}”不在“单位”表中")
         place = functools.partial(where, "项目", i)
-        investment, planned = (_plan_amount(frame, row, header, place, errors) for header in ("总投资(万元)", "计划投资(万元)"))
+        investment, planned = (_plan_amount(None if column is None else column[i], header, place, errors)
+                               for header, column in amounts.items())
         included = None
-        if "纳入日期" in frame.columns and not is_blank(row["纳入日期"]):
+        if included_raw is not None and not is_blank(included_raw[i]):
             try:
-                included = parse_date(row["纳入日期"], year=settings.campaign.start.year, span=span)
+                included = parse_date(included_raw[i], year=settings.campaign.start.year, span=span)
             except ValueError:
-                errors.append(f"{where('项目', i, '纳入日期')} 无法识别的日期“{row['纳入日期']}”，请填写如 2020-10-12")
+                errors.append(f"{where('项目', i, '纳入日期')} 无法识别的日期“{shown(included_raw[i])}”，请填写如 2020-10-12")
             if included is not None and included > settings.campaign.end:
                 errors.append(f"{where('项目', i, '纳入日期')} {included.isoformat()} 晚于行动结束日期 "
                               f"{settings.campaign.end.isoformat()}")
@@ -448,46 +471,57 @@ def load_plan(path: Path, settings: Settings) -> Plan:
         })
 
     # 节点
-    frame, _ = read["节点"]  # type: ignore[misc]
-    nodes, node_seen = [], {}  # type: list[dict[str, Any]], dict[tuple[str, int], int]
-    for i, row in frame.iterrows():
-        pid, seq_raw, target = text(row["项目编号"]), row["节点序号"], text(row["节点目标"])
-        if not pid and is_blank(seq_raw) and not target and is_blank(row["计划完成日期"]):
+    sheet = read["节点"]
+    assert sheet is not None
+    nodes: list[tuple[str, int, str, dt.date]] = []
+    node_seen: dict[tuple[str, int], int] = {}
+    year = settings.campaign.start.year
+    columns = (sheet.column("项目编号"), sheet.column("节点序号"), sheet.column("节点目标"), sheet.column("计划完成日期"))
+    fast = clean_nodes(*columns, text, seen)
+    if fast is not None:  # the usual sheet: every row whole and right, checked column by column
+        nodes, columns = fast, ([], [], [], [])
+    for i, (pid_raw, seq_raw, target_raw, due_raw) in enumerate(zip(*columns)):
+        pid, target = text(pid_raw), text(target_raw)
+        if not pid and is_blank(seq_raw) and not target and is_blank(due_raw):
             continue
         if pid not in seen:
             errors.append(f"{where('节点', i, '项目编号')} 项目“{pid}”不在“项目”表中" if pid else f"{where('节点', i, '项目编号')} 为空")
             continue
         try:
-            seq_f = float(nfkc(str(seq_raw)).strip())
-            if not seq_f.is_integer() or seq_f < 1:
-                raise ValueError
-            seq = int(seq_f)
-        except ValueError:
-            errors.append(f"{where('节点', i, '节点序号')} 应为正整数（现为“{seq_raw}”）")
+            if type(seq_raw) is int and seq_raw >= 1:  # what a typed number mostly is
+                seq = seq_raw
+            else:
+                seq_f = float(seq_raw) if type(seq_raw) is float else float(nfkc(str(seq_raw)).strip())
+                if not seq_f.is_integer() or seq_f < 1:
+                    raise ValueError
+                seq = int(seq_f)
+        except (ValueError, OverflowError):
+            errors.append(f"{where('节点', i, '节点序号')} 为空" if is_blank(seq_raw) else
+                          f"{where('节点', i, '节点序号')} 应为正整数（现为“{shown(seq_raw)}”）")
             continue
         if (pid, seq) in node_seen:
             errors.append(f"{where('节点', i, '节点序号')} 项目“{pid}”的节点 {seq} 重复（第{node_seen[(pid, seq)]}行已有）")
             continue
         node_seen[(pid, seq)] = i + 2
         try:
-            due = parse_date(row["计划完成日期"], year=settings.campaign.start.year)
+            due = parse_date(due_raw, year=year)
         except ValueError:
             due = None
-            errors.append(f"{where('节点', i, '计划完成日期')} 无法识别的日期“{row['计划完成日期']}”，请填写如 2020-11-03")
+            errors.append(f"{where('节点', i, '计划完成日期')} 无法识别的日期“{shown(due_raw)}”，请填写如 2020-11-03")
             continue
         if due is None:
             errors.append(f"{where('节点', i, '计划完成日期')} 为空")
             continue
         if not target:
             errors.append(f"{where('节点', i, '节点目标')} 为空")
-        nodes.append({"project_id": pid, "seq": seq, "target": target, "due": due})
+        nodes.append((pid, seq, target, due))
 
     changes = planchanges.empty_changes()
-    if read[planchanges.SHEET] is not None:
-        frame, _ = read[planchanges.SHEET]  # type: ignore[misc]
+    register = read[planchanges.SHEET]
+    if register is not None:
         changes = planchanges.read_changes(
-            frame, lambda i, header: where(planchanges.SHEET, i, header),
-            {(n["project_id"], n["seq"]): n["due"] for n in nodes}, set(seen), span, errors)
+            register.frame(), lambda i, header: where(planchanges.SHEET, i, header),
+            {(pid, seq): due for pid, seq, _, due in nodes}, set(seen), span, errors)
 
     if not projects and not errors:
         errors.append("“项目”表中没有项目")
@@ -505,22 +539,26 @@ def load_plan(path: Path, settings: Settings) -> Plan:
     return Plan(project_frame, node_frame, unit_frame, tuple(categories), tuple(groups), alias_map, changes)
 
 
-def _plan_amount(frame: pd.DataFrame, row: pd.Series, header: str, where: Any, errors: list[str]) -> float:
-    """An optional 万元 amount of the 项目 sheet: NaN when blank; not a number or negative is an error."""
-    if header not in frame.columns or is_blank(row[header]):
+def _plan_amount(value: Any, header: str, where: Any, errors: list[str]) -> float:
+    """An optional 万元 amount of the 项目 sheet: NaN when blank (or the sheet has no such column);
+    not a number or negative is an error."""
+    if is_blank(value):
         return float("nan")
     try:
-        amount = float(parse_number(row[header]) or 0.0)
+        amount = float(parse_number(value) or 0.0)
     except ValueError:
-        errors.append(f"{where(header)} 不是数字：“{row[header]}”")
+        errors.append(f"{where(header)} 不是数字：“{shown(value)}”")
         return float("nan")
     if amount < 0 and header == "计划投资(万元)":
-        errors.append(f"{where(header)} 不能为负数：“{row[header]}”")
+        errors.append(f"{where(header)} 不能为负数：“{shown(value)}”")
     return amount
 
 
 def _natural_key(column: pd.Series) -> pd.Series:
-    return column if column.dtype != object else column.map(lambda s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(s))])
+    if column.dtype != object:
+        return column
+    keys = {s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(s))] for s in column.unique()}
+    return column.map(keys)  # each distinct id split once (a project has several nodes)
 
 
 def load_campaign(folder: Path | str) -> Campaign:
