@@ -380,7 +380,8 @@ def test_the_briefing_states_the_formula_adjustments_money_and_late_nodes(tmp_pa
     content = build_content(data, load_wording())
     text = "\n".join(b.text for s in content.sections for b in s.blocks if isinstance(b, Paragraph))
     assert ("本期按综合得分排名，综合得分＝累计节点完成率×60＋投资完成率与序时进度之比×40（比值最高按1计）＋办公室加减分；"
-            "得分相同的按提前完成节点数、亮红灯项目数排序。") in text
+            "得分相同的按提前完成节点数、亮红灯项目数排序。单位某项无法计算的（如本期无到期节点、所牵头项目未列计划投资），"
+            "按其余各项折算为同样满分。") in text
     assert "本期办公室加减分：乙镇减2分（信息报送不及时）。" in text
     # 3 projects planned: 3500 万元, 700 done = 20.0%, 序时进度 28.0%
     assert ("列入计划投资的3个项目计划投资3500万元，累计完成投资700万元，投资完成率20.0%，序时进度28.0%，"
@@ -396,3 +397,41 @@ def test_the_briefing_states_the_formula_adjustments_money_and_late_nodes(tmp_pa
     assert ("2", "逾期完成") in statuses and ("1", "已完成") in statuses
     late = next(i for i, row in enumerate(nodes.rows) if row[6] == "逾期完成")
     assert nodes.fills[late][6] == "yellow"
+
+
+def test_a_carried_figure_never_falls_and_takes_every_higher_report(tmp_path):
+    """Property: for any last known figures and any reports (blank, lower, higher), each node's
+    累计完成投资 after carrying is max-consistent: never below the last known one, equal to the report
+    when that is not lower, else the last known one; problems only where a known figure was blanked
+    or lowered."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    campaign = make(tmp_path)
+    keys = list(zip(campaign.plan.nodes["project_id"], campaign.plan.nodes["seq"]))
+    figure = st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False))
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(figure, min_size=len(keys), max_size=len(keys)),
+           st.lists(st.one_of(st.just("absent"), figure), min_size=len(keys), max_size=len(keys)))
+    def check(known, reported):
+        previous = states_of(campaign, {}, {k: v for k, v in zip(keys, known) if v is not None})
+        rows = [{"file": "f.xlsx", "unit": "u", "sheet": "s", "project_id": k[0], "seq": k[1],
+                 "invest_done": float("nan") if r is None else r, "progress_pct": float("nan"), "invest_cell": "I4"}
+                for k, r in zip(keys, reported) if r != "absent"]
+        states, problems = carry_figures(empty_states(campaign.plan.nodes), previous, pd.DataFrame(rows))
+        got = dict(zip(zip(states["project_id"], states["seq"]), states["invest_done"]))
+        expected_problems = 0
+        for key, last, report in zip(keys, known, reported):
+            value = got[key]
+            if report in ("absent", None):
+                assert (math.isnan(value) and last is None) or value == last
+                expected_problems += report is None and last is not None
+            elif last is not None and report < last:
+                assert value == last
+                expected_problems += 1
+            else:
+                assert value == report
+        assert len(problems) == expected_problems
+
+    check()

@@ -59,7 +59,12 @@ def ranking_intro(results: dict[str, Any], settings: Settings, t: Words) -> str 
     weights = settings.rules.weights()
     if settings.rules.rank_by != "score" or weights is None:
         return None
-    return t("score", "intro", formula=formula_text(weights))
+    text = t("score", "intro", formula=formula_text(weights))
+    counted = [k for k, w in weights.items() if w > 0]
+    if any(u.get("score_parts") and any(u["score_parts"].get(k) is None for k in counted)
+           for u in results.get("units", []) if u.get("score") is not None):
+        text += t("score", "scaled")  # some unit lacked a part: say how it was scored
+    return text
 
 
 def adjustments_paragraph(results: dict[str, Any], t: Words) -> str | None:
