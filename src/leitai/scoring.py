@@ -15,7 +15,7 @@ import pandas as pd
 
 from .campaign import Plan, Rules
 from .composite import score_units
-from .investment import investment_light, project_investment, sums
+from .investment import investment_light, project_investment, sums, unit_sums
 from .planchanges import EffectivePlan, plan_at
 
 LIGHTS = ("green", "yellow", "red")
@@ -208,10 +208,7 @@ def unit_scores(
     reds = projects[projects["light"] == "red"].groupby("unit")["id"].count()
     frame["red_projects"] = frame["unit"].map(reds).fillna(0).astype(int)
     frame["late_done"] = frame["unit"].map(nodes[nodes["late"]].groupby("unit")["late"].count()).fillna(0).astype(int)
-    invest = [sums(projects[projects["unit"] == u]) if "invest_plan" in projects.columns else (np.nan,) * 3
-              for u in frame["unit"]]
-    frame["invest_plan"], frame["invest_done"], frame["invest_rate"] = (
-        [float(v[i]) for v in invest] for i in range(3))
+    frame = frame.join(unit_sums(projects, frame["unit"]).set_index(frame.index))
     weights = rules.weights()
     if weights is not None:
         frame = score_units(frame, weights, progress, adjustments or {})
