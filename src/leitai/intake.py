@@ -340,7 +340,7 @@ def _read_chunk(paths: list[Path]) -> list[_Result]:
 
 
 def _is_overrides(path: Path) -> bool:
-    return clean_header(path.stem) in ("核定", "核定表") and path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
+    return clean_header(path.stem) in ("核定", "核定表") and path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def _override_record(path: Path, found: list[Problem], kind: str = "办公室核定表") -> FileRecord:

@@ -24,6 +24,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "file_incomplete": ("info", "文件仍在复制或写入中，本次已跳过", "待文件复制完成后重新运行"),
     "file_not_sheet": ("info", "不是表格文件（{detail}），已跳过", "如是单位报送的材料，请让其改用填报表模板报送"),
     "file_not_workbook": ("error", "不是 Excel 工作簿（{detail}）", "请使用下发的填报表模板（.xlsx）填写后报送"),
+    "file_foreign": ("error", "{value}，本工具无法直接读取", "请在{detail}中用“另存为”保存为 Excel 工作簿（.xlsx）后重新报送"),
     "file_too_large": ("error", "文件过大或结构异常，已拒收：{detail}", "请用下发的模板重新填写，不要粘贴大量无关内容"),
     "file_unsafe": ("error", "文件含有不安全的内容（{detail}），已拒收", "请用下发的模板重新填写后报送"),
     "not_progress_sheet": ("error", "未找到填报表（缺少表头：{detail}）", "请使用下发的填报表模板，不要修改表头"),

@@ -45,6 +45,7 @@ from typing import Any, Literal
 import python_calamine as calamine
 from defusedxml import ElementTree
 
+from .formats import foreign, ole_kind, part_name, zip_kind
 from .normalize import clean_header, clean_text, is_blank
 from .precheck import Unsafe, precheck
 from .problems import Problem, cell_ref, problem
@@ -159,37 +160,38 @@ def open_workbook(data: bytes, name: str, *, fresh: bool = False) -> Book:
     def reject(code: str, detail: str = "") -> Reject:
         if fresh and code == "file_unreadable":
             return Reject(problem("file_incomplete", file=name), "skipped")
+        if code == "file_unreadable" and foreign(name) is not None:
+            return _not_workbook(name, detail)  # WPS's .et and the like: say which software to save from
         return Reject(problem(code, file=name, detail=detail))
 
     if data[:4] in _ZIP:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
-            names = set(archive.namelist())
+            names = {part_name(n) for n in archive.namelist()}
         except zipfile.BadZipFile:
             raise reject("file_unreadable", detail="文件已损坏（压缩包结构不完整）") from None
         if "EncryptedPackage" in names:
             raise reject("file_encrypted")
-        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-            kind = "Word 文档" if "word/document.xml" in names else (
-                "PowerPoint 演示文稿" if any(n.startswith("ppt/") for n in names) else
-                "压缩包" if names else "空压缩包")
-            raise reject("file_not_workbook", detail=kind)
+        kind = zip_kind(archive)
+        if kind not in ("xlsx", "xlsb", "ods"):
+            raise _not_workbook(name, kind)
         try:
-            core = precheck(archive, data)
+            core = precheck(archive, data, ods=kind == "ods")
         except Unsafe as exc:
             raise reject(exc.code, detail=exc.detail) from None
         except Exception as exc:  # noqa: BLE001 - a part that will not inflate: the file is broken
             raise reject("file_unreadable", detail=describe(exc)) from None
-        isolate = "xl/workbook.bin" in names
+        isolate = kind == "xlsb"
         stamp = _stamp(core)
     elif data[:8] == _OLE:
-        if "EncryptedPackage".encode("utf-16-le") in data:
+        what = ole_kind(data)
+        if what == "encrypted":
             raise reject("file_encrypted")
-        if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
-            raise reject("file_not_workbook", detail="Word 文档或其他 Office 文件")
+        if what is not None:
+            raise _not_workbook(name, what)
         isolate, stamp = True, None
     else:
-        raise reject("file_not_workbook", detail=sniff(data))
+        raise _not_workbook(name, sniff(data))
     if isolate:
         outcome = _parse_in_child(data)
         if outcome[0] == "ok":
@@ -205,6 +207,14 @@ def open_workbook(data: bytes, name: str, *, fresh: bool = False) -> Book:
         raise reject("file_encrypted") from None
     except Exception as exc:  # noqa: BLE001 - calamine's errors vary by format
         raise reject("file_unreadable", detail=describe(exc)) from None
+
+
+def _not_workbook(name: str, what: str) -> Reject:
+    """A file that is no workbook leitai reads: named by its software when its name says which."""
+    software = foreign(name)
+    if software is not None:
+        return Reject(problem("file_foreign", file=name, value=software[0], detail=software[1]))
+    return Reject(problem("file_not_workbook", file=name, detail=what))
 
 
 def _open(data: bytes) -> Book:
@@ -324,12 +334,14 @@ def modified(data: bytes) -> float | None:
 
 
 def _stamp(core: bytes | None) -> float | None:
-    """dcterms:modified of a docProps/core.xml part as POSIX seconds, or None."""
+    """dcterms:modified of a docProps/core.xml part (dc:date of an .ods meta.xml) as POSIX seconds, or None."""
     if core is None:
         return None
     try:
         root = ElementTree.fromstring(core)
-        node = root.find("{http://purl.org/dc/terms/}modified")
+        node = root.find("{http://purl.org/dc/terms/}modified")  # OOXML core.xml
+        if node is None:  # OpenDocument meta.xml: office:meta/dc:date
+            node = root.find(".//{http://purl.org/dc/elements/1.1/}date")
         if node is None or not node.text:
             return None
         stamp = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
