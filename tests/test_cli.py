@@ -146,3 +146,54 @@ def test_run_without_period_says_when_a_newer_period_has_no_folder(tmp_path):
     result = invoke("run", "--campaign", str(folder))
     assert result.exit_code == 0, result.output
     assert "注意：第2期截止日期已过，但还没有 inputs/第02期/ 文件夹，本次汇总的是第1期" in result.output
+
+
+def test_check_on_nothing_says_so_and_fails(tmp_path):
+    folder = write_campaign(tmp_path / "c")
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    result = invoke("check", "--campaign", str(folder), str(empty))
+    assert result.exit_code == 1 and "没有可检查的表格" in result.output
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["run", "--periods", "3"], "没有选项 --periods，是否想用 --period"),
+    (["run", "--period"], "选项 --period 后面需要填一个值"),
+    (["run", "--period", "x"], "--period 的值“x”无效：应为整数"),
+    (["run", "--strict=1"], "选项 --strict 不需要填值"),
+    (["nosuch"], "没有命令 nosuch"),
+    (["check"], "缺少要检查的表格文件或文件夹"),
+    (["check", "/nowhere/at/all"], "找不到 /nowhere/at/all"),
+    (["status", "--campaign", "README.md"], "--campaign 应为文件夹"),
+    (["run", "--period", "2", "extra"], "多余的参数“extra”"),
+    (["init"], "缺少参数 FOLDER"),
+])
+def test_every_usage_error_is_said_in_chinese(args, said, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, args, prog_name="leitai")
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert said in line and line.startswith("错误：") and line.endswith("--help")
+    said_back = line.split("用法见")[0]  # then: the command path and --help
+    english = re.sub(r"--?[a-z-]+|[A-Z]+|README\.md|/nowhere/at/all|nosuch|extra|x\b|" + "|".join(COMMANDS), "",
+                     said_back)
+    assert not re.search(r"[A-Za-z]{3,}", english), line  # no English words left
+
+
+def test_leitai_alone_prints_the_help():
+    result = invoke()
+    assert result.exit_code == 0 and "Usage:" in result.output and "错误" not in result.output
+
+
+def test_status_names_the_office_override_file(tmp_path):
+    from builders import submit, write_overrides
+    from leitai.campaign import load_campaign
+
+    folder = write_campaign(tmp_path / "c")
+    campaign = load_campaign(folder)
+    inputs = folder / "inputs" / "第01期"
+    submit(campaign, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    write_overrides(inputs / "核定.xlsx", [("P01", 1, "已完成", "2020-09-09", "核实")])
+    result = invoke("status", "--campaign", str(folder), "--period", "1")
+    line = next(line for line in result.output.splitlines() if "核定.xlsx" in line)
+    assert "办公室核定表" in line and "未识别" not in line

@@ -163,8 +163,7 @@ def test_libreoffice_resave_keeps_row_problems_at_their_cells(campaign: Campaign
     path = convert(source, fmt, tmp_path / "out")
     found = sorted((p.code, p.cell, p.sheet) for p in read_inputs(path.parent, campaign, PERIOD).problems)
     assert found == [("bad_date", "G9", DATA_SHEET), ("bad_number", "I6", DATA_SHEET),
-                     ("bad_status", "F6", DATA_SHEET), ("done_without_date", "G9", DATA_SHEET),
-                     ("percent_out_of_range", "H6", DATA_SHEET)]
+                     ("bad_status", "F6", DATA_SHEET), ("percent_out_of_range", "H6", DATA_SHEET)]
 
 
 # --------------------------------------------------------------------------- a whole run

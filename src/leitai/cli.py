@@ -92,28 +92,43 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int, str], Non
         yield update
 
 
+COMMANDS = "demo、init、templates、check、run、status、history"
+
+# Click's English usage messages (8.x wordings), said in Chinese; the exception's fields come first.
 _USAGE = [
-    (r"Missing option '([^']+)'", "缺少选项 {0}"),
     (r"Missing argument 'PATHS...'", "缺少要检查的表格文件或文件夹"),
     (r"Missing argument '([^']+)'", "缺少参数 {0}"),
-    (r"Path '(.+)' does not exist", "找不到 {0}：请检查路径是否正确（路径中有空格时请整体加英文双引号）"),
+    (r"Missing option '([^']+)'", "缺少选项 {0}"),
+    (r"Missing command", f"缺少命令（可用：{COMMANDS}）"),
+    (r"Missing parameter: (\S+)", "缺少参数 {0}"),
+    (r"No such command '([^']+)'", f"没有命令 {{0}}（可用：{COMMANDS}）"),
+    (r"Option '([^']+)' requires an argument", "选项 {0} 后面需要填一个值"),
+    (r"Option '([^']+)' requires (\d+) arguments", "选项 {0} 后面需要填 {1} 个值"),
+    (r"Option '([^']+)' does not take a value", "选项 {0} 不需要填值"),
     (r"Got unexpected extra arguments? \((.+)\)", "多余的参数“{0}”：路径中有空格时请整体加英文双引号"),
-    (r"No such option: (\S+)", "没有选项 {0}"),
-    (r"No such command '([^']+)'", "没有命令 {0}（可用：demo、init、templates、check、run、status、history）"),
+    (r"Argument '([^']+)' takes (\d+) values", "参数 {0} 需要 {1} 个值"),
     (r"Invalid value for '([^']+)': '(.*)' is not a valid integer", "{0} 的值“{1}”无效：应为整数，如 5"),
+    (r"Invalid value for '([^']+)': (.+) is not in the range", "{0} 的值“{1}”超出允许范围"),
+    (r"Invalid value for '([^']+)': \w+ '(.+)' does not exist",
+     "找不到 {1}：请检查路径是否正确（路径中有空格时请整体加英文双引号）"),
+    (r"Invalid value for '([^']+)': \w+ '(.+)' is a file", "{0} 应为文件夹，“{1}”是一个文件"),
+    (r"Invalid value for '([^']+)': \w+ '(.+)' is a directory", "{0} 应为文件，“{1}”是一个文件夹"),
+    (r"Invalid value for '([^']+)': \w+ '(.+)' is not (?:readable|writable|executable)",
+     "“{1}”无法访问：请检查文件权限"),
+    (r"Invalid value for '([^']+)'", "{0} 的值无效"),
+    (r"Path '(.+)' does not exist", "找不到 {0}：请检查路径是否正确（路径中有空格时请整体加英文双引号）"),
 ]
 
 
 def _usage_message(exc: click.UsageError) -> str:
-    """Click's English usage errors, said in Chinese with the way to get help."""
-    import re
-
-    text = exc.format_message()
-    for pattern, template in _USAGE:
-        match = re.search(pattern, text)
-        if match:
-            text = template.format(*match.groups())
-            break
+    """Click's usage errors, said wholly in Chinese with the way to get help."""
+    if isinstance(exc, click.NoSuchOption):
+        close = sorted(exc.possibilities or ())
+        text = f"没有选项 {exc.option_name}" + (f"，是否想用 {'、'.join(close)}" if close else "")
+    else:
+        english = exc.format_message()
+        text = next((template.format(*match.groups()) for pattern, template in _USAGE
+                     if (match := re.search(pattern, english))), "命令行的写法有误")
     command = exc.ctx.command_path if exc.ctx else "leitai"
     return f"{text}。用法见 {command} --help"
 
@@ -123,6 +138,9 @@ class _Group(click.Group):
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `leitai` alone: the help, not an error
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as exc:
             _fail(_usage_message(exc))
             sys.exit(2)
@@ -215,6 +233,7 @@ def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
 def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     """检查填报表（不计分）；有问题时列出并以非零状态退出。"""
     from .campaign import load_campaign
+    from .errors import InputError
     from .intake import check_files
 
     campaign = load_campaign(campaign_dir)
@@ -224,6 +243,8 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     # One period folder (inputs/第04期) is checked as `leitai run --period 4` would read it.
     folders = {int(m.group(1)) for p in paths if p.is_dir() and (m := re.fullmatch(r"第0*(\d+)期", p.name))}
     period = folders.pop() if len(folders) == 1 and all(p.is_dir() for p in paths) else None
+    if not files:
+        raise InputError(f"{'、'.join(str(p) for p in paths)} 中没有任何文件，没有可检查的表格：请指定单位报来的表格或其所在文件夹")
     intake = check_files(files, campaign, period=period)
     _print_problems(intake.problems)
     serious = [p for p in intake.problems if p.severity in ("error", "warning")]
@@ -275,8 +296,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
 
     from .campaign import load_campaign, period_label
     from .errors import InputError
-    from .intake import read_inputs
-    from .pipeline import input_folder, latest_period
+    from .pipeline import input_folder, latest_period, read_period
 
     campaign = load_campaign(campaign_dir)
     inputs_root = campaign.folder / "inputs"
@@ -287,7 +307,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
     if folder is None:
         raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}：请新建该文件夹，"
                          f"把各单位报来的第{period}期表格放进去后再查看")
-    intake = read_inputs(folder, campaign, period)
+    intake = read_period(campaign, folder, period)
     per_unit: dict[str, list[Any]] = {}
     for record in intake.files:
         if record.unit:
@@ -303,7 +323,9 @@ def status(campaign_dir: Path, period: int | None) -> None:
         for record in records:
             table.add_row(unit, group, names[record.status], record.file, str(record.problems))
     for record in intake.files:
-        if not record.unit:
+        if record.role == "overrides":
+            table.add_row("（办公室核定表）", "", names[record.status], record.file, str(record.problems))
+        elif not record.unit:
             table.add_row("（未识别）", "", names[record.status], record.file, record.reason)
     _console().print(table)
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]

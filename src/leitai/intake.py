@@ -23,6 +23,7 @@ Choices where SPEC is silent:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -78,6 +79,7 @@ OVERRIDE_REQUIRED = ("项目编号", "节点序号", "核定结果")
 
 
 Status = Literal["accepted", "accepted_with_problems", "rejected", "skipped"]
+Role = Literal["sheet", "export", "overrides"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class FileRecord:
     status: Status
     reason: str
     problems: int
+    role: Role = "sheet"  # a unit's sheet, an export carrying many units, or the office's 核定.xlsx
+    units: tuple[str, ...] = ()  # an export: the units whose rows it carried
 
 
 @dataclass
@@ -106,7 +110,35 @@ class Intake:
     @functools.cached_property
     def submitted_units(self) -> set[str]:
         """Units with an accepted file (computed once: ``files`` is not changed after intake)."""
-        return {f.unit for f in self.files if f.unit and f.status in ("accepted", "accepted_with_problems")}
+        accepted = [f for f in self.files if f.status in ("accepted", "accepted_with_problems")]
+        return {f.unit for f in accepted if f.unit} | {u for f in accepted for u in f.units}
+
+    def with_stage_problems(self, found: list[Problem], overrides: pd.DataFrame | None = None) -> Intake:
+        """This intake with problems found after it (regressions, overrides) added and counted against their files.
+
+        Info-level notes (an override applied) are listed but not counted, as at intake.
+        ``overrides``: the ones applied, when not all of them were.
+        """
+        counted: dict[str, int] = {}
+        for item in found:
+            if item.severity != "info":
+                counted[item.file] = counted.get(item.file, 0) + 1
+        files = []
+        for record in self.files:
+            extra = counted.get(record.file, 0)
+            if extra and record.status in ("accepted", "accepted_with_problems"):
+                count = record.problems + extra
+                record = dataclasses.replace(record, status="accepted_with_problems", problems=count,
+                                             reason=accepted_reason(record.role, count, record.reason.split("，")[0]))
+            files.append(record)
+        return dataclasses.replace(self, overrides=self.overrides if overrides is None else overrides, files=files,
+                                   problems=[*self.problems, *found])
+
+
+def accepted_reason(role: Role, count: int, kind: str = "办公室核定表") -> str:
+    """The manifest's reason for an accepted file with ``count`` problems (``kind``: which office file)."""
+    head = kind if role == "overrides" else "已采用"
+    return head + (f"，有 {count} 处问题" if count else "")
 
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -351,7 +383,7 @@ def _override_record(path: Path, found: list[Problem], kind: str = "办公室核
         size = path.stat().st_size
     except OSError:
         size = 0
-    return FileRecord(path.name, _digest(path, b""), size, None, status, reason, len(found))
+    return FileRecord(path.name, _digest(path, b""), size, None, status, reason, len(found), role="overrides")
 
 
 def _resolve_duplicates(results: list[_Result]) -> None:
@@ -402,7 +434,7 @@ def _read_one(path: Path, campaign: Campaign, plan: PlanIndex, period: int | Non
                        problems=[found])
     count = len(out.items)
     status: Status = "accepted_with_problems" if count else "accepted"
-    reason = f"已采用，有 {count} 处问题" if count else "已采用"
+    reason = accepted_reason("sheet", count)
     record = FileRecord(name, hashlib.sha256(data).hexdigest(), size, unit, status, reason, count)
     return _Result(record, rows, out.items, book.modified or stat.st_mtime)
 

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,7 +29,10 @@ from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
-from .states import resolve_states
+from .states import applied_overrides, resolve_states
+
+if TYPE_CHECKING:
+    from .intake import Intake
 
 # progress(done, total, label): label is "stage：detail"; a display keeps one bar per stage.
 Progress = Callable[[int, int, str], None]
@@ -179,8 +182,12 @@ def _run_period(
         states, merge_problems = resolve_states(
             campaign.plan.nodes, prev_states, intake.reports, intake.overrides, cutoff, period)
         states, figure_problems = carry_figures(states, prev_states, intake.reports)
+        # A problem found here (a regression, a figure) counts against its file; an override dated after
+        # the cutoff is not applied yet.
+        intake = intake.with_stage_problems([*merge_problems, *figure_problems],
+                                            overrides=applied_overrides(intake.overrides, cutoff))
         clock.lap("states")
-        problems = [*intake.problems, *merge_problems, *figure_problems]
+        problems = list(intake.problems)
         adjustments = intake.adjustments if settings.rules.score is not None else []
         if intake.adjustments and settings.rules.score is None:
             problems.append(problem("adjustments_unused", file=ADJUSTMENTS_FILE))
@@ -415,6 +422,25 @@ def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: P
         "settings": campaign.settings.as_dict(),
     }
     atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_period(campaign: Campaign, folder: Path, period: int, progress: Progress | None = None) -> Intake:
+    """A period's input as ``run`` reads it, with what the ledger shows (regressions, overrides) counted.
+
+    For ``leitai status``: nothing is recorded.
+    """
+    from .intake import read_inputs
+
+    intake = read_inputs(folder, campaign, period, progress)
+    known = None
+    if campaign.ledger_path.exists():
+        with Ledger(campaign.ledger_path) as ledger:
+            previous = ledger.previous_period(period)
+            known = ledger.states(previous) if previous else None
+    cutoff = campaign.settings.schedule.cutoff(period)
+    states, found = resolve_states(campaign.plan.nodes, known, intake.reports, intake.overrides, cutoff, period)
+    _, figures = carry_figures(states, known, intake.reports)
+    return intake.with_stage_problems([*found, *figures])
 
 
 def seeds_folder() -> Path:

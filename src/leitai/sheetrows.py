@@ -261,8 +261,13 @@ def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
     except ValueError:
         out.add("bad_status", cell=status_cell, value=clean_text(values["status"]))
         status_ok = False
-    date = _parsed(lambda v: parse_date(v, year=sheet.span[0].year, span=sheet.span),
-                   values["date"], "bad_date", date_cell, out)
+    try:
+        date = parse_date(values["date"], year=sheet.span[0].year, span=sheet.span)
+        bad_date = False
+    except ValueError:  # one problem for one mistake: an impossible date is not also a missing one
+        date, bad_date = None, True
+        counted = f"，按截止日期 {cn_date(sheet.cutoff)} 计为完成" if done and sheet.cutoff is not None else ""
+        out.add("bad_date", cell=date_cell, value=clean_text(values["date"]), detail=counted)
     if date is not None and date < sheet.span[0]:
         out.add("date_before_start", cell=date_cell, value=cn_date(date), detail=cn_date(sheet.span[0]))
     if date is not None and not done:
@@ -271,7 +276,8 @@ def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
         date = None
     if done and sheet.cutoff is not None:
         if date is None:
-            out.add("done_without_date", cell=date_cell, detail=cn_date(sheet.cutoff))
+            if not bad_date:
+                out.add("done_without_date", cell=date_cell, detail=cn_date(sheet.cutoff))
         elif date > sheet.cutoff:
             out.add("date_after_cutoff", cell=date_cell, value=cn_date(date), detail=cn_date(sheet.cutoff))
     pct = _parsed(parse_percent, values["pct"], "bad_percent", table.cell(r, "pct"), out)
