@@ -159,3 +159,32 @@ def write_changes(plan_path: Path, rows: Iterable[Sequence[Any]] = (), included:
                 projects.cell(row, column, included[pid])
     book.save(plan_path)
     return plan_path
+
+
+EXPORT_COLUMNS = ["项目编号", "项目名称", "节点序号", "节点目标", "计划完成日期", "完成情况", "实际完成日期",
+                  "形象进度（%）", "累计完成投资（万元）", "进展情况", "存在问题", "下步计划"]
+
+
+def export_rows(sheet_path: Path, unit: str) -> list[list[Any]]:
+    """A filled template's node rows, as a form export would carry them: (unit, 12 SPEC columns)."""
+    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW
+
+    sheet = openpyxl.load_workbook(sheet_path)[DATA_SHEET]
+    return [[unit, *(sheet.cell(r, c).value for c in range(1, 13))]
+            for r in range(FIRST_DATA_ROW, sheet.max_row + 1) if sheet.cell(r, 1).value]
+
+
+def write_export(path: Path, rows: list[list[Any]], *, times: list[Any] | None = None,
+                 unit_header: str = "填报单位", title: str = "") -> Path:
+    """An online form's export: optional 提交时间, the unit column, the 12 SPEC columns, one row per node."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "收集结果"
+    if title:
+        sheet.append([title])
+    sheet.append((["提交时间"] if times is not None else []) + [unit_header, *EXPORT_COLUMNS])
+    for i, row in enumerate(rows):
+        sheet.append(([times[i]] if times is not None else []) + list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path

@@ -310,8 +310,12 @@ def status(campaign_dir: Path, period: int | None) -> None:
     intake = read_period(campaign, folder, period)
     per_unit: dict[str, list[Any]] = {}
     for record in intake.files:
-        if record.unit:
-            per_unit.setdefault(record.unit, []).append(record)
+        for unit in (record.units if record.role == "export" else (record.unit,) if record.unit else ()):
+            per_unit.setdefault(unit, []).append(record)
+    superseded: dict[str, list[Any]] = {}  # a unit's rows of an export that gave way to a later file
+    for item in intake.problems:
+        if item.code == "duplicate_in_export":
+            superseded.setdefault(item.unit, []).append(item)
     table = Table(title=f"第{period}期报送情况（{folder}）")
     for header in ("单位", "分组", "状态", "文件", "问题数"):
         table.add_column(header, overflow="fold")
@@ -321,11 +325,16 @@ def status(campaign_dir: Path, period: int | None) -> None:
         if not records:
             table.add_row(unit, group, Text("未报送", style="red"), "", "")
         for record in records:
-            table.add_row(unit, group, names[record.status], record.file, str(record.problems))
+            status_text = names[record.status] + ("（汇总表）" if record.role == "export" else "")
+            table.add_row(unit, group, status_text, record.file, str(record.problems))
+        for item in superseded.get(unit, []):
+            table.add_row(unit, group, "未采用（另有较晚报送）", item.file, item.message)
     for record in intake.files:
         if record.role == "overrides":
             table.add_row("（办公室核定表）", "", names[record.status], record.file, str(record.problems))
-        elif not record.unit:
+        elif record.role == "export" and not record.units:
+            table.add_row("（汇总表）", "", names[record.status], record.file, record.reason)
+        elif not record.unit and record.role != "export":
             table.add_row("（未识别）", "", names[record.status], record.file, record.reason)
     _console().print(table)
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]

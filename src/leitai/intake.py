@@ -94,7 +94,8 @@ class FileRecord:
     reason: str
     problems: int
     role: Role = "sheet"  # a unit's sheet, an export carrying many units, or the office's 核定.xlsx
-    units: tuple[str, ...] = ()  # an export: the units whose rows it carried
+    units: tuple[str, ...] = ()  # an export: the units whose rows it carried (and counted)
+    unit_times: tuple[str, ...] = ()  # an export: each unit's latest 提交时间 ("" when none)
 
 
 @dataclass
@@ -129,15 +130,21 @@ class Intake:
             if extra and record.status in ("accepted", "accepted_with_problems"):
                 count = record.problems + extra
                 record = dataclasses.replace(record, status="accepted_with_problems", problems=count,
-                                             reason=accepted_reason(record.role, count, record.reason.split("，")[0]))
+                                             reason=accepted_reason(record.role, count, record.units,
+                                                                    record.reason.split("，")[0]))
             files.append(record)
         return dataclasses.replace(self, overrides=self.overrides if overrides is None else overrides, files=files,
                                    problems=[*self.problems, *found])
 
 
-def accepted_reason(role: Role, count: int, kind: str = "办公室核定表") -> str:
-    """The manifest's reason for an accepted file with ``count`` problems (``kind``: which office file)."""
-    head = kind if role == "overrides" else "已采用"
+def accepted_reason(role: Role, count: int, units: Sequence[str] = (), kind: str = "办公室核定表") -> str:
+    """The manifest's reason for an accepted file with ``count`` problems (an export: and its units;
+    an office file: ``kind``, which one)."""
+    if role == "export":
+        shown = "、".join(units[:5]) + ("等" if len(units) > 5 else "")
+        head = f"汇总表（多个单位），已采用 {len(units)} 个单位：{shown}" if units else "汇总表中没有可识别单位的行"
+    else:
+        head = kind if role == "overrides" else "已采用"
     return head + (f"，有 {count} 处问题" if count else "")
 
 
@@ -251,6 +258,7 @@ class _Result:
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stamp: float = 0.0  # dcterms:modified, else mtime (POSIX seconds)
+    parts: dict[str, float] = field(default_factory=dict)  # an export: unit -> its submission time (POSIX)
 
 
 def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
@@ -387,21 +395,47 @@ def _override_record(path: Path, found: list[Problem], kind: str = "办公室核
 
 
 def _resolve_duplicates(results: list[_Result]) -> None:
-    by_unit: dict[str, list[_Result]] = {}
+    """A unit sent more than once (files, or a file and an export's rows): the later one wins."""
+    by_unit: dict[str, list[tuple[float, str, _Result]]] = {}
     for result in results:
-        if result.record.unit and result.record.status in ("accepted", "accepted_with_problems"):
-            by_unit.setdefault(result.record.unit, []).append(result)
+        record = result.record
+        if record.status not in ("accepted", "accepted_with_problems"):
+            continue
+        if record.role == "export":
+            for unit, stamp in result.parts.items():
+                by_unit.setdefault(unit, []).append((stamp, record.file, result))
+        elif record.unit:
+            by_unit.setdefault(record.unit, []).append((result.stamp, record.file, result))
     for unit, group in by_unit.items():
         if len(group) < 2:
             continue
-        group.sort(key=lambda r: (r.stamp, r.record.file))
-        winner = group[-1]
-        for loser in group[:-1]:
-            note = problem("duplicate_submission", file=loser.record.file, unit=unit,
-                           detail=f"采用“{winner.record.file}”，未采用“{loser.record.file}”")
+        group.sort(key=lambda entry: entry[:2])
+        winner = group[-1][2]
+        for _, _, loser in group[:-1]:
+            detail = f"采用“{winner.record.file}”，未采用“{loser.record.file}”"
+            if loser.record.role == "export":
+                _drop_from_export(loser, unit, detail)
+                continue
+            note = problem("duplicate_submission", file=loser.record.file, unit=unit, detail=detail)
             loser.rows, loser.problems = [], [note]
             loser.record = FileRecord(loser.record.file, loser.record.sha256, loser.record.size, unit,
                                       "rejected", note.message, 1)
+
+
+def _drop_from_export(result: _Result, unit: str, detail: str) -> None:
+    """An export's rows of ``unit`` give way to a later submission of that unit."""
+    record = result.record
+    result.rows = [row for row in result.rows if row["unit"] != unit]
+    note = problem("duplicate_in_export", file=record.file, unit=unit, detail=detail)
+    result.problems = [p for p in result.problems if p.unit != unit] + [note]
+    result.parts.pop(unit, None)
+    kept = [(u, t) for u, t in zip(record.units, record.unit_times) if u != unit]
+    units = tuple(u for u, _ in kept)
+    count = len(result.problems)
+    status: Status = "rejected" if not units else "accepted_with_problems"
+    reason = "汇总表中的单位均另有较晚的报送，未采用" if not units else accepted_reason("export", count, units)
+    result.record = dataclasses.replace(record, status=status, reason=reason, problems=count, units=units,
+                                        unit_times=tuple(t for _, t in kept))
 
 
 # --------------------------------------------------------------------------- one file
@@ -421,7 +455,7 @@ def _read_one(path: Path, campaign: Campaign, plan: PlanIndex, period: int | Non
         screen(path, size, stat.st_mtime)
         data = path.read_bytes()
         book = open_workbook(data, name, fresh=is_fresh(stat.st_mtime))
-        unit, rows = _read_sheet(book, path, campaign, plan, period, out)
+        reading = _read_sheet(book, path, campaign, plan, period, out)
     except Reject as reject:
         if reject.status == "skipped":
             return _skipped(path, size, reject.problem)
@@ -434,9 +468,20 @@ def _read_one(path: Path, campaign: Campaign, plan: PlanIndex, period: int | Non
                        problems=[found])
     count = len(out.items)
     status: Status = "accepted_with_problems" if count else "accepted"
-    reason = accepted_reason("sheet", count)
-    record = FileRecord(name, hashlib.sha256(data).hexdigest(), size, unit, status, reason, count)
-    return _Result(record, rows, out.items, book.modified or stat.st_mtime)
+    stamp = book.modified or stat.st_mtime
+    digest = hashlib.sha256(data).hexdigest()
+    if not reading.export:
+        part = reading.parts[0]
+        record = FileRecord(name, digest, size, part.unit, status, accepted_reason("sheet", count), count)
+        return _Result(record, part.rows, out.items, stamp)
+    units = tuple(p.unit for p in reading.parts)
+    if not units:
+        status = "rejected"
+    times = tuple(p.submitted.isoformat(sep=" ", timespec="seconds") if p.submitted else "" for p in reading.parts)
+    record = FileRecord(name, digest, size, None, status, accepted_reason("export", count, units), count,
+                        role="export", units=units, unit_times=times)
+    stamps = {p.unit: p.submitted.timestamp() if p.submitted else stamp for p in reading.parts}
+    return _Result(record, [row for p in reading.parts for row in p.rows], out.items, stamp, stamps)
 
 
 def _digest(path: Path, data: bytes) -> str:

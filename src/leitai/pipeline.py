@@ -411,7 +411,9 @@ def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: P
         "tool": "leitai", "version": __version__, "campaign": campaign.settings.campaign.name,
         "period": period, "cutoff": cutoff.isoformat(),
         "inputs": [{"file": f.file, "sha256": f.sha256, "size": f.size, "unit": f.unit, "status": f.status,
-                    "reason": f.reason, "problems": f.problems} for f in files],
+                    "reason": f.reason, "problems": f.problems,
+                    **({"units": [{"unit": u, "submitted_at": t or None} for u, t in zip(f.units, f.unit_times)]}
+                       if f.role == "export" else {})} for f in files],
         "outputs": [{"file": p.relative_to(out_dir).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
                     for p in outputs],
         "problems": {

@@ -32,7 +32,13 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "wrong_period": ("error", "期次不符：表内为第{value}期，本次汇总第{expected}期", "请使用第{expected}期模板填写后重新报送"),
     "unknown_unit": ("error", "无法识别填报单位“{value}”{detail}", "请在模板“填报单位”处填写规范的单位名称，或由办公室在计划表“单位”页补充别名"),
     "duplicate_submission": ("warning", "同一单位报送了多份表格，采用较晚的一份（{detail}）", "请确认以最后报送的表格为准；如有误请重新报送一份完整的表格"),
+    "duplicate_in_export": ("warning", "该单位另报送了较晚的表格，本汇总表中该单位的行未采用（{detail}）",
+                            "请确认以最后报送的为准；如有误请重新报送"),
     # --- row level ----------------------------------------------------------------
+    "export_unknown_unit": ("error", "无法识别该行的填报单位“{value}”{detail}，该行未计入",
+                            "请填写规范的单位名称，或由办公室在计划表“单位”页补充别名"),
+    "export_missing_rows": ("warning", "汇总表中没有本单位以下节点的行：{value}", "这些节点本期按上期状态计；如有进展请补报"),
+    "bad_submit_time": ("warning", "无法识别的提交时间“{value}”，按文件保存时间计", "请保留在线表单导出的提交时间，不要手工修改"),
     "unknown_node": ("error", "计划中没有该节点（项目编号 {value}）", "请核对项目编号和节点序号，使用模板中预填的行"),
     "other_unit_node": ("error", "该节点属于“{detail}”，不是本单位牵头的项目", "请删除该行，或由牵头单位填报"),
     "conflicting_rows": ("error", "同一节点填报了多行且内容矛盾（{detail}）", "每个节点只保留一行，请删除重复行"),

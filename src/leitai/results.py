@@ -137,7 +137,8 @@ def build_results(
             for r in scores.projects.itertuples(index=False)
         ],
         "submissions": [
-            {"file": s.file, "unit": s.unit, "status": s.status, "problems": int(s.problems)}
+            {"file": s.file, "unit": s.unit, "status": s.status, "problems": int(s.problems),
+             **({"units": list(s.units)} if getattr(s, "role", "sheet") == "export" else {})}
             for s in submissions if s.status != "skipped"
         ],
         "adjustments": [{"unit": a["unit"], "points": float(a["points"]), "reason": a["reason"]} for a in adjustments],

@@ -1,7 +1,8 @@
 """One unit's sheet, row by row: identity, node rows, and the problems found on the way.
 
-``read_sheet`` takes an open workbook (workbook.py) and returns the unit and its node rows;
-row problems are collected with their cells, file-level ones raise ``Reject``. The batch
+``read_sheet`` takes an open workbook (workbook.py) and returns the unit and its node rows
+(an export carrying many units is exports.py's); row problems are collected with their
+cells, file-level ones raise ``Reject``. The batch
 around it (files, duplicates, worker processes, 核定.xlsx) is intake.py's.
 """
 
@@ -37,6 +38,12 @@ HEADERS: dict[str, str] = {
     "累计完成投资": "invest", "进展情况": "progress_text", "存在问题": "issue_text", "下步计划": "next_plan",
 }
 REQUIRED = ("项目编号", "节点序号", "完成情况", "实际完成日期")
+# An export of an online form, or sheets merged by hand: a unit column beside them, perhaps a time.
+EXPORT_HEADERS: dict[str, str] = {
+    "填报单位": "unit", "单位": "unit", "单位名称": "unit", "报送单位": "unit", "牵头单位": "unit",
+    "提交时间": "submitted", "填报时间": "submitted", "提交日期": "submitted", "报送时间": "submitted",
+}
+ALL_HEADERS: dict[str, str] = {**HEADERS, **EXPORT_HEADERS}
 TEXT_LIMIT = 2000  # characters kept of a free-text cell
 _APPROXIMATE = re.compile(r"约|左右|大约|近|多|余|\?|？|~")  # an estimate, not the 累计完成投资 figure
 
@@ -97,7 +104,7 @@ def match_unit(plan: PlanIndex, spelling: str) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def _suggest(plan: PlanIndex, spelling: str) -> str:
+def suggest(plan: PlanIndex, spelling: str) -> str:
     close = difflib.get_close_matches(unit_key(spelling), list(plan.alias_map), n=5, cutoff=0.4)
     names = list(dict.fromkeys(plan.alias_map[k] for k in close))[:3]
     return f"，是否为：{'、'.join(names)}？" if names else ""
@@ -182,18 +189,39 @@ class Sheet:
     cutoff: dt.date | None = None  # the sheet's period's cutoff, when the period is known
 
 
+@dataclass
+class Part:
+    """The node rows one unit sent in a file: the whole of a unit's sheet, or its rows of an export."""
+
+    unit: str
+    rows: list[dict[str, Any]]
+    submitted: dt.datetime | None = None  # an export's latest 提交时间 for the unit (local time)
+
+
+@dataclass
+class Reading:
+    """What one workbook carried: one unit's sheet, or (``export``) the parts of many units."""
+
+    parts: list[Part]
+    export: bool = False
+
+
 def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, period: int | None,
-                out: Problems) -> tuple[str, list[dict[str, Any]]]:
-    """The unit and the node rows of one workbook; row problems go to ``out``, file-level ones raise."""
+                out: Problems) -> Reading:
+    """The unit(s) and node rows of one workbook; row problems go to ``out``, file-level ones raise."""
     info = campaign.settings.campaign
     identity = book.identity
     if identity.get("campaign") and unit_key(identity["campaign"]) != unit_key(info.name):
         raise Reject(out.make("wrong_campaign", value=identity["campaign"]))
-    table = find_table(book, HEADERS, REQUIRED, path.name)
+    table = find_table(book, ALL_HEADERS, REQUIRED, path.name)
     if table is None:
         missing = missing_headers(book, HEADERS, REQUIRED)
         raise Reject(out.make("not_progress_sheet", detail="、".join(missing) or "项目编号等"))
     out.sheet = table.sheet
+    if "unit" in table.columns:
+        from .exports import read_export  # an export: one part per unit named in its unit column
+
+        return Reading(read_export(table, path, campaign, plan, sheet_cutoff(campaign, period), out), export=True)
     cell_unit, cell_period = _cell_identity(table)
     spellings = [identity.get("unit", ""), cell_unit, PERIOD_NAME.sub("", path.stem)]
     unit = next((u for u in (match_unit(plan, s) for s in spellings) if u), None)
@@ -203,33 +231,43 @@ def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, peri
         raise Reject(out.make("wrong_period", value=seen_period, expected=period))
     if unit is None:
         seen = next(s for s in spellings if s) if any(spellings) else path.name
-        raise Reject(out.make("unknown_unit", value=seen, detail=_suggest(plan, seen)))
+        raise Reject(out.make("unknown_unit", value=seen, detail=suggest(plan, seen)))
 
-    numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
-               and not isinstance(v, bool)]
     # The cutoff rules on dates are checked here, so `leitai check` and `status` see what `run` sees.
-    schedule = campaign.settings.schedule
-    effective = period if period is not None else seen_period
-    cutoff = schedule.cutoffs[effective - 1] if effective and 1 <= effective <= schedule.count else None
-    sheet = Sheet(table, plan, unit, (info.start, info.end), out,
-                   fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers),
-                   cutoff=cutoff)
+    sheet = new_sheet(table, plan, unit, campaign, sheet_cutoff(campaign, period if period is not None else seen_period),
+                      out)
     rows = []
     for r in table.data_rows():
-        row = _read_row(sheet, r)
+        row = read_row(sheet, r)
         if row is not None:
             rows.append({"file": path.name, "unit": unit, "sheet": table.sheet, **row})
     present = {(row["project_id"], row["seq"]) for row in rows}
     for pid, seq in plan.unit_nodes.get(unit, []):
         if (pid, seq) not in present:
             out.add("missing_node_row", value=f"{pid} 节点{seq}")
-    return unit, _merge_duplicates(rows, out)
+    return Reading([Part(unit, merge_duplicates(rows, out))])
 
 
-_FIELDS = tuple(HEADERS.values())
+def sheet_cutoff(campaign: Campaign, period: int | None) -> dt.date | None:
+    """The cutoff of ``period`` when it is a period of the campaign."""
+    schedule = campaign.settings.schedule
+    return schedule.cutoffs[period - 1] if period and 1 <= period <= schedule.count else None
 
 
-def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
+def new_sheet(table: Table, plan: PlanIndex, unit: str, campaign: Campaign, cutoff: dt.date | None,
+              out: Problems) -> Sheet:
+    """A data table ready for ``read_row``: 形象进度 read as fractions when the column holds them."""
+    info = campaign.settings.campaign
+    numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
+               and not isinstance(v, bool)]
+    return Sheet(table, plan, unit, (info.start, info.end), out,
+                 fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers), cutoff=cutoff)
+
+
+_FIELDS = tuple(dict.fromkeys(ALL_HEADERS.values()))
+
+
+def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
     """One node row, or None for a blank row, a note row or a row that names no node of this unit."""
     table, out = sheet.table, sheet.out
     cells = table.grid[r]
@@ -240,7 +278,7 @@ def _read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
             values[name] = cells[col]
     if all(is_blank(values[k]) for k in ("seq", "status", "date")):
         return None  # blank, or a note under the table (填表人、联系电话…)
-    if bare(values["pid"]) in HEADERS:
+    if bare(values["pid"]) in ALL_HEADERS:
         return None  # the header repeated, or a second header row
     node = sheet.plan.node(values["pid"], values["seq"])
     if node is None:
@@ -329,7 +367,7 @@ def answers(row: dict[str, Any], names: Sequence[str] = _ANSWER_FIELDS) -> tuple
     return tuple(None if is_blank(row[n]) else row[n] for n in names)
 
 
-def _merge_duplicates(rows: list[dict[str, Any]], out: Problems) -> list[dict[str, Any]]:
+def merge_duplicates(rows: list[dict[str, Any]], out: Problems) -> list[dict[str, Any]]:
     """One row per node: identical repeats merge, differing repeats are all dropped."""
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for row in rows:
