@@ -4,6 +4,7 @@
     python3 scripts/dev.py demo      # make .venv, install leitai, write the demo briefing
     python3 scripts/dev.py test      # make .venv, install leitai + test tools, run every check
     python3 scripts/dev.py install   # only make .venv and install (used by the Windows launcher)
+    python3 scripts/dev.py leitai ARGS   # any leitai command, e.g. leitai history --campaign outputs/demo
 
 The virtual environment lives in .venv/ beside setup.cfg and is reinstalled only when
 setup.cfg or pyproject.toml changes. Extra arguments go to `leitai demo` or pytest.
@@ -49,13 +50,15 @@ def run(command: list[str]) -> None:
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     extra = sys.argv[2:]
-    if what not in ("demo", "test", "install"):
+    if what not in ("demo", "test", "install", "leitai"):
         sys.exit(__doc__)
     ensure_env()
     if what == "install":
         print(f"已安装：{BIN / ('leitai.exe' if os.name == 'nt' else 'leitai')}")
         return
     os.environ.setdefault("PYTHONUTF8", "1")
+    if what == "leitai":  # from the caller's folder, so relative paths mean what they typed
+        sys.exit(subprocess.call([str(PYTHON), "-m", "leitai.cli", *extra]))
     if what == "demo":
         run([str(PYTHON), "-m", "leitai.cli", "demo", *extra])
     else:

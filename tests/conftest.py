@@ -18,4 +18,5 @@ def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    (out.parent / f"{out.name}-console.txt").write_text(result.output, encoding="utf-8")  # what the clerk saw
     return out

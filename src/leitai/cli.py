@@ -35,7 +35,36 @@ def _console(stderr: bool = False) -> Any:
 def _fail(message: str) -> None:
     from rich.markup import escape
 
-    _console(stderr=True).print(f"[bold red]错误：[/]{escape(message)}", markup=True)
+    _console(stderr=True).print(f"[bold red]错误：[/]{escape(runnable(message))}", markup=True)
+
+
+_LEITAI_WORD = re.compile(r"(?<![\w/\\.-])leitai (?=-?-?[a-z])")
+
+
+def program() -> str:
+    """How to type leitai in this shell: ``leitai`` when that is this installation on PATH, else its script's path.
+
+    After ``python3 scripts/dev.py demo`` the script is .venv/bin/leitai and nothing is on PATH,
+    so the commands leitai suggests are printed as ``.venv/bin/leitai …``, which runs as printed.
+    """
+    import os
+    import shutil
+
+    script = Path(sys.executable).parent / ("leitai.exe" if os.name == "nt" else "leitai")
+    found = shutil.which("leitai")
+    if not script.exists() or (found and Path(found).resolve() == script.resolve()):
+        return "leitai"
+    try:
+        shown = script.relative_to(Path.cwd())
+    except ValueError:
+        shown = script
+    return _quoted(shown)
+
+
+def runnable(text: str) -> str:
+    """``text`` with every suggested ``leitai …`` command written as it can be run here."""
+    name = program()
+    return text if name == "leitai" else _LEITAI_WORD.sub(lambda _: f"{name} ", text)
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -174,7 +203,7 @@ def demo(out_dir: Path) -> None:
     last = runs[-1]
     _summary(last)
     _console().print(f"示例已完成：共汇总 {len(runs)} 期。最新一期督查通报：{last.briefing}", style="bold")
-    _console().print(f"各期概况：leitai history --campaign {_quoted(out_dir)}")
+    _console().print(f"各期概况：{program()} history --campaign {_quoted(out_dir)}")
 
 
 @main.command()
@@ -186,11 +215,11 @@ def init(folder: Path) -> None:
     from .starter import init_campaign
 
     init_campaign(folder)
-    _console().print(
+    _console().print(runnable(
         f"已创建 {folder}：\n"
         f"  1. 修改 {folder / 'campaign.toml'} 中的行动名称、日期和规则；\n"
         f"  2. 在 {folder / 'plan.xlsx'} 中填写项目、节点和单位（覆盖示例行）；\n"
-        f"  3. 运行 leitai templates --campaign {_quoted(folder)} --period 1 生成各单位填报表。")
+        f"  3. 运行 leitai templates --campaign {_quoted(folder)} --period 1 生成各单位填报表。"))
 
 
 def _quoted(path: Path) -> str:
