@@ -90,3 +90,61 @@ def test_a_regression_warning_counts_against_its_file_everywhere(small: Campaign
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     entry = next(i for i in manifest["inputs"] if i["file"] == name)
     assert (entry["status"], entry["problems"], entry["reason"]) == ("accepted_with_problems", 1, "已采用，有 1 处问题")
+
+
+def test_an_assumed_date_is_flagged_then_replaced_by_the_first_real_date(small: Campaign) -> None:
+    """已完成 without a date counts on the cutoff, flagged as assumed; the real date sent later replaces it."""
+    submit(small, 1, "甲街道", {("P01", 1): None}, small.folder / "inputs" / "第01期")
+    import openpyxl
+
+    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW
+
+    first = small.folder / "inputs" / "第01期" / "甲街道-第01期.xlsx"
+    book = openpyxl.load_workbook(first)
+    sheet = book[DATA_SHEET]
+    sheet.cell(FIRST_DATA_ROW, 6).value = "已完成"  # P01 node 1: done, no date
+    book.save(first)
+    result = run_period(small, 1)
+    assert unit(result, "甲街道")["done"] == 1
+    assert node_state(small, 1, "P01", 1) == (1, "2020-09-14", 1, "report", None)
+    with sqlite3.connect(small.ledger_path) as db:
+        assert db.execute("SELECT date_assumed FROM node_states WHERE period = 1 AND project_id = 'P01' AND seq = 1"
+                          ).fetchone() == (1,)
+    from docx import Document
+
+    doc = Document(str(result.briefing))
+    cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    [row] = [r for r in cells if r[:3] == ["甲街道", "一号路改造", "1"]]
+    assert row[5] == "未填日期" and "9月14日" not in row[5]  # never printed as if reported
+
+    # the next template leaves the date blank for the unit to fill in
+    from leitai.ledger import Ledger
+    from leitai.templates import build_template
+
+    with Ledger(small.ledger_path) as ledger:
+        known = ledger.states(1)
+    template = build_template(small, "甲街道", 2, known=known)[DATA_SHEET]
+    assert template.cell(FIRST_DATA_ROW, 6).value == "已完成" and template.cell(FIRST_DATA_ROW, 7).value in (None, "")
+
+    # period 2: the unit gives the real date; it replaces the assumed one, period 1's record stays
+    submit(small, 2, "甲街道", {("P01", 1): "2020-09-08"}, small.folder / "inputs" / "第02期")
+    result = run_period(small, 2)
+    assert node_state(small, 2, "P01", 1) == (1, "2020-09-08", 1, "history", None)
+    assert node_state(small, 1, "P01", 1) == (1, "2020-09-14", 1, "report", None)
+    with sqlite3.connect(small.ledger_path) as db:
+        assert db.execute("SELECT period, date_assumed FROM node_states WHERE project_id = 'P01' AND seq = 1"
+                          " ORDER BY period").fetchall() == [(1, 1), (2, 0)]
+
+
+def test_a_ledger_without_the_assumed_column_is_migrated_in_place(small: Campaign) -> None:
+    from leitai.ledger import Ledger
+
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, small.folder / "inputs" / "第01期")
+    run_period(small, 1)
+    with sqlite3.connect(small.ledger_path) as db:  # as a ledger written before the column existed
+        db.execute("ALTER TABLE node_states DROP COLUMN date_assumed")
+    with Ledger(small.ledger_path) as ledger:
+        states = ledger.states(1)
+    assert not states["date_assumed"].any()
+    submit(small, 2, "甲街道", {("P01", 2): "2020-09-25"}, small.folder / "inputs" / "第02期")
+    assert unit(run_period(small, 2), "甲街道")["done"] == 2

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS periods (
 CREATE TABLE IF NOT EXISTS node_states (
     period INTEGER NOT NULL, project_id TEXT NOT NULL, seq INTEGER NOT NULL, done INTEGER NOT NULL,
     done_date TEXT, done_period INTEGER, source TEXT NOT NULL, note TEXT NOT NULL, reported_date TEXT,
-    progress_pct REAL, invest_done REAL,
+    progress_pct REAL, invest_done REAL, date_assumed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (period, project_id, seq)
 );
 CREATE TABLE IF NOT EXISTS unit_scores (
@@ -93,8 +93,10 @@ class Ledger:
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self._db.executescript(SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(node_states)")}
-            # Columns added since the first version; a ledger from before gets them in place (NULL: unknown).
-            for column, kind in (("reported_date", "TEXT"), ("progress_pct", "REAL"), ("invest_done", "REAL")):
+            # Columns added since the first version; a ledger from before gets them in place (NULL: unknown;
+            # date_assumed 0: dates recorded until then count as given).
+            for column, kind in (("reported_date", "TEXT"), ("progress_pct", "REAL"), ("invest_done", "REAL"),
+                                 ("date_assumed", "INTEGER NOT NULL DEFAULT 0")):
                 if column not in columns:
                     self._db.execute(f"ALTER TABLE node_states ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
@@ -124,7 +126,7 @@ class Ledger:
             return None
         frame = pd.read_sql_query(
             "SELECT project_id, seq, done, done_date, done_period, source, note, reported_date, progress_pct,"
-            " invest_done FROM node_states"
+            " invest_done, date_assumed FROM node_states"
             " WHERE period = ? ORDER BY rowid", self._db, params=(period,))
         frame["done"] = frame["done"].astype(bool)
         frame["seq"] = frame["seq"].astype("int64")
@@ -133,6 +135,7 @@ class Ledger:
         frame["reported_date"] = pd.to_datetime(frame["reported_date"]).astype("datetime64[ns]")
         for name in ("progress_pct", "invest_done"):  # last known figures (investment.FIGURE_COLUMNS)
             frame[name] = frame[name].astype("float64")
+        frame["date_assumed"] = frame["date_assumed"].fillna(0).astype(bool)
         return frame
 
     def history(self, period: int) -> History:
@@ -226,10 +229,11 @@ class Ledger:
                      json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version))
                 db.executemany(
                     "INSERT INTO node_states (period, project_id, seq, done, done_date, done_period, source, note,"
-                    " reported_date, progress_pct, invest_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " reported_date, progress_pct, invest_done, date_assumed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), opt_int(r.done_period),
                       r.source, r.note, iso(getattr(r, "reported_date", None)),
-                      opt_float(getattr(r, "progress_pct", None)), opt_float(getattr(r, "invest_done", None)))
+                      opt_float(getattr(r, "progress_pct", None)), opt_float(getattr(r, "invest_done", None)),
+                      int(bool(getattr(r, "date_assumed", False))))
                      for r in states.itertuples(index=False)])
                 db.executemany(
                     "INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -582,7 +582,8 @@ class _Narrative:
                 str(row.seq),
                 row.target,
                 cn_date(row.due, year=False),
-                cn_date(row.done_date, year=False) if row.done else "",
+                (w["date_not_given"] if getattr(row, "date_assumed", False)
+                 else cn_date(row.done_date, year=False)) if row.done else "",
                 status,
             ])
         status_fill: dict[str, Fill] = {w["status_overdue"]: "red", w["status_ahead"]: "green",

@@ -222,7 +222,7 @@ def _run_period(
     (out_dir / "manifest.json").unlink(missing_ok=True)
     outputs, render_warnings = _write_outputs(
         campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
-        missing, notes, progress, clock, preview)
+        missing, notes, progress, clock, preview, states)
     briefing = out_dir / f"督查通报-{label}.docx"
     _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
     clock.lap("manifest")
@@ -275,7 +275,7 @@ def _write_outputs(
     campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, results: dict[str, Any],
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
     problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
-    preview: bool,
+    preview: bool, states: pd.DataFrame,
 ) -> tuple[list[Path], list[str]]:
     from . import painter
     from .briefing import write_briefing
@@ -329,7 +329,7 @@ def _write_outputs(
     advance("图表")
     clock.lap("charts")
 
-    node_detail = _node_detail(campaign, scores)
+    node_detail = _node_detail(campaign, scores, states)
     issues = _unit_issues(intake.reports)
     overrides = [
         {"project_id": r.project_id, "seq": int(r.seq), "done": bool(r.done),
@@ -362,10 +362,14 @@ def _template_path(campaign: Campaign) -> Path | None:
     return path if path.exists() else None
 
 
-def _node_detail(campaign: Campaign, scores: Scores) -> pd.DataFrame:
+def _node_detail(campaign: Campaign, scores: Scores, states: pd.DataFrame) -> pd.DataFrame:
     nodes = scores.nodes[scores.nodes["status"] == "active"].reset_index(drop=True)  # others are not reported on
     names = campaign.plan.projects.set_index("id")["name"]
+    # done on an assumed date (no date given: the cutoff): the briefing must not print it as reported
+    assumed = nodes[["project_id", "seq"]].merge(states[["project_id", "seq", "date_assumed"]], how="left",
+                                                 on=["project_id", "seq"])["date_assumed"].fillna(False).astype(bool)
     return pd.DataFrame({
+        "date_assumed": assumed.to_numpy(),
         "unit": nodes["unit"], "project_id": nodes["project_id"], "project": nodes["project_id"].map(names),
         "seq": nodes["seq"].astype(int), "target": nodes["target"], "due": nodes["due"].dt.date,
         "done": nodes["done"], "done_date": [None if pd.isna(d) else pd.Timestamp(d).date() for d in nodes["done_date"]],

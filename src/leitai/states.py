@@ -19,7 +19,10 @@ from .problems import Problem, problem
 
 # reported_date: a completion date a unit reported after the cutoff (so not done yet); kept so
 # the next period's template shows it and the unit need not type it again.
-STATE_COLUMNS = ["project_id", "seq", "done", "done_date", "done_period", "source", "note", "reported_date"]
+# date_assumed: done without a date, so done_date is the cutoff it was counted at, not a date anyone gave;
+# the first real date the unit reports later replaces it (past periods' records stay as they were).
+STATE_COLUMNS = ["project_id", "seq", "done", "done_date", "done_period", "source", "note", "reported_date",
+                 "date_assumed"]
 
 
 def empty_states(nodes: pd.DataFrame) -> pd.DataFrame:
@@ -31,6 +34,7 @@ def empty_states(nodes: pd.DataFrame) -> pd.DataFrame:
     frame["source"] = "none"
     frame["note"] = ""
     frame["reported_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    frame["date_assumed"] = False
     return frame[STATE_COLUMNS]
 
 
@@ -61,6 +65,8 @@ def resolve_states(
         base.loc[was_done, "done_date"] = known["done_date"].to_numpy()[was_done]
         base.loc[was_done, "done_period"] = known["done_period"].to_numpy()[was_done]
         base.loc[was_done, "source"] = "history"
+        if "date_assumed" in known:  # a ledger written before the column existed has none
+            base.loc[was_done, "date_assumed"] = known["date_assumed"].fillna(False).astype(bool).to_numpy()[was_done]
         if "reported_date" in known:  # a ledger written before the column existed has none
             pending = ~was_done & known["reported_date"].notna().to_numpy()
             base.loc[pending, "reported_date"] = known["reported_date"].to_numpy()[pending]
@@ -89,16 +95,25 @@ def resolve_states(
                                     detail="" if pd.isna(row.since) else int(row.since)))
         # A missing date counts as the cutoff; a date after it is not done at it (both recorded by intake).
         # History wins: a node already recorded done keeps its recorded date.
-        fresh = rows[rows["done"] & ~rows["was_done"]].assign(date=lambda f: f["done_date"].fillna(cut))
+        fresh = rows[rows["done"] & ~rows["was_done"]].assign(date=lambda f: f["done_date"].fillna(cut),
+                                                                 assumed=lambda f: f["done_date"].isna())
         late = fresh[fresh["date"] > cut].drop_duplicates(keys)
         fresh = fresh[fresh["date"] <= cut].drop_duplicates(keys)
-        dates = base[keys].merge(fresh[[*keys, "date"]], on=keys, how="left")["date"].to_numpy()
+        merged = base[keys].merge(fresh[[*keys, "date", "assumed"]], on=keys, how="left")
+        dates = merged["date"].to_numpy()
         newly = pd.notna(dates)
         base.loc[newly, "done"] = True
         base.loc[newly, "done_date"] = dates[newly]
+        base.loc[newly, "date_assumed"] = merged["assumed"].fillna(False).astype(bool).to_numpy()[newly]
         base.loc[newly, "done_period"] = period
         base.loc[newly, "source"] = "report"
         base.loc[newly, "reported_date"] = pd.NaT
+        # A node counted done on an assumed date takes the first real date its unit reports (within the cutoff).
+        real = rows[rows["done"] & rows["was_done"] & rows["done_date"].notna() & (rows["done_date"] <= cut)]
+        real = base[keys].merge(real.drop_duplicates(keys)[[*keys, "done_date"]], on=keys, how="left")
+        dated = (real["done_date"].notna() & base["date_assumed"]).to_numpy()
+        base.loc[dated, "done_date"] = real["done_date"].to_numpy()[dated]
+        base.loc[dated, "date_assumed"] = False
         withdrawn = rows.loc[~rows["done"] & ~rows["was_done"], keys].assign(gone=True)
         cleared = base[keys].merge(withdrawn.drop_duplicates(keys), on=keys, how="left")["gone"].notna().to_numpy()
         base.loc[cleared, "reported_date"] = pd.NaT  # the unit now says not done: its earlier date goes
@@ -116,6 +131,7 @@ def resolve_states(
             if date > cut:  # overrides win, and a date after the cutoff is not done at it: done from the next
                 base.at[key, "done"], base.at[key, "done_date"], base.at[key, "done_period"] = False, pd.NaT, pd.NA
                 base.at[key, "reported_date"], base.at[key, "source"] = date, "override"
+                base.at[key, "date_assumed"] = False
                 base.at[key, "note"] = str(row.reason)
                 problems.append(problem("override_deferred", file="核定.xlsx", cell=row.cell,
                                         detail=f"项目 {row.project_id} 节点 {int(row.seq)} 核定于 {_cn_date(date)} 完成"))
@@ -124,9 +140,11 @@ def resolve_states(
             if not base.at[key, "done"]:
                 base.at[key, "done_period"] = period
             base.at[key, "done"], base.at[key, "done_date"] = True, date
+            base.at[key, "date_assumed"] = bool(pd.isna(row.done_date))
         else:
             base.at[key, "done"], base.at[key, "done_date"] = False, pd.NaT
             base.at[key, "done_period"], base.at[key, "reported_date"] = pd.NA, pd.NaT
+            base.at[key, "date_assumed"] = False
         base.at[key, "source"] = "override"
         base.at[key, "note"] = str(row.reason)
         verdict = "已完成" if row.done else "未完成"
@@ -139,6 +157,7 @@ def resolve_states(
     states["done_period"] = states["done_period"].astype("Int64")
     states["reported_date"] = pd.to_datetime(states["reported_date"]).astype("datetime64[ns]")
     states.loc[states["done"], "reported_date"] = pd.NaT
+    states["date_assumed"] = states["date_assumed"].fillna(False).astype(bool) & states["done"]
     return states, problems
 
 

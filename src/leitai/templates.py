@@ -108,8 +108,10 @@ def _known_done(known: pd.DataFrame | None) -> dict[tuple[str, int], dt.date | N
     if known is None or known.empty:
         return {}
     done: dict[tuple[str, int], dt.date | None] = {}
-    for row in known.loc[known["done"].astype(bool), ["project_id", "seq", "done_date"]].itertuples(index=False):
-        day = None if pd.isna(row.done_date) else pd.Timestamp(row.done_date).date()
+    assumed = known["date_assumed"].astype(bool) if "date_assumed" in known else pd.Series(False, index=known.index)
+    for row in known.loc[known["done"].astype(bool)].assign(assumed=assumed).itertuples(index=False):
+        # an assumed date (done without one: the cutoff) is left blank, so the unit fills in the real one
+        day = None if pd.isna(row.done_date) or row.assumed else pd.Timestamp(row.done_date).date()
         done[(str(row.project_id), int(row.seq))] = day
     if "reported_date" in known:
         pending = known[~known["done"].astype(bool) & known["reported_date"].notna()]
