@@ -165,3 +165,12 @@ def test_an_unreadable_submission_time_is_a_warning(tmp_path: Path) -> None:
     write_export(tmp_path / "in" / "导出.xlsx", rows, times=["昨天下午"] + [None] * (len(rows) - 1))
     intake = read_inputs(tmp_path / "in", campaign, 1)
     assert [(p.code, p.cell) for p in intake.problems] == [("bad_submit_time", "A2")]
+
+
+def test_a_units_own_sheet_with_a_blank_unit_column_is_still_its_sheet(tmp_path: Path) -> None:
+    campaign = load_campaign(write_campaign(tmp_path / "c"))
+    rows = export_rows(submit(campaign, 1, "乙镇", {("P02", 1): "2020-09-11"}, tmp_path / "made"), "")
+    write_export(tmp_path / "in" / "乙镇-第01期.xlsx", rows, unit_header="牵头单位")
+    intake = read_inputs(tmp_path / "in", campaign, 1)
+    assert intake.files[0].units == ("乙镇",) and intake.problems == []
+    assert ("乙镇", "P02", 1, True) in {(r.unit, r.project_id, r.seq, r.done) for r in intake.reports.itertuples()}

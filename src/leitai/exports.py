@@ -6,8 +6,9 @@ columns, often a 提交时间. ``read_export`` reads such a table as one part pe
 it, each row checked exactly as on the unit's own sheet (sheetrows.read_row).
 
 Choices where SPEC is silent:
-- a row whose unit cell is blank or names no unit of the plan is a problem at that cell, and
-  the row does not count; a node of another unit is a problem at its 项目编号 cell;
+- a row whose unit cell names no unit of the plan is a problem at that cell, and the row does
+  not count; so is a blank unit cell, unless the file itself names a unit (its identity, its
+  填报单位 cell or its name: a unit's own sheet with a unit column left blank); a node of another unit is a problem at its 项目编号 cell;
 - a unit that reported one node on several rows (a form submitted twice): with 提交时间, the
   latest row wins; without, identical rows merge and differing ones all drop (as on a sheet);
 - a unit's nodes absent from the export are one warning for the unit (it keeps what is known);
@@ -56,8 +57,11 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 
 def read_export(table: Table, path: Path, campaign: Campaign, plan: PlanIndex, cutoff: dt.date | None,
-                out: Problems) -> list[Part]:
-    """One part per unit named in the export's unit column, in the order they first appear."""
+                out: Problems, default: str | None = None) -> list[Part]:
+    """One part per unit named in the export's unit column, in the order they first appear.
+
+    ``default``: the unit of a row whose unit cell is blank (the unit the file itself names), if any.
+    """
     sheet = new_sheet(table, plan, "", campaign, cutoff, out)
     rows: dict[str, list[dict[str, Any]]] = {}
     times: dict[str, list[dt.datetime | None]] = {}  # each kept row's 提交时间
@@ -67,7 +71,7 @@ def read_export(table: Table, path: Path, campaign: Campaign, plan: PlanIndex, c
         if all(is_blank(table.value(r, k)) for k in ("seq", "status", "date")):
             continue  # a blank row, or a note under the table
         spelling = clean_text(table.value(r, "unit"))
-        unit = match_unit(plan, spelling) if spelling else None
+        unit = match_unit(plan, spelling) if spelling else default
         if unit is None:
             if spelling or not is_blank(table.value(r, "pid")):
                 out.add("export_unknown_unit", cell=table.cell(r, "unit"), value=spelling or "（空）",

@@ -218,13 +218,15 @@ def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, peri
         missing = missing_headers(book, HEADERS, REQUIRED)
         raise Reject(out.make("not_progress_sheet", detail="、".join(missing) or "项目编号等"))
     out.sheet = table.sheet
-    if "unit" in table.columns:
-        from .exports import read_export  # an export: one part per unit named in its unit column
-
-        return Reading(read_export(table, path, campaign, plan, sheet_cutoff(campaign, period), out), export=True)
     cell_unit, cell_period = _cell_identity(table)
     spellings = [identity.get("unit", ""), cell_unit, PERIOD_NAME.sub("", path.stem)]
     unit = next((u for u in (match_unit(plan, s) for s in spellings) if u), None)
+    if "unit" in table.columns:
+        from .exports import read_export  # an export: one part per unit named in its unit column
+
+        # a row with a blank unit cell belongs to the unit the file itself names, if any
+        parts = read_export(table, path, campaign, plan, sheet_cutoff(campaign, period), out, default=unit)
+        return Reading(parts, export=True)
     out.unit = unit or ""  # so a wrong-period sheet is listed under the unit that sent it
     seen_period = to_int(identity["period"]) if identity.get("period") else cell_period
     if period is not None and seen_period is not None and seen_period != period:
