@@ -95,6 +95,7 @@ def test_rows_naming_no_unit_or_another_units_node_are_problems_at_their_cells(t
     rows.append(["不存在的单位", "P01", "", 2, "", "", "已完成", "2020-09-10", None, None, "", "", ""])
     rows.append(["", "P01", "", 3, "", "", "已完成", "2020-09-10", None, None, "", "", ""])
     rows.append(["乙镇", "P01", "", 2, "", "", "已完成", "2020-09-10", None, None, "", "", ""])
+    rows.insert(3, ["单位名称", "项目编号", "项目名称", "节点序号", "", "", "完成情况", "实际完成日期"])  # pasted header
     folder = tmp_path / "in"
     write_export(folder / "汇总.xlsx", rows, unit_header="单位名称")
     intake = read_inputs(folder, campaign, 1)

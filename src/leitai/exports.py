@@ -26,8 +26,18 @@ from typing import Any
 
 from .campaign import Campaign
 from .normalize import EXCEL_EPOCH, clean_text, is_blank, nfkc
-from .sheetrows import Part, PlanIndex, Problems, match_unit, merge_duplicates, new_sheet, read_row, suggest
-from .workbook import Table
+from .sheetrows import (
+    ALL_HEADERS,
+    Part,
+    PlanIndex,
+    Problems,
+    match_unit,
+    merge_duplicates,
+    new_sheet,
+    read_row,
+    suggest,
+)
+from .workbook import Table, bare
 
 _TIME = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
                    r"(?:[\sT]*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}(?:\.\d+)?))?\s*[分秒]?)?")
@@ -70,6 +80,8 @@ def read_export(table: Table, path: Path, campaign: Campaign, plan: PlanIndex, c
         out.unit = ""
         if all(is_blank(table.value(r, k)) for k in ("seq", "status", "date")):
             continue  # a blank row, or a note under the table
+        if bare(table.value(r, "pid")) in ALL_HEADERS:
+            continue  # the header repeated (sheets pasted one under another)
         spelling = clean_text(table.value(r, "unit"))
         unit = match_unit(plan, spelling) if spelling else default
         if unit is None:
