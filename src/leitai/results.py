@@ -392,7 +392,8 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 # Problems about the office's own files or actions: kept in the manifest, not sent to units.
-OFFICE_ONLY = {"file_lock", "file_incomplete", "file_not_sheet", "override_applied", "adjustments_unused"}
+OFFICE_ONLY = {"file_lock", "file_incomplete", "file_not_sheet", "override_applied", "override_deferred",
+               "adjustments_unused"}
 
 
 def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:
