@@ -362,11 +362,13 @@ def _template_path(campaign: Campaign) -> Path | None:
     return path if path.exists() else None
 
 
-def _node_detail(campaign: Campaign, scores: Scores, states: pd.DataFrame) -> pd.DataFrame:
+def _node_detail(campaign: Campaign, scores: Scores, states: pd.DataFrame | None = None) -> pd.DataFrame:
     nodes = scores.nodes[scores.nodes["status"] == "active"].reset_index(drop=True)  # others are not reported on
     names = campaign.plan.projects.set_index("id")["name"]
     # done on an assumed date (no date given: the cutoff): the briefing must not print it as reported
-    assumed = nodes[["project_id", "seq"]].merge(states[["project_id", "seq", "date_assumed"]], how="left",
+    flags = states if states is not None and "date_assumed" in states else nodes[["project_id", "seq"]].assign(
+        date_assumed=False)
+    assumed = nodes[["project_id", "seq"]].merge(flags[["project_id", "seq", "date_assumed"]], how="left",
                                                  on=["project_id", "seq"])["date_assumed"].fillna(False).astype(bool)
     return pd.DataFrame({
         "date_assumed": assumed.to_numpy(),
