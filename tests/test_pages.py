@@ -8,13 +8,19 @@ units, a 区 campaign of 6 units with three-colour lights, and a county with a l
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from gencampaign import LEVEL_CAMPAIGNS, make_campaign
+from PIL import Image
 
 import leitai.charts
 import leitai.poster
@@ -82,3 +88,141 @@ def test_the_county_campaign_names_its_own_level(generated: dict[str, Any]) -> N
     assert "全县" in "\n".join(generated["长"]["drawn"])
     assert "抄送：县委、县人大常委会、县政府、县政协主要领导，天台县“通堵点、破难点”百日攻坚行动指挥部成员单位。" in docx_text(
         run.briefing)
+
+
+# ------------------------------------------------------------------ pages, as LibreOffice renders them
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A briefing rendered to PDF: each page's text (layout mode) and fill (share of the text
+    block, from the top, down to its last inked row), and the docx it came from."""
+
+    docx: Path
+    texts: list[str]
+    fills: list[float]
+
+    def main_pages(self) -> list[int]:
+        """Pages of the main text (before the first attachment page), 0-based."""
+        first = next((i for i, t in enumerate(self.texts) if re.match(r"\s*附件\s*\d*\s*$", t.strip().splitlines()[0])),
+                     len(self.texts))
+        return list(range(first))
+
+
+def render(docx: Path, out: Path) -> Rendered:
+    profile = out / "lo-profile"
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out), str(docx)], check=True, capture_output=True, timeout=300)
+    pdf = out / (docx.stem + ".pdf")
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                              text=True).stdout).group(1))
+    texts = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True,
+                            text=True).stdout for n in range(1, pages + 1)]
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(pdf), str(out / "page")], check=True)
+    fills = []
+    for png in sorted(out.glob("page-*.pgm")) or sorted(out.glob("page-*.png")):
+        image = Image.open(png).convert("L")
+        width, height = image.size
+        landscape = width > height
+        top = int(height * (28 / 210 if landscape else 37 / 297))
+        bottom = int(height * (1 - (26 / 210 if landscape else 35 / 297)))
+        pixels = image.load()
+        inked = [y for y in range(top, bottom) if any(pixels[x, y] < 200 for x in range(width))]
+        fills.append(((max(inked) - top) / (bottom - top)) if inked else 0.0)
+    return Rendered(docx, texts, fills)
+
+
+@pytest.fixture(scope="module")
+def rendered(generated: dict[str, dict[str, Any]], demo_dir: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
+    """The demo's period 5 and the generated campaigns' period 2, each rendered once."""
+    if not all(shutil.which(tool) for tool in ("soffice", "pdftotext", "pdftoppm", "pdfinfo")):
+        pytest.skip("LibreOffice or poppler is not installed")
+    docs = {"demo": demo_dir / "第05期" / "督查通报-第05期.docx"}
+    docs |= {key: value["run"].briefing for key, value in generated.items()}
+    return {key: render(path, tmp_path_factory.mktemp(f"pdf{n}")) for n, (key, path) in enumerate(docs.items())}
+
+
+CAMPAIGNS = ["demo", *LEVEL_CAMPAIGNS]
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"[ \t\u3000]+", "", text)
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_the_issuers_line_is_one_line(rendered: dict[str, Rendered], key: str) -> None:
+    page = rendered[key]
+    issuer = Document(str(page.docx)).paragraphs[0].text
+    assert issuer in [squeeze(line) for line in page.texts[0].splitlines()]
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_no_page_of_the_main_text_is_a_third_empty(rendered: dict[str, Rendered], key: str) -> None:
+    page = rendered[key]
+    main = page.main_pages()
+    assert len(main) >= 2
+    empty = {n + 1: round(page.fills[n], 2) for n in main[:-1] if page.fills[n] < 2 / 3}
+    assert not empty, f"pages more than a third empty: {empty}"
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_table_headers_break_between_words_and_stay_with_their_heading(rendered: dict[str, Rendered],
+                                                                       key: str) -> None:
+    page = rendered[key]
+    checked = 0
+    raw = [line.split() for text in page.texts for line in text.splitlines()]
+    for table in Document(str(page.docx)).tables:
+        # a header breaks only where the layout broke it (at a word): a rendered header line
+        # is made of whole parts, nothing else
+        parts = {part for cell in table.rows[0].cells for part in cell.text.split("\n")}
+        for tokens in raw:
+            if sum(1 for token in tokens if token in parts) >= 3:
+                assert all(token in parts for token in tokens), f"header line {tokens}: a word is broken"
+                checked += 1
+    assert checked
+    for n, text in enumerate(page.texts):
+        for line in text.splitlines():
+            if re.match(r"\s*（[一二三四五六七八九十]+）", line) and n in page.main_pages():
+                assert "名次" in squeeze(text), f"page {n + 1}: {line.strip()} without its table"
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_attachment_tables_never_leave_a_lone_tail_or_a_blank_merged_cell(rendered: dict[str, Rendered],
+                                                                          key: str) -> None:
+    page = rendered[key]
+    doc = Document(str(page.docx))
+    body = doc.element.body
+    labels = [n for n, text in enumerate(page.texts) if re.match(r"\s*附件\s*\d*\s*$", text.strip().splitlines()[0])]
+    assert labels, "no attachment"
+    # the node detail (附件1) is cut into parts, one a page: as many pages as parts
+    first, end = labels[0], (labels[1] if len(labels) > 1 else len(page.texts))
+    def text(el: Any) -> str:
+        return "".join(t.text or "" for t in el.iter(qn("w:t"))) if el.tag == qn("w:p") else ""
+
+    start = next(i for i, el in enumerate(body) if text(el) in ("附件1", "附件"))
+    parts = []
+    for el in list(body)[start + 1:]:
+        if el.tag == qn("w:tbl"):
+            parts.append(el)
+        elif text(el).startswith("附件"):
+            break
+    pages = end - first
+    if len(labels) == 1:  # the last attachment runs to the 版记 page
+        pages = sum(1 for text in page.texts[first:] if "单位" in text)
+    assert len(parts) == pages, f"{len(parts)} parts on {pages} pages: a part ran over its page"
+    rows = [len(tbl.findall(qn("w:tr"))) - 1 for tbl in parts]
+    assert len(parts) == 1 or min(rows) >= 3, rows
+    for tbl in parts:  # a part never opens on the continuation of a merged cell
+        first_row = tbl.findall(qn("w:tr"))[1]
+        assert not [m for m in first_row.iter(qn("w:vMerge")) if m.get(qn("w:val")) != "restart"]
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_the_printed_line_is_one_line_issuer_left_date_right(rendered: dict[str, Rendered], key: str) -> None:
+    page = rendered[key]
+    last = page.texts[-1].splitlines()
+    printed = [line for line in last if "印发" in line]
+    assert len(printed) == 1
+    line = printed[0].strip()
+    assert re.match(r"\S.*\S\s{2,}\d{4}\s?年.*印发$", line), line

@@ -29,7 +29,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image
 from docx.oxml.ns import qn
-from docx.shared import Mm
+from docx.shared import Mm, Pt
 
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Paragraph, Table
 from .docxkit import (
@@ -47,6 +47,20 @@ from .docxkit import (
 from .errors import OutputError
 from .fileio import atomic_write_bytes, normalized_zip
 from .narrative import build_content
+from .pagefit import (
+    LANDSCAPE_HEIGHT_PT,
+    LINE_PT,
+    PT_PER_MM,
+    TEXT_HEIGHT_PT,
+    TEXT_WIDTH_PT,
+    Pager,
+    column_widths,
+    fitted_size,
+    header_lines,
+    page_chunks,
+    paragraph_height,
+    row_height,
+)
 
 __all__ = ["STYLES", "BriefingInput", "bundled_template", "load_wording", "pct", "point_change", "write_briefing"]
 
@@ -74,6 +88,10 @@ STYLES = {
 # Styles used when the template has them (an office's own template may not).
 OPTIONAL_STYLES = {"signature": "落款", "record": "版记"}
 SHADE = {"red": "FFC7CE", "green": "C6EFCE", "yellow": "FFEB9C"}  # light cells in tables
+ISSUER_PT, RECORD_PT = 26.0, 14.0  # the template's 发文机关 and 版记 sizes (reduced to fit one line)
+MIN_FIGURE_SCALE = 0.5  # a figure may shrink to half its height to stay on its page
+CAPTION_PT = 6 + 28.95 + 6 + 4  # space before the picture, the caption line and after it
+TURNED_PT = 100.0  # a waiting figure follows text that has run this far onto the next page
 
 
 def bundled_template() -> Path:
@@ -135,7 +153,12 @@ def write_briefing(data: BriefingInput, path: Path, template: Path | None = None
 
 
 class _Layout:
-    """Lays a ``BriefingContent`` out in the template's styles; one instance per briefing."""
+    """Lays a ``BriefingContent`` out in the template's styles; one instance per briefing.
+
+    A ``pagefit.Pager`` follows where each block lands (estimated from the template's
+    metrics), so a figure is sized to the space left on its page and an attachment table is
+    cut into page-sized parts (see pagefit.py).
+    """
 
     def __init__(self, doc: DocxDocument, charts: dict[str, Path]) -> None:
         self.doc, self.charts = doc, charts
@@ -144,57 +167,138 @@ class _Layout:
             if has_style(doc, name):
                 self.style_ids[key] = doc.styles[name].style_id
         self._section_just_started = False
+        self.pager = Pager()
 
     def para(self, text: str, style: str = "body") -> Any:
         return self.doc.add_paragraph(clean(text), style=STYLES.get(style) or OPTIONAL_STYLES[style])
 
+    def text(self, text: str, style: str = "body", keep_with_next: bool = False) -> Any:
+        """A paragraph of the main text, followed on the page."""
+        paragraph = self.para(text, style)
+        height = paragraph_height(text)
+        if keep_with_next:
+            paragraph.paragraph_format.keep_with_next = True
+        self.pager.flow(height)
+        return paragraph
+
     def write(self, content: BriefingContent) -> None:
-        self.para(content.issuer, "issuer")
+        issuer = self.para(content.issuer, "issuer")
+        size = fitted_size(content.issuer, ISSUER_PT)
+        if size < ISSUER_PT:  # GB/T 9704 7.2.3: the 发文机关标志 may be set smaller to fit one line
+            for run in issuer.runs:
+                run.font.size = Pt(size)
         self.para(content.issue, "issue")
         self.para(f"{content.number}\t{content.date}", "number")
         self.para(content.title, "title")
-        self.para(content.lead)
-        for number, section in enumerate(content.sections, start=1):
-            self.para(f"{cn_number(number)}、{section.title}", "h1")
-            for block in section.blocks:
-                self.block(block)
+        self.pager.flow(size * 1.3 + 30 + 2 * LINE_PT + 20 + paragraph_height(content.title, 22, 36, 0, extra_pt=28))
+        self.text(content.lead)
+        self.main_text(content)
+        last = None
         for line in content.attachment_list:
-            self.para(line, "attach_list")
+            last = self.text(line, "attach_list")
+        if last is None and self.doc.paragraphs:
+            last = self.doc.paragraphs[-1]
+        if last is not None:  # the signature never stands alone on a page
+            last.paragraph_format.keep_with_next = True
         self.signature(content.signature)
         self.attachment_pages(content.attachments)
         self.record(content.record)
 
-    def block(self, block: Block) -> None:
+    def main_text(self, content: BriefingContent) -> None:
+        """The numbered sections. A figure that neither fits the rest of its page nor can be
+        shrunk to it waits while the text after it fills the page, and opens the next one."""
+        items: list[Block] = []
+        for number, section in enumerate(content.sections, start=1):
+            items.append(Paragraph(f"{cn_number(number)}、{section.title}", "h1"))
+            items += section.blocks
+        waiting: list[Figure] = []
+        waiting_page = 0
+        closing = len(items) - len(content.sections[-1].blocks) - 1 if content.sections else len(items)
+        for i, block in enumerate(items):
+            before_table = i + 1 < len(items) and isinstance(items[i + 1], Table)
+            if i == closing and waiting:  # not past the closing section: the figures go before it
+                for figure in waiting:
+                    self.figure(figure)
+                waiting = []
+            if isinstance(block, Figure):
+                if not waiting and self._figure_size(block) is None:
+                    waiting_page = self.pager.page
+                if waiting or self._figure_size(block) is None:
+                    waiting.append(block)
+                else:
+                    self.figure(block)
+                continue
+            self.block(block, before_table)
+            heading = isinstance(block, Paragraph) and block.style in ("h1", "h2")
+            # well into the next page (estimates may run ahead of the renderer by a few rows)
+            turned = self.pager.page > waiting_page and self.pager.y >= TURNED_PT
+            if waiting and turned and not before_table and not heading:
+                for figure in waiting:
+                    self.figure(figure)
+                waiting = []
+        for figure in waiting:
+            self.figure(figure)
+
+    def block(self, block: Block, before_table: bool = False) -> None:
         if isinstance(block, Paragraph):
-            self.para(block.text, block.style)
+            if before_table:  # a heading and its intro stay with their table
+                self._keep_room(paragraph_height(block.text) + 2 * 24)
+            self.text(block.text, block.style, keep_with_next=before_table)
         elif isinstance(block, Table):
             self.table(block)
         elif isinstance(block, Figure):
             self.figure(block)
 
+    def _keep_room(self, height: float) -> None:
+        if self.pager.remaining < height:
+            self.pager.new_page()
+
+    def _figure_size(self, figure: Figure, natural: bool = False) -> tuple[float, float] | None:
+        """(width mm, height pt) of a chart at 150 mm wide (at most 110 mm tall), shrunk to the
+        space left on its page when that is at least half its height; None when it fits
+        neither way (or, with ``natural``, its own size)."""
+        path = self.charts.get(figure.chart)
+        if path is None or not Path(path).exists():
+            return (0.0, 0.0)
+        image = Image.from_file(str(path))
+        ratio = image.px_height / max(image.px_width, 1)
+        width_mm = min(150.0, 110.0 / ratio)
+        height_pt = width_mm * ratio * PT_PER_MM
+        room = self.pager.remaining - CAPTION_PT - LINE_PT  # a line spare
+        if height_pt <= room or natural:
+            return width_mm, height_pt
+        if room >= max(height_pt * MIN_FIGURE_SCALE, 45 * PT_PER_MM):
+            return width_mm * room / height_pt, room
+        return None
+
     def figure(self, figure: Figure) -> None:
         path = self.charts.get(figure.chart)
         if path is None or not Path(path).exists():
             return
-        image = Image.from_file(str(path))
-        width, height = Mm(150), Mm(150 * image.px_height / max(image.px_width, 1))
-        if height > Mm(110):
-            width, height = Mm(110 * image.px_width / max(image.px_height, 1)), Mm(110)
-        self.doc.add_paragraph(style=STYLES["picture"]).add_run().add_picture(str(path), width=width, height=height)
+        size = self._figure_size(figure) or self._figure_size(figure, natural=True)
+        assert size is not None
+        width_mm, height_pt = size
+        self.pager.keep(height_pt + CAPTION_PT)
+        self.doc.add_paragraph(style=STYLES["picture"]).add_run().add_picture(
+            str(path), width=Mm(width_mm), height=Mm(height_pt / PT_PER_MM))
         self.para(figure.caption, "caption")
 
     def signature(self, lines: Sequence[str]) -> None:
         """落款: the issuing office and the date, after the attachment list (GB/T 9704 7.3.5)."""
         style = "signature" if "signature" in self.style_ids else "body"
-        self.para("", style)
-        for text in lines:
+        self.pager.keep(3 * LINE_PT)
+        self.para("", style).paragraph_format.keep_with_next = True
+        for n, text in enumerate(lines):
             paragraph = self.para(text, style)
+            if n < len(lines) - 1:
+                paragraph.paragraph_format.keep_with_next = True
             if style == "body":  # a template without 落款: right-align by hand
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 paragraph.paragraph_format.first_line_indent = 0
 
     def record(self, lines: Sequence[str]) -> None:
-        """版记 at the very end: 抄送 and 印发 lines, when the template has the 版记 style."""
+        """版记 at the very end: 抄送 and 印发 lines, when the template has the 版记 style. The 印发
+        line (机关 left, date right at the style's tab stop) is set smaller if it would wrap."""
         if "record" not in self.style_ids:
             return
         self.para("", "body")
@@ -203,6 +307,11 @@ class _Layout:
         frame = self.doc.styles[OPTIONAL_STYLES["record"]].element.find(qn("w:pPr") + "/" + qn("w:framePr"))
         for text in lines:
             paragraph = self.para(text, "record")
+            if "\t" in text:
+                size = fitted_size(text.replace("\t", "\u3000\u3000"), RECORD_PT, TEXT_WIDTH_PT - 2 * RECORD_PT)
+                if size < RECORD_PT:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(size)
             if frame is not None:
                 paragraph._p.get_or_add_pPr().insert(1, copy.deepcopy(frame))
 
@@ -217,22 +326,66 @@ class _Layout:
             heading = self.para(attachment.label, "attach_title")
             heading.paragraph_format.page_break_before = not self._section_just_started
             self._section_just_started = False
+            self.pager.new_page(LANDSCAPE_HEIGHT_PT if attachment.landscape else TEXT_HEIGHT_PT)
+            self.pager.flow(2 * LINE_PT + 6)
             self.para(attachment.title, "table_title")
-            self.table(attachment.table)
+            self.table(attachment.table, paged=True)
         if turned:
             new_section(self.doc, landscape=False)
 
-    def table(self, table: Table) -> None:
-        """A table in the template's table style at the end of the body (see ``docxkit.table_xml``)."""
+    def table(self, table: Table, paged: bool = False) -> None:
+        """A table in the template's table style (see ``docxkit.table_xml``): columns as wide as
+        their header words; in the main text it flows across pages under a repeated header; an
+        attachment table is cut into page-sized parts, so no page holds a lone tail of one or
+        two rows and a merged cell never continues blank on the next page."""
+        width_pt = (LANDSCAPE_WIDTH_MM if table.wide else TEXT_WIDTH_MM) * PT_PER_MM
+        headers = [header_lines(h) for h in table.headers]
+        flexible = set(table.left) | set(table.merge)
+        widths = column_widths(headers, table.rows, table.widths, flexible, width_pt)
+        # in the main text a table taller than estimated would push a figure off its page, so
+        # there rows are estimated generously; an attachment's parts keep a margin instead
+        factor = 1.15 if paged else 1.45
+        header_pt = row_height(["\n".join(h) for h in headers], widths, line_factor=factor)
+        heights = [row_height(row, widths, line_factor=factor) for row in table.rows]
         fills = table.fills
+        if paged:
+            parts = page_chunks(heights, self.pager.remaining, self.pager.height, header_pt)
+        else:
+            parts = [(0, len(table.rows))]
+            self.pager.flow(header_pt)
+            for h in heights:
+                if self.pager.remaining < h:
+                    self.pager.new_page()
+                    self.pager.flow(header_pt)
+                self.pager.flow(h)
+        for n, (start, end) in enumerate(parts):
+            if n:
+                self._page_break()
+                self.pager.new_page()
+            if paged:
+                self.pager.flow(header_pt + sum(heights[start:end]))
+            part_fills = fills[start:end]
 
-        def shade(n: int, i: int, value: str) -> str | None:
-            colour = fills[n][i] if fills else None
-            return SHADE[colour] if colour else None
+            def shade(row: int, i: int, value: str, part_fills: Any = part_fills) -> str | None:
+                colour = part_fills[row][i] if part_fills else None
+                return SHADE[colour] if colour else None
 
-        element = table_xml(self.style_ids, table.headers, table.rows, table.widths, left=table.left,
-                            merge=table.merge, shade=shade if fills else None,
-                            width_mm=LANDSCAPE_WIDTH_MM if table.wide else TEXT_WIDTH_MM)
+            element = table_xml(self.style_ids, ["\n".join(h) for h in headers], table.rows[start:end],
+                                [w / PT_PER_MM for w in widths], left=table.left, merge=table.merge,
+                                shade=shade if fills else None, keep_together=0,
+                                width_mm=width_pt / PT_PER_MM)
+            self._append(element)
+
+    def _page_break(self) -> None:
+        """A 1 pt paragraph that starts a new page (the next part of a table goes under it)."""
+        paragraph = self.para("", "body")
+        fmt = paragraph.paragraph_format
+        fmt.page_break_before = True
+        fmt.first_line_indent = 0
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.line_spacing = Pt(1)
+
+    def _append(self, element: Any) -> None:
         body = self.doc.element.body
         if body.sectPr is not None:
             body.sectPr.addprevious(element)

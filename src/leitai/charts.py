@@ -81,11 +81,11 @@ def chart_category(results: dict[str, Any], path: Path, whole: str, ink: Ink) ->
     overall = (results.get("overall") or {}).get("rate")
     if overall is not None:
         ax.axvline(overall, color=PALETTE["accent"], linewidth=0.9, linestyle=(0, (4, 2)), zorder=0.5)
-        ax.text(
+        ax.text(  # right-aligned near 100%, so it stays clear of the 完成/到期 column
             overall,
             len(cats) - 0.45,
             f"{whole} {pct(overall)}",
-            ha="center",
+            ha="center" if overall < 0.8 else "right",
             va="bottom",
             fontsize=SIZE["small"],
             color=PALETTE["accent"],
@@ -266,7 +266,8 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
     for h_idx, h in enumerate(periods):
         if h.get("evaluation"):
             ax.axvspan(h_idx - 0.4, h_idx + 0.4, color="#F6F1E4", zorder=0)
-            ax.text(h_idx, lo + 0.01, "督评", ha="center", va="bottom", fontsize=SIZE["small"], color="#9A7B2F")
+            # inside its band, so the first one stays clear of the axis labels
+            ax.text(h_idx - 0.38, lo + 0.01, "督评", ha="left", va="bottom", fontsize=SIZE["small"], color="#9A7B2F")
     styles = [("#7D93AB", (0, (1, 1.5))), ("#A7B4C2", (0, (4, 2)))]
     for i, (group, series) in enumerate(group_series.items()):
         colour, dash = styles[i % len(styles)]
@@ -357,16 +358,7 @@ def chart_lights(results: dict[str, Any], history: list[dict[str, Any]], path: P
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.grid(axis="y", color=PALETTE["grid"], linewidth=0.6)
     ax.set_axisbelow(True)
-    ax.text(
-        0,
-        1.02,
-        "单位：个",
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=SIZE["small"],
-        color=PALETTE["muted"],
-    )
+    # the unit (个) is in the subtitle: a label over the axis met the top tick's label
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.19), ncol=len(keys), frameon=False, fontsize=SIZE["small"])
     return save_png(fig, path)
 

@@ -121,7 +121,8 @@ def table_xml(
 ) -> Any:
     """A ``w:tbl`` element in the template's table style, built as one XML string (python-docx's
     add_row is quadratic); the header row repeats on every page, rows never split, and
-    a table of up to ``keep_together`` rows is kept on one page (keep-with-next)."""
+    a table of up to ``keep_together`` rows is kept on one page (keep-with-next). A line
+    break in a text (``\n``) is a line break in its cell."""
     scale = width_mm / sum(widths_mm)
     twips = [int(round(w * scale * 1440 / 25.4)) for w in widths_mm]
     left = set(left)
@@ -136,7 +137,7 @@ def table_xml(
         return (
             f'<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:pPr>'
             f'<w:pStyle w:val="{escape(ids[style])}"/>{"<w:keepNext/>" if keep else ""}</w:pPr>'
-            f'<w:r><w:t xml:space="preserve">{escape(clean(text))}</w:t></w:r></w:p></w:tc>'
+            f'<w:r>{"<w:br/>".join(_t(line) for line in clean(text).split(chr(10)))}</w:r></w:p></w:tc>'
         )
 
     merged = set(merge)
@@ -176,6 +177,10 @@ def table_xml(
         + f"</w:tblGrid>{head}{body}</w:tbl>"
     )
     return parse_xml(xml)
+
+
+def _t(text: str) -> str:
+    return f'<w:t xml:space="preserve">{escape(text)}</w:t>'
 
 
 def new_section(doc: DocxDocument, landscape: bool) -> None:

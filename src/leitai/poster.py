@@ -137,9 +137,9 @@ def _group_panel(
     units = ranked_units(results, group)
     evaluation = bool(results.get("evaluation"))
     # Column layout as fractions of the panel width.
-    col = {"rank": 0.045, "name": 0.095, "bar": 0.43, "rate": 0.735, "change": 0.785, "light": 0.862, "card": 0.96}
+    col = {"rank": 0.045, "name": 0.095, "bar": 0.43, "rate": 0.70, "change": 0.757, "light": 0.842, "card": 0.957}
     if not evaluation:
-        col.update({"rate": 0.78, "change": 0.845, "light": 0.935})
+        col.update({"rate": 0.76, "change": 0.825, "light": 0.915})
     x = {k: x0 + v * w for k, v in col.items()}
     name_w = x["bar"] - x["name"] - 16
 
@@ -166,6 +166,7 @@ def _group_panel(
     rows = shown_rows(units, limit, limit // 2, limit - 1 - limit // 2, fit=True)
     row = min(ROW_MAX, avail / max(len(rows), 1))
     px = max(TEXT_MIN, min(34.0, row * ROW_TEXT))
+    px = min(px, w / 26)  # three or more groups: narrower panels, smaller type, so columns never meet
     bar_w = x["rate"] - x["bar"] - px * 3.9 - 8  # room for "100.0%" right-aligned at x["rate"]
     gaps = 0
     for i, u in enumerate(rows):
@@ -211,8 +212,9 @@ def max_rows(room: float) -> int:
 
 
 def _footer(c: _Canvas, results: dict[str, Any]) -> None:
-    """One line of legend along the bottom, coloured dots in their colours."""
-    y, px, gap = H - 31, 22, 44
+    """One line of legend along the bottom, coloured dots in their colours; its type is made
+    smaller when the pieces (yellow lights, 黄牌席) would not fit the width."""
+    y, px, gap = H - 31, 22.0, 44.0
     c.rect(0, H - 62, W, 1.5, "#D0D5DB")
     pieces: list[tuple[str, str]] = [
         ("排名按累计节点完成率", PALETTE["muted"]),
@@ -223,12 +225,16 @@ def _footer(c: _Canvas, results: dict[str, Any]) -> None:
         ("绿：项目全部按期推进", PALETTE["muted"]),
         ("", ""),
         ("●", PALETTE["red"]),
-        ("2红：2个项目有逾期未完成节点、亮红灯", PALETTE["muted"]),
+        ("n 红：n个项目有逾期未完成节点、亮红灯", PALETTE["muted"]),
     ]
     if (results.get("overall") or {}).get("yellow"):
         pieces[7:7] = [("●", PALETTE["yellow"]), ("黄：逾期在宽限期内", PALETTE["muted"]), ("", "")]
     if results.get("evaluation"):
         pieces += [("", ""), ("黄牌", PALETTE["text"]), ("本期为督评期，黄牌单位列席督评会黄牌席", PALETTE["muted"])]
+    ems = sum(text_em(t) + (0.6 if t == "黄牌" else 0) for t, _ in pieces if t)
+    gaps = sum(1 for t, _ in pieces if not t)
+    scale = min(1.0, (W - 2 * 40) / (px * ems + gap * gaps))
+    px, gap = px * scale, gap * scale
     widths = [gap if not t else px * (text_em(t) + (0.6 if t == "黄牌" else 0)) for t, _ in pieces]
     x = (W - sum(widths)) / 2
     for (t, colour), wdt in zip(pieces, widths, strict=True):
