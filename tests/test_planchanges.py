@@ -446,3 +446,21 @@ def test_demo_register_added_after_period_three(demo_dir, tmp_path):
     assert "天攻坚指〔2020〕12号" in text and "11月30日" in text and "10月19日" in text
     assert "三合集镇区块征迁经批准取消，本期起不再亮灯" in text
     assert "不计入应完成节点数、节点完成率和亮灯" in text
+
+
+def test_the_cli_prints_the_edit_block_and_strict_refuses_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from leitai.cli import main
+
+    folder = write_campaign(tmp_path / "c")
+    campaign = load_campaign(folder)
+    submit_all(campaign, 1, {})
+    run_period(campaign, 1)
+    write_campaign(folder, nodes=[n if n[:2] != ("P01", 1) else ("P01", 1, "完成方案", "2020-09-20") for n in NODES])
+    refused = CliRunner().invoke(main, ["run", "--campaign", str(folder), "--period", "1", "--strict"])
+    assert refused.exit_code != 0 and "计划表被直接修改了 1 处" in refused.output and "Traceback" not in refused.output
+    done = CliRunner().invoke(main, ["run", "--campaign", str(folder), "--period", "1"])
+    assert done.exit_code == 0, done.output
+    flat = "".join(done.output.replace("│", "").split())  # the summary table wraps long lines
+    assert "项目P01节点1：计划完成日期由2020-09-10改为2020-09-20" in flat and "计划调整" in flat
