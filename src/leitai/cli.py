@@ -50,9 +50,28 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(exc))
             sys.exit(1)
         except KeyboardInterrupt:
-            _fail("已中断，未完成的输出不会留下半个文件")
+            _fail("已中断：台账和输出保持为中断前的样子（或已完整更新），不会留下半个文件")
             sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - anything unforeseen is still one line without --debug
+            if _debug():
+                raise
+            _fail(_unforeseen(exc))
+            sys.exit(1)
     return wrapper
+
+
+def _unforeseen(exc: Exception) -> str:
+    """One line for a failure leitai did not name itself: the cause when it is the system's."""
+    import sqlite3
+
+    from .errors import os_reason, sqlite_reason
+
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return f"无法完成操作{where}（{os_reason(exc)}）：请检查文件夹权限和磁盘空间后重新运行"
+    if isinstance(exc, sqlite3.Error):
+        return f"历史台账出错（{sqlite_reason(exc)}）：请检查磁盘空间和权限后重新运行"
+    return f"程序内部错误（{type(exc).__name__}）：请加 --debug 重新运行，把显示的信息发给维护人员"
 
 
 def _debug() -> bool:
@@ -200,6 +219,7 @@ def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
     known = None
     if campaign.ledger_path.exists():
         with Ledger(campaign.ledger_path) as ledger:
+            _warn_disagreements(campaign, ledger)
             previous = ledger.previous_period(period)
             known = ledger.states(previous) if previous else None
     with progress_bar() as progress:
@@ -279,6 +299,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
     from .pipeline import input_folder, latest_period
 
     campaign = load_campaign(campaign_dir)
+    _ledger_notes(campaign)
     inputs_root = campaign.folder / "inputs"
     if period is None:
         period = latest_period(campaign, inputs_root, dt.date.max)
@@ -326,6 +347,7 @@ def history(campaign_dir: Path) -> None:
     if not campaign.ledger_path.exists():
         raise LedgerError(f"尚无历史记录（{campaign.ledger_path} 不存在）：请先运行 leitai run")
     with Ledger(campaign.ledger_path) as ledger:
+        _warn_disagreements(campaign, ledger)
         rows = ledger.summary()
     table = Table(title="已汇总的期次")
     for header in ("期次", "截止日期", "督评", "应完成", "已完成", "完成率", "绿灯", "红灯", "黄牌", "报送单位"):
@@ -335,6 +357,21 @@ def history(campaign_dir: Path) -> None:
         table.add_row(f"第{r['period']}期", r["cutoff"], "是" if r["evaluation"] else "", str(r["due"]), str(r["done"]),
                       rate, str(r["green"]), str(r["red"]), str(r["yellow_cards"]), f"{r['submitted']}/{r['units']}")
     _console().print(table)
+
+
+def _ledger_notes(campaign: Any) -> None:
+    """One line for each thing the ledger and the outputs disagree on (repaired by ``leitai run``)."""
+    from .publish import ledger_notes
+
+    for note in ledger_notes(campaign.ledger_path, campaign.folder / "outputs"):
+        _console(stderr=True).print(f"注意：{note}", style="yellow")
+
+
+def _warn_disagreements(campaign: Any, ledger: Any) -> None:
+    from .publish import inconsistencies
+
+    for _, line in inconsistencies(ledger, campaign.folder / "outputs"):
+        _console(stderr=True).print(f"注意：{line}", style="yellow")
 
 
 def _print_problems(problems: list[Any], limit: int = 30) -> None:

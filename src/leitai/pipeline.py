@@ -1,8 +1,10 @@
 """Orchestration: one period from the input folder to every output (SPEC §6), and the demo.
 
-Order of work: read the campaign, read the inputs, merge node states with the ledger,
-score, record the period in the ledger (one transaction), write the outputs each
-atomically, and manifest.json last, so a folder with a manifest is a complete one.
+Order of work: mend what an interrupted run left (publish.repair), read the campaign and
+the inputs, merge node states with the ledger, score, write every output into a staging
+folder (manifest.json last), then publish: the ledger records the period and the staged
+folder takes the place of the old one together (publish.py), so after any fault the
+ledger and the outputs of a period agree.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import pandas as pd
 from . import __version__
 from .adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .campaign import Campaign, load_campaign, period_label
-from .errors import InputError, PeriodError, StrictModeError
+from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
+from .publish import abandon, begin, carry_over, publish, repair
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
 from .states import resolve_states
@@ -152,6 +155,7 @@ def _run_period(
                          f"（空白填报表可用 leitai templates --period {period} 生成）")
 
     with Ledger(ledger_path) as ledger:
+        repairs = repair(ledger, outputs_root, period)
         recorded = ledger.periods()
         previous = ledger.previous_period(period)
         warnings: list[str] = []
@@ -202,25 +206,36 @@ def _run_period(
                                   f"leitai check 查看并修改后重新运行，或去掉 --strict")
         progress(1, 1, "计算得分")
 
-        ledger.record(period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
-                      {f.file: f.sha256 for f in intake.files}, __version__)
-        history = ledger.results_up_to(period)
-    clock.lap("ledger")
-    previous_results = next((h for h in history if h["period"] == previous), None)  # already in history
-
-    missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
-    out_dir = outputs_root / label
-    # A folder with a manifest is a whole one: the old manifest goes before any output is
-    # replaced, and the new one is written last.
-    (out_dir / "manifest.json").unlink(missing_ok=True)
-    outputs, render_warnings = _write_outputs(
-        campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
-        missing, notes, progress, clock, preview)
+        # The history as it will read once this period is recorded (as the ledger returns it).
+        history = [h for h in ledger.results_up_to(period) if h["period"] != period]
+        history.append(json.loads(json.dumps(results, ensure_ascii=False, sort_keys=True)))
+        previous_results = next((h for h in history if h["period"] == previous), None)
+        clock.lap("ledger")
+        missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
+        out_dir = outputs_root / label
+        staging = begin(out_dir)
+        try:
+            outputs, render_warnings = _write_outputs(
+                campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
+                missing, notes, progress, clock, preview)
+            _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems)
+            carry_over(out_dir, staging)
+            clock.lap("manifest")
+        except OSError as exc:  # a renderer's own write (a chart, the poster): the real cause, in one line
+            abandon(staging)
+            raise OutputError(f"无法写入第{period}期的输出（{os_reason(exc)}），本期未记录："
+                              f"请检查 {outputs_root} 的磁盘空间和权限后重新运行") from None
+        except BaseException:
+            abandon(staging)
+            raise
+        publish(ledger, period, label, out_dir, staging, lambda publication: ledger.record(
+            period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
+            {f.file: f.sha256 for f in intake.files}, __version__, publication=publication))
+    clock.lap("ledger")  # recording and publishing count with the ledger's reads
+    outputs = [out_dir / p.relative_to(staging) for p in outputs]
     briefing = out_dir / f"督查通报-{label}.docx"
-    _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
-    clock.lap("manifest")
     return RunResult(period, label, out_dir, briefing, results, list(intake.files), problems, outputs, missing,
-                     warnings + render_warnings, clock.laps)
+                     repairs + warnings + render_warnings, clock.laps)
 
 
 def _plans(campaign: Campaign, ledger: Ledger, period: int, recorded: list[int], warnings: list[str],
