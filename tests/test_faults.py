@@ -136,6 +136,8 @@ def test_a_kill_at_each_step_of_publishing_leaves_old_or_new(work, point):
     notes = ledger_notes(work / LEDGER, outputs)
     if point in ("recorded", "swapped"):
         assert notes and "第3期上次汇总被中断" in notes[0] and len(notes) == 1
+    if point == "aside":
+        assert notes == ["第3期的输出在上次中断的运行中被移开：运行 leitai run 将自动放回"]
     with run_lock(work / LEDGER), Ledger(work / LEDGER) as ledger:
         said = repair(ledger, outputs)
     assert agreement(work) is None, said

@@ -9,6 +9,7 @@ replaces that period only; later periods are not touched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
@@ -288,6 +289,7 @@ class Ledger:
         tool_version: str,
         plan: EffectivePlan | None = None,
         publication: tuple[str, str] | None = None,
+        basis: str | None = None,
     ) -> None:
         """Replace ``period`` with these records, in one transaction.
 
@@ -310,12 +312,13 @@ class Ledger:
                 for table in _TABLES:
                     db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
                 db.execute(
-                    "INSERT INTO periods (period, cutoff, evaluation, results, settings, inputs, tool_version)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO periods (period, cutoff, evaluation, results, settings, inputs, tool_version, basis)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (period, cutoff.isoformat(), int(bool(results.get("evaluation"))),
                      json.dumps(results, ensure_ascii=False, sort_keys=True),
                      json.dumps(settings, ensure_ascii=False, sort_keys=True),
-                     json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version))
+                     json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version,
+                     self.basis_for(period) if basis is None else basis))
                 db.executemany(
                     "INSERT INTO node_states (period, project_id, seq, done, done_date, done_period, source, note,"
                     " reported_date, progress_pct, invest_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -351,6 +354,42 @@ class Ledger:
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"历史台账 {self.path} 写入失败（{sqlite_reason(exc)}），本期未记录："
                               f"请检查磁盘空间和权限后重新运行") from None
+
+    # ------------------------------------------------------------------ stale periods
+
+    def digest(self, period: int) -> str:
+        """sha256 of what a later period reads of ``period``: its results, node states and its own basis.
+
+        Chained through the basis, so a change to any earlier period changes every later digest.
+        """
+        row = self._db.execute("SELECT results, basis FROM periods WHERE period = ?", (period,)).fetchone()
+        if row is None:
+            return ""
+        digest = hashlib.sha256(f"{row[0]}\x1f{row[1] or ''}".encode())
+        for state in self._db.execute(
+                "SELECT project_id, seq, done, done_date, done_period, source FROM node_states WHERE period = ?"
+                " ORDER BY project_id, seq", (period,)):
+            digest.update(repr(state).encode())
+        return digest.hexdigest()
+
+    def basis_for(self, period: int) -> str:
+        """The digest of the history ``period`` rests on (the latest recorded period before it)."""
+        previous = self.previous_period(period)
+        return self.digest(previous) if previous is not None else ""
+
+    def stale(self) -> dict[int, int]:
+        """Recorded periods resting on changed history: period -> the earliest period that changed under it.
+
+        A period recorded before the basis was kept (NULL) is taken as current.
+        """
+        out: dict[int, int] = {}
+        changed: int | None = None
+        for period, basis in list(self._db.execute("SELECT period, basis FROM periods ORDER BY period")):
+            if changed is None and basis is not None and basis != self.basis_for(period):
+                changed = self.previous_period(period)
+            if changed is not None:
+                out[period] = changed
+        return out
 
     def summary(self) -> list[dict[str, Any]]:
         """Headline figures of every recorded period, for ``leitai history``."""

@@ -22,6 +22,8 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "file_encrypted": ("error", "文件设有打开密码，无法读取", "请取消密码后重新报送"),
     "file_lock": ("info", "Office 临时锁文件（~$ 开头），已跳过", "无需处理；如表格仍在编辑，请保存并关闭后再运行"),
     "file_incomplete": ("info", "文件仍在复制或写入中，本次已跳过", "待文件复制完成后重新运行"),
+    "file_skipped": ("warning", "未读取：{detail}", "如是单位报送的表格，请把文件本身（不是链接或文件夹）直接放入本期输入文件夹"),
+    "file_name_encoding": ("info", "文件名不是 UTF-8 编码，已按中文 Windows 编码读作“{detail}”", "无需处理；如名称显示不对，请改用正常的文件名"),
     "file_not_sheet": ("info", "不是表格文件（{detail}），已跳过", "如是单位报送的材料，请让其改用填报表模板报送"),
     "file_not_workbook": ("error", "不是 Excel 工作簿（{detail}）", "请使用下发的填报表模板（.xlsx）填写后报送"),
     "file_too_large": ("error", "文件过大或结构异常，已拒收：{detail}", "请用下发的模板重新填写，不要粘贴大量无关内容"),
@@ -30,6 +32,8 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "wrong_campaign": ("error", "不是本次攻坚行动的填报表（表内为“{value}”）", "请使用本次行动下发的模板重新填写"),
     "wrong_period": ("error", "期次不符：表内为第{value}期，本次汇总第{expected}期", "请使用第{expected}期模板填写后重新报送"),
     "unknown_unit": ("error", "无法识别填报单位“{value}”{detail}", "请在模板“填报单位”处填写规范的单位名称，或由办公室在计划表“单位”页补充别名"),
+    "unit_name_mismatch": ("warning", "文件名是“{value}”，表内填报单位却是“{detail}”，按“{detail}”计",
+                           "请核对：如确是{value}的表格，请{value}用本单位的模板重新填报（本期{value}按未报送计）"),
     "duplicate_submission": ("warning", "同一单位报送了多份表格，采用较晚的一份（{detail}）", "请确认以最后报送的表格为准；如有误请重新报送一份完整的表格"),
     # --- row level ----------------------------------------------------------------
     "unknown_node": ("error", "计划中没有该节点（项目编号 {value}）", "请核对项目编号和节点序号，使用模板中预填的行"),

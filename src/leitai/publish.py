@@ -267,6 +267,8 @@ def inconsistencies(ledger: Ledger, outputs_root: Path) -> list[tuple[int, str]]
             out_dir = _resolve(ledger.path, stored)
             if state == "publishing":
                 out.append((period, f"第{period}期上次汇总被中断，台账与输出尚未一致：运行 leitai run 将自动修复"))
+            elif file_digest(aside_dir(out_dir) / MANIFEST) == digest and not out_dir.exists():
+                out.append((period, f"第{period}期的输出在上次中断的运行中被移开：运行 leitai run 将自动放回"))
             elif file_digest(out_dir / MANIFEST) != digest:
                 what = "不存在" if not out_dir.exists() else f"中的 {MANIFEST} 缺失或与台账记录不符"
                 out.append((period, f"第{period}期已记入台账，但输出文件夹 {out_dir} {what}："
@@ -287,9 +289,15 @@ def ledger_notes(ledger_path: Path, outputs_root: Path) -> list[str]:
         return []
     try:
         with Ledger(ledger_path) as ledger:
-            return [line for _, line in inconsistencies(ledger, outputs_root)]
+            lines = [line for _, line in inconsistencies(ledger, outputs_root)]
+            stale = ledger.stale()
     except LedgerError as exc:
         return [str(exc)]
+    if stale:
+        first = min(stale)
+        lines.append(f"{'、'.join(f'第{p}期' for p in sorted(stale))}仍按第{stale[first]}期改变前的记录计算，已过时："
+                     f"运行 leitai run --period {first} --later 可依次重算")
+    return lines
 
 
 # ------------------------------------------------------------------------------ helpers

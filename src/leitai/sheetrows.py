@@ -204,6 +204,9 @@ def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, peri
     if unit is None:
         seen = next(s for s in spellings if s) if any(spellings) else path.name
         raise Reject(out.make("unknown_unit", value=seen, detail=_suggest(plan, seen)))
+    named = match_unit(plan, spellings[2])
+    if named is not None and named != unit:  # the sheet's own identity wins; both are named
+        out.add("unit_name_mismatch", value=named, detail=unit)
 
     numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
                and not isinstance(v, bool)]
