@@ -367,7 +367,8 @@ class Ledger:
             return ""
         digest = hashlib.sha256(f"{row[0]}\x1f{row[1] or ''}".encode())
         for state in self._db.execute(
-                "SELECT project_id, seq, done, done_date, done_period, source FROM node_states WHERE period = ?"
+                "SELECT project_id, seq, done, done_date, done_period, source, progress_pct, invest_done"
+                " FROM node_states WHERE period = ?"
                 " ORDER BY project_id, seq", (period,)):
             digest.update(repr(state).encode())
         return digest.hexdigest()
