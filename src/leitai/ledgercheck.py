@@ -69,8 +69,10 @@ def _first_problem(db: sqlite3.Connection, path: Path) -> str | None:
         recorded = "periods" in tables and db.execute("SELECT COUNT(*) FROM periods").fetchone()[0] > 0
         for table, columns in REQUIRED.items():
             if table not in tables:
-                filled = any(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in REQUIRED if t in tables)
-                if recorded or filled:  # tables missing beside records: dropped, not yet created
+                # Scores and lights are written only with a recorded period: beside them, a missing table was dropped.
+                filled = any(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                             for t in ("unit_scores", "project_lights") if t in tables)
+                if recorded or filled:
                     return f"缺少数据表 {table}"
                 continue
             have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
