@@ -19,7 +19,7 @@ from leitai.pipeline import run_period, seeds_folder
 
 def digests(folder):
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix != ".sqlite"}
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".sqlite" not in p.name}
 
 
 def test_rerunning_period_three_changes_no_output(demo_dir, tmp_path):

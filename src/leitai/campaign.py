@@ -183,11 +183,23 @@ _KEYS: dict[str, set[str]] = {
 }
 
 
+# Ranges a value must fall in (SPEC is silent; these catch typing slips such as 9999-12-31).
+DATE_WINDOW = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+MAX_CAMPAIGN_DAYS = 3660   # ten years
+MAX_PERIOD_DAYS = 366      # every_days, evaluate_every
+MAX_NODE_SEQ = 9999
+DUE_MARGIN_DAYS = 3653     # a node's due date: within ten years of the campaign's start and end
+TEXT_LIMIT = 1_000_000  # plan text is not cut: lengths are checked against NAME_LIMITS
+NAME_LIMITS = {"单位名称": 50, "分组": 30, "项目编号": 30, "项目名称": 100, "所属板块": 30, "节点目标": 200}
+
+
 def load_settings(path: Path) -> Settings:
     """Parse and validate campaign.toml; raises SettingsError with the key's name."""
     if not path.exists():
         raise SettingsError(f"{path.parent} 中没有 campaign.toml：请用 --campaign 指定攻坚行动文件夹，"
                             f"或用 leitai init 新建一个")
+    if not path.is_file():
+        raise SettingsError(f"{path} 是文件夹，不是设置文件：请把它移走，放入 campaign.toml 文件（可用 leitai init 生成示例）")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
@@ -220,16 +232,21 @@ def load_settings(path: Path) -> Settings:
         return value.strip()
 
     def as_date(section: str, key: str, value: Any) -> dt.date:
+        parsed: dt.date | None
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            parsed = parse_date(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
+            parsed = value.date()
+        elif isinstance(value, dt.date):
+            parsed = value
+        else:
+            try:
+                parsed = parse_date(value) if isinstance(value, str) else None
+            except ValueError:
+                parsed = None
         if parsed is None:
             raise SettingsError(f"{path.name}：[{section}] {key} 应为日期，如 2020-09-01（现为 {value!r}）")
+        if not DATE_WINDOW[0] <= parsed <= DATE_WINDOW[1]:
+            raise SettingsError(f"{path.name}：[{section}] {key} 的日期 {parsed} 超出合理范围"
+                                f"（{DATE_WINDOW[0].year}年至{DATE_WINDOW[1].year}年），请检查年份")
         return parsed
 
     name = need_text("name")
@@ -238,6 +255,9 @@ def load_settings(path: Path) -> Settings:
     start, end = as_date("campaign", "start", c["start"]), as_date("campaign", "end", c["end"])
     if end < start:
         raise SettingsError(f"{path.name}：[campaign] end（{end}）早于 start（{start}）")
+    if (end - start).days > MAX_CAMPAIGN_DAYS:
+        raise SettingsError(f"{path.name}：[campaign] start 至 end 超过 {MAX_CAMPAIGN_DAYS // 365} 年"
+                            f"（{start} 至 {end}），请检查年份")
     level = ""
     if "level" in c:
         level = (parse_level(c["level"]) if isinstance(c["level"], str) else None) or ""
@@ -254,9 +274,11 @@ def load_settings(path: Path) -> Settings:
         level=level,
     )
 
-    def positive_int(section: str, key: str, value: Any, minimum: int = 1) -> int:
+    def positive_int(section: str, key: str, value: Any, minimum: int = 1, maximum: int = MAX_PERIOD_DAYS) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise SettingsError(f"{path.name}：[{section}] {key} 应为不小于 {minimum} 的整数（现为 {value!r}）")
+        if value > maximum:
+            raise SettingsError(f"{path.name}：[{section}] {key} 应为 {minimum} 至 {maximum} 的整数（现为 {value!r}），请检查")
         return value
 
     if "cutoffs" in p:
@@ -389,16 +411,24 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
     def text(value: Any) -> str:
         """A cell as text (a whole number without its .0); each distinct cell cleaned once."""
         if type(value) is not str:
-            return clean_text(int(value) if isinstance(value, float) and value.is_integer() else value)
+            return clean_text(int(value) if isinstance(value, float) and value.is_integer() else value,
+                              limit=TEXT_LIMIT)
         cleaned = texts.get(value)
         if cleaned is None:
-            cleaned = texts[value] = clean_text(value)
+            cleaned = texts[value] = clean_text(value, limit=TEXT_LIMIT)
         return cleaned
+
+    def too_long(sheet: str, row: int, header: str, value: str) -> bool:
+        limit = NAME_LIMITS[header]
+        if len(value) > limit:
+            errors.append(f"{where(sheet, row, header)} 长 {len(value)} 字，超过 {limit} 字的上限：请精简")
+            return True
+        return False
 
     # 单位
     sheet = read["单位"]
     assert sheet is not None
-    units, alias_map, groups = [], {}, []
+    units, alias_map, groups = [], {}, []  # type: list[dict[str, Any]], dict[str, str], list[str]
     unit_names = sheet.column("单位名称")
     for i, (name_raw, group_raw, alias_raw) in enumerate(zip(unit_names, sheet.column("分组"), sheet.column("别名"))):
         name, group = text(name_raw), text(group_raw)
@@ -409,6 +439,13 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
             continue
         if not group:
             errors.append(f"{where('单位', i, '分组')} 为空：请填写分组，如“乡镇（街道）”或“部门”")
+            continue
+        if too_long("单位", i, "单位名称", name) | too_long("单位", i, "分组", group):
+            continue
+        twin = next((g for g in groups if g != group and unit_key(g) == unit_key(group)), None)
+        if twin is not None:
+            errors.append(f"{where('单位', i, '分组')} 分组“{group}”与“{twin}”只差空格、标点或全角半角，"
+                          f"会被当成两个分组：请统一写成一种")
             continue
         if unit_key(name) in alias_map:
             first = next((j + 2 for j, u in enumerate(unit_names) if unit_key(text(u)) == unit_key(name)), None)
@@ -447,6 +484,13 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
         for header in ("项目名称", "所属板块", "牵头单位"):
             if not values[header]:
                 errors.append(f"{where('项目', i, header)} 为空")
+        too_long("项目", i, "项目编号", pid)
+        too_long("项目", i, "项目名称", values["项目名称"])
+        too_long("项目", i, "所属板块", values["所属板块"])
+        twin = next((c for c in categories if c != values["所属板块"] and unit_key(c) == unit_key(values["所属板块"])), None)
+        if twin is not None:
+            errors.append(f"{where('项目', i, '所属板块')} 板块“{values['所属板块']}”与“{twin}”只差空格、标点或全角半角："
+                          f"请统一写成一种")
         unit = alias_map.get(unit_key(values["牵头单位"])) if values["牵头单位"] else None
         if values["牵头单位"] and unit is None:
             errors.append(f"{where('项目', i, '牵头单位')} 牵头单位“{values['牵头单位']}”不在“单位”表中")
@@ -488,16 +532,16 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
             errors.append(f"{where('节点', i, '项目编号')} 项目“{pid}”不在“项目”表中" if pid else f"{where('节点', i, '项目编号')} 为空")
             continue
         try:
-            if type(seq_raw) is int and seq_raw >= 1:  # what a typed number mostly is
+            if type(seq_raw) is int and 1 <= seq_raw <= MAX_NODE_SEQ:  # what a typed number mostly is
                 seq = seq_raw
             else:
                 seq_f = float(seq_raw) if type(seq_raw) is float else float(nfkc(str(seq_raw)).strip())
-                if not seq_f.is_integer() or seq_f < 1:
+                if not seq_f.is_integer() or not 1 <= seq_f <= MAX_NODE_SEQ:
                     raise ValueError
                 seq = int(seq_f)
         except (ValueError, OverflowError):
             errors.append(f"{where('节点', i, '节点序号')} 为空" if is_blank(seq_raw) else
-                          f"{where('节点', i, '节点序号')} 应为正整数（现为“{shown(seq_raw)}”）")
+                          f"{where('节点', i, '节点序号')} 应为 1 至 {MAX_NODE_SEQ} 的整数（现为“{shown(seq_raw)}”）")
             continue
         if (pid, seq) in node_seen:
             errors.append(f"{where('节点', i, '节点序号')} 项目“{pid}”的节点 {seq} 重复（第{node_seen[(pid, seq)]}行已有）")
@@ -512,8 +556,15 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
         if due is None:
             errors.append(f"{where('节点', i, '计划完成日期')} 为空")
             continue
+        low = settings.campaign.start - dt.timedelta(days=DUE_MARGIN_DAYS)
+        high = settings.campaign.end + dt.timedelta(days=DUE_MARGIN_DAYS)
+        if not low <= due <= high:
+            errors.append(f"{where('节点', i, '计划完成日期')} {due} 超出合理范围（行动起止日期前后十年内，"
+                          f"即 {low} 至 {high}），请检查年份")
+            continue
         if not target:
             errors.append(f"{where('节点', i, '节点目标')} 为空")
+        too_long("节点", i, "节点目标", target)
         nodes.append((pid, seq, target, due))
 
     changes = planchanges.empty_changes()
@@ -525,6 +576,8 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
 
     if not projects and not errors:
         errors.append("“项目”表中没有项目")
+    if projects and not nodes and not errors:
+        errors.append("“节点”表中没有节点：请为每个项目填写节点（项目编号、节点序号、节点目标、计划完成日期）")
     if errors:
         raise PlanError(str(path), errors)
 

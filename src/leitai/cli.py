@@ -35,7 +35,9 @@ def _console(stderr: bool = False) -> Any:
 def _fail(message: str) -> None:
     from rich.markup import escape
 
-    _console(stderr=True).print(f"[bold red]错误：[/]{escape(runnable(message))}", markup=True)
+    from .folderscan import printable
+
+    _console(stderr=True).print(f"[bold red]错误：[/]{escape(printable(runnable(message)))}", markup=True)
 
 
 _LEITAI_WORD = re.compile(r"(?<![\w/\\.-])leitai (?=-?-?[a-z])")
@@ -79,9 +81,28 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(exc))
             sys.exit(1)
         except KeyboardInterrupt:
-            _fail("已中断，未完成的输出不会留下半个文件")
+            _fail("已中断：台账和输出保持为中断前的样子（或已完整更新），不会留下半个文件")
             sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - anything unforeseen is still one line without --debug
+            if _debug():
+                raise
+            _fail(_unforeseen(exc))
+            sys.exit(1)
     return wrapper
+
+
+def _unforeseen(exc: Exception) -> str:
+    """One line for a failure leitai did not name itself: the cause when it is the system's."""
+    import sqlite3
+
+    from .errors import os_reason, sqlite_reason
+
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return f"无法完成操作{where}（{os_reason(exc)}）：请检查文件夹权限和磁盘空间后重新运行"
+    if isinstance(exc, sqlite3.Error):
+        return f"历史台账出错（{sqlite_reason(exc)}）：请检查磁盘空间和权限后重新运行"
+    return f"程序内部错误（{type(exc).__name__}）：请加 --debug 重新运行，把显示的信息发给维护人员"
 
 
 def _debug() -> bool:
@@ -247,6 +268,7 @@ def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
     known = None
     if campaign.ledger_path.exists():
         with Ledger(campaign.ledger_path) as ledger:
+            _warn_disagreements(campaign, ledger)
             previous = ledger.previous_period(period)
             known = ledger.states(previous) if previous else None
     with progress_bar() as progress:
@@ -268,7 +290,7 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     campaign = load_campaign(campaign_dir)
     files: list[Path] = []
     for path in paths:
-        files += sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        files.append(path)  # a folder stands for its files (and its skipped entries: folders, links…)
     # One period folder (inputs/第04期) is checked as `leitai run --period 4` would read it.
     folders = {int(m.group(1)) for p in paths if p.is_dir() and (m := re.fullmatch(r"第0*(\d+)期", p.name))}
     period = folders.pop() if len(folders) == 1 and all(p.is_dir() for p in paths) else None
@@ -289,14 +311,15 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
 @click.option("--period", type=int, default=None, help="期次；不填则取截止日期已过且有输入文件夹的最近一期")
 @click.option("--strict", is_flag=True, help="有数据问题时视为失败，不生成报告")
 @click.option("--force", is_flag=True, help="上一期尚未汇总时仍然汇总本期（通报中注明缺期）")
+@click.option("--later", "with_later", is_flag=True, help="重算本期后，依次重算其后已汇总的各期（改正早期数据后用）")
 @friendly
-def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> None:
+def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_later: bool) -> None:
     """汇总一期：读取 inputs/第NN期/，计分，记入台账，输出到 outputs/第NN期/。"""
     from . import painter
 
     painter.start()  # the charts' worker loads matplotlib while the plan and inputs are read
     from .campaign import load_campaign, period_label
-    from .pipeline import latest_period, run_period
+    from .pipeline import latest_period, run_period, run_with_later
 
     campaign = load_campaign(campaign_dir)
     if period is None:
@@ -308,6 +331,14 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool) -> No
             _console().print(
                 f"注意：第{later[0]}期截止日期已过，但还没有 inputs/{period_label(later[0])}/ 文件夹，本次汇总的是第{period}期；"
                 f"汇总新一期请先新建该文件夹并放入各单位报来的表格", style="yellow")
+    if with_later:
+        with progress_bar() as progress:
+            runs = run_with_later(campaign, period, force=force, strict=strict, progress=progress,
+                                  today=dt.date.today())
+        for each in runs[:-1]:
+            _console().print(f"{each.label}已重算：{each.briefing}")
+        _summary(runs[-1])
+        return
     with progress_bar() as progress:
         result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today())
     _summary(result)
@@ -325,9 +356,11 @@ def status(campaign_dir: Path, period: int | None) -> None:
 
     from .campaign import load_campaign, period_label
     from .errors import InputError
+    from .folderscan import printable
     from .pipeline import input_folder, latest_period, read_period
 
     campaign = load_campaign(campaign_dir)
+    _ledger_notes(campaign)
     inputs_root = campaign.folder / "inputs"
     if period is None:
         period = latest_period(campaign, inputs_root, dt.date.max)
@@ -352,20 +385,23 @@ def status(campaign_dir: Path, period: int | None) -> None:
     for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
         records = per_unit.get(unit, [])
         if not records:
-            table.add_row(unit, group, Text("未报送", style="red"), "", "")
+            table.add_row(printable(unit), printable(group), Text("未报送", style="red"), "", "")
         for record in records:
             status_text = names[record.status] + ("（汇总表）" if record.role == "export" else "")
-            table.add_row(unit, group, status_text, record.file, str(record.problems))
+            table.add_row(printable(unit), printable(group), status_text, record.file, str(record.problems))
         for item in superseded.get(unit, []):
-            table.add_row(unit, group, "未采用（另有较晚报送）", item.file, item.message)
+            table.add_row(printable(unit), printable(group), "未采用（另有较晚报送）", item.file, printable(item.message))
     for record in intake.files:
         if record.role == "overrides":
             table.add_row("（办公室核定表）", "", names[record.status], record.file, str(record.problems))
         elif record.role == "export" and not record.units:
-            table.add_row("（汇总表）", "", names[record.status], record.file, record.reason)
+            table.add_row("（汇总表）", "", names[record.status], record.file, printable(record.reason))
         elif not record.unit and record.role != "export":
-            table.add_row("（未识别）", "", names[record.status], record.file, record.reason)
+            table.add_row("（未识别）", "", names[record.status], record.file, printable(record.reason))
     _console().print(table)
+    for found in intake.problems:  # a sheet under another unit's file name is easy to miss in the table
+        if found.code == "unit_name_mismatch":
+            _console().print(f"注意：{found.file}：{printable(found.message)}。{found.fix}", style="yellow")
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
     _console().print(f"已报送 {len(intake.submitted_units)} 个单位，未报送 {len(missing)} 个单位。")
 
@@ -386,27 +422,63 @@ def history(campaign_dir: Path) -> None:
     if not campaign.ledger_path.exists():
         raise LedgerError(f"尚无历史记录（{campaign.ledger_path} 不存在）：请先运行 leitai run")
     with Ledger(campaign.ledger_path) as ledger:
+        _warn_disagreements(campaign, ledger)
         rows = ledger.summary()
+        stale = ledger.stale()
     table = Table(title="已汇总的期次")
-    for header in ("期次", "截止日期", "督评", "应完成", "已完成", "完成率", "绿灯", "红灯", "黄牌", "报送单位"):
+    headers = ("期次", "截止日期", "督评", "应完成", "已完成", "完成率", "绿灯", "红灯", "黄牌", "报送单位")
+    for header in headers + (("状态",) if stale else ()):  # the column only when a period is stale
         table.add_column(header, justify="right", overflow="fold")
     for r in rows:
         rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
+        state = [f"已过时（第{stale[r['period']]}期已改变）" if r["period"] in stale else ""] if stale else []
         table.add_row(f"第{r['period']}期", r["cutoff"], "是" if r["evaluation"] else "", str(r["due"]), str(r["done"]),
-                      rate, str(r["green"]), str(r["red"]), str(r["yellow_cards"]), f"{r['submitted']}/{r['units']}")
+                      rate, str(r["green"]), str(r["red"]), str(r["yellow_cards"]), f"{r['submitted']}/{r['units']}",
+                      *state)
     _console().print(table)
+    if stale:
+        first = min(stale)
+        _console().print(f"注意：{_stale_line(stale)}；运行 leitai run --period {first} --later 可依次重算",
+                         style="yellow")
+
+
+def _ledger_notes(campaign: Any) -> None:
+    """One line for each thing the ledger and the outputs disagree on (repaired by ``leitai run``)."""
+    from .publish import ledger_notes
+
+    for note in ledger_notes(campaign.ledger_path, campaign.folder / "outputs"):
+        _console(stderr=True).print(f"注意：{note}", style="yellow")
+
+
+def _stale_line(stale: dict[int, int]) -> str:
+    names = "、".join(f"第{p}期" for p in sorted(stale))
+    return f"{names}按改变前的历史计算，已过时（第{stale[min(stale)]}期的记录在其后被重算）"
+
+
+def _warn_disagreements(campaign: Any, ledger: Any) -> None:
+    from .publish import inconsistencies
+
+    for _, line in inconsistencies(ledger, campaign.folder / "outputs"):
+        _console(stderr=True).print(f"注意：{line}", style="yellow")
 
 
 def _print_problems(problems: list[Any], limit: int = 30) -> None:
+    from .folderscan import printable
     from .results import SEVERITY_CN, sorted_problems
 
     console = _console()
     shown = [p for p in sorted_problems(problems) if p.severity != "info"]
     for p in shown[:limit]:
         where = " ".join(x for x in (p.file, p.sheet, p.cell) if x)
-        console.print(f"[{SEVERITY_CN[p.severity]}] {where}：{p.message}。{p.fix}")
+        console.print(printable(f"[{SEVERITY_CN[p.severity]}] {where}：{p.message}。{p.fix}"))
     if len(shown) > limit:
         console.print(f"……另有 {len(shown) - limit} 条，详见数据问题清单。")
+
+
+def _printable(text: str) -> str:
+    from .folderscan import printable
+
+    return printable(text)
 
 
 def _summary(result: Any) -> None:
@@ -421,7 +493,7 @@ def _summary(result: Any) -> None:
     table.add_column(overflow="fold")
     table.add_row("读取文件", f"{len(files)} 个（接收 {count['accepted']}，有问题但接收 {count['accepted_with_problems']}，"
                           f"拒收 {count['rejected']}，跳过 {count['skipped']}）")
-    table.add_row("未报送单位", "、".join(result.missing_units) or "无")
+    table.add_row("未报送单位", "、".join(map(_printable, result.missing_units)) or "无")
     table.add_row("数据问题", f"{sum(1 for p in result.problems if p.severity != 'info')} 条，见 数据问题-{result.label}.xlsx")
     table.add_row("节点完成率", f"{rate}（应完成 {overall['due']}，已完成 {overall['done']}）")
     table.add_row("亮灯", f"绿灯 {overall['green']} 个，红灯 {overall['red']} 个" + (f"，黄灯 {overall['yellow']} 个" if overall["yellow"] else ""))

@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, os_reason
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 TEMP_PREFIX, TEMP_SUFFIX = ".~leitai-", ".tmp"
@@ -35,7 +35,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         remove_stale_temps(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"无法在 {path.parent} 写入文件（{exc.strerror}），请检查文件夹权限和磁盘空间") from None
+        raise OutputError(f"无法在 {path.parent} 写入文件（{os_reason(exc)}），请检查文件夹权限和磁盘空间") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -43,12 +43,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
-    except PermissionError:
+    except PermissionError as exc:
         _unlink(tmp)
-        raise OutputError(f"无法写入 {path}：文件可能正在 Word/Excel/WPS 中打开，请关闭后重新运行") from None
+        hint = "文件可能正在 Word/Excel/WPS 中打开，请关闭后重新运行" if os.name == "nt" else "请检查文件夹权限"
+        raise OutputError(f"无法写入 {path}（{os_reason(exc)}）：{hint}") from None
     except OSError as exc:
         _unlink(tmp)
-        raise OutputError(f"无法写入 {path}（{exc.strerror}），请检查磁盘空间和权限") from None
+        raise OutputError(f"无法写入 {path}（{os_reason(exc)}），请检查磁盘空间和权限") from None
 
 
 def remove_stale_temps(folder: Path) -> list[Path]:

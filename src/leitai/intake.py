@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +44,7 @@ from .adjustments import is_adjustments, read_adjustments
 from .campaign import Campaign
 from .errors import InputError
 from .fileio import sha256_file
+from .folderscan import display_name, name_note, scan_folder
 from .normalize import clean_header, clean_text, is_blank, parse_date, parse_status
 from .planchanges import EffectivePlan
 from .problems import Problem, cell_ref, problem
@@ -164,8 +165,9 @@ def read_inputs(folder: Path, campaign: Campaign, period: int,
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"找不到填报表文件夹 {folder}：请新建该文件夹并放入各单位报送的表格")
-    paths = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name)
-    return _read_all(paths, campaign, period, progress, resolve_duplicates=True, plan_in_effect=plan_in_effect)
+    paths, skipped = scan_folder(folder)
+    return _with_skipped(_read_all(paths, campaign, period, progress, resolve_duplicates=True,
+                                   plan_in_effect=plan_in_effect), skipped)
 
 
 def check_files(paths: Sequence[Path], campaign: Campaign, period: int | None = None) -> Intake:
@@ -176,12 +178,23 @@ def check_files(paths: Sequence[Path], campaign: Campaign, period: int | None = 
     wrong periods and duplicate submissions included.
     """
     expanded: list[Path] = []
+    skipped: list[tuple[str, str, Problem]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            expanded.extend(sorted((p for p in path.iterdir() if p.is_file()), key=lambda p: p.name))
+            files, odd = scan_folder(path)
+            expanded.extend(files)
+            skipped.extend(odd)
         else:
             expanded.append(path)
-    return _read_all(expanded, campaign, period, None, resolve_duplicates=period is not None)
+    return _with_skipped(_read_all(expanded, campaign, period, None, resolve_duplicates=period is not None), skipped)
+
+
+def _with_skipped(intake: Intake, skipped: list[tuple[str, str, Problem]]) -> Intake:
+    """The entries of the folder that were not read (folders, links, pipes…), as skipped records."""
+    for name, reason, found in skipped:
+        intake.files.append(FileRecord(name, "", 0, None, "skipped", reason, 1))
+        intake.problems.append(found)
+    return intake
 
 
 def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[Problem]]:
@@ -285,12 +298,20 @@ def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
         else:
             results.append(next(sheets))
         if progress is not None:
-            progress(done, len(paths), path.name)
+            progress(done, len(paths), display_name(path.name))
     if resolve_duplicates:
         _resolve_duplicates(results)
     rows = [row for result in results for row in result.rows]
     problems = [p for result in results for p in result.problems] + override_problems
-    return Intake(_reports_frame(rows), overrides, [r.record for r in results], problems, adjustments)
+    records = [r.record for r in results]
+    renamed = {p.name: display_name(p.name) for p in paths if display_name(p.name) != p.name}
+    if renamed:  # names that are not UTF-8 or carry control characters: shown as text everywhere
+        records = [replace(r, file=renamed.get(r.file, r.file)) for r in records]
+        problems = [replace(p, file=renamed.get(p.file, p.file)) for p in problems]
+        problems += [note for p in paths if (note := name_note(p))]
+        for row in rows:
+            row["file"] = renamed.get(row["file"], row["file"])
+    return Intake(_reports_frame(rows), overrides, records, problems, adjustments)
 
 
 # Many files are read by worker processes, in chunks, the results in the files' order (the

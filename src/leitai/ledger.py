@@ -9,7 +9,9 @@ replaces that period only; later periods are not touched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import LedgerError
+from .errors import LedgerError, os_reason, sqlite_reason
+from .ledgercheck import verify, write_backup
 from .planchanges import NODE_COLUMNS, PROJECT_COLUMNS, EffectivePlan
 from .scoring import History, Scores
 
@@ -58,8 +61,19 @@ CREATE TABLE IF NOT EXISTS plan_projects (
     included TEXT, status TEXT NOT NULL, change TEXT, approved TEXT, basis TEXT, note TEXT,
     PRIMARY KEY (period, project_id)
 );
+CREATE TABLE IF NOT EXISTS publications (
+    period INTEGER PRIMARY KEY, out_dir TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, state TEXT NOT NULL
+);
 """
-_TABLES = ("node_states", "unit_scores", "project_lights", "overrides", "plan_nodes", "plan_projects", "periods")
+# publications: the output folder each recorded period was published to and its manifest's digest;
+# state 'publishing' from the ledger commit until the folder is in place, then 'done' (publish.py).
+# Columns added after the first version, added in place to an older ledger: (table, column, type).
+MIGRATIONS = (("node_states", "reported_date", "TEXT"), ("node_states", "progress_pct", "REAL"),
+              ("node_states", "invest_done", "REAL"), ("periods", "basis", "TEXT"),
+              # date_assumed 0: dates recorded before the flag existed count as given
+              ("node_states", "date_assumed", "INTEGER NOT NULL DEFAULT 0"))
+_TABLES = ("node_states", "unit_scores", "project_lights", "overrides", "plan_nodes", "plan_projects", "publications",
+           "periods")
 
 
 @contextmanager
@@ -67,20 +81,60 @@ def run_lock(ledger_path: Path, wait_seconds: float = 5.0) -> Iterator[None]:
     """Hold the campaign's run lock: a second run waits ``wait_seconds``, then refuses.
 
     The lock is an SQLite write transaction on a small file beside the ledger, so the
-    operating system releases it when the process ends, however it ends.
+    operating system releases it when the process ends, however it ends. Each way it can
+    fail is said as it is: another run, a folder that cannot be written, a lock path that
+    is a folder; a lock file that is not a database (garbage) is replaced, as nobody can hold it.
     """
-    lock_path = Path(ledger_path).with_name(".leitai-run.lock")
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(lock_path, timeout=wait_seconds, isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
-        raise LedgerError(f"同一攻坚行动正在另一个窗口中汇总（{lock_path.parent}），请等它结束后再运行") from None
+    db = _acquire(Path(ledger_path).with_name(LOCK_NAME), wait_seconds)
     try:
         yield
     finally:
-        db.execute("ROLLBACK")
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
         db.close()
+
+
+LOCK_NAME = ".leitai-run.lock"
+
+
+def _acquire(lock_path: Path, wait_seconds: float) -> sqlite3.Connection:
+    folder = lock_path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LedgerError(f"无法创建文件夹 {folder}（{os_reason(exc)}）：请检查路径和权限") from None
+    for attempt in range(2):
+        if lock_path.is_symlink() or (lock_path.exists() and not lock_path.is_file()):
+            kind = "文件夹" if lock_path.is_dir() else "链接或特殊文件"
+            raise LedgerError(f"运行锁 {lock_path} 是{kind}，不是普通文件：请删除它后重新运行")
+        db = None
+        try:
+            db = sqlite3.connect(lock_path, timeout=wait_seconds, isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            return db
+        except sqlite3.DatabaseError as exc:
+            if db is not None:
+                db.close()
+            text = str(exc).lower()
+            if "locked" in text or "busy" in text:
+                raise LedgerError(f"同一攻坚行动正在另一个窗口中汇总（{folder}），请等它结束后再运行") from None
+            if attempt == 0 and ("not a database" in text or "malformed" in text):
+                _replace_with_empty(lock_path)  # garbage in the lock file: no process can hold it
+                continue
+            raise LedgerError(f"无法在 {folder} 建立运行锁 {lock_path.name}（{sqlite_reason(exc)}）："
+                              f"请检查该文件夹的写入权限和磁盘空间") from None
+    raise LedgerError(f"运行锁 {lock_path} 已损坏且无法替换：请删除它后重新运行")
+
+
+def _replace_with_empty(lock_path: Path) -> None:
+    tmp = lock_path.with_name(f"{lock_path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(b"")
+        os.replace(tmp, lock_path)
+    except OSError as exc:
+        raise LedgerError(f"运行锁 {lock_path} 已损坏，且无法替换（{os_reason(exc)}）：请删除它后重新运行") from None
 
 
 class Ledger:
@@ -88,19 +142,29 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_file():
+            raise LedgerError(f"历史台账 {self.path} 是文件夹或特殊文件，不是台账文件：请把它移走后重新运行")
+        existed = self.path.exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            reason = os_reason(exc) if isinstance(exc, OSError) else sqlite_reason(exc)
+            raise LedgerError(f"历史台账 {self.path} 无法打开（{reason}）：请检查文件夹权限和磁盘空间") from None
+        try:
+            if existed:
+                verify(self._db, self.path)  # reads only: a damaged ledger is never written into
             self._db.executescript(SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(node_states)")}
-            # Columns added since the first version; a ledger from before gets them in place (NULL: unknown;
-            # date_assumed 0: dates recorded until then count as given).
-            for column, kind in (("reported_date", "TEXT"), ("progress_pct", "REAL"), ("invest_done", "REAL"),
-                                 ("date_assumed", "INTEGER NOT NULL DEFAULT 0")):
-                if column not in columns:
-                    self._db.execute(f"ALTER TABLE node_states ADD COLUMN {column} {kind}")
+            for table, column, kind in MIGRATIONS:
+                if column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"历史台账 {self.path} 无法打开（{exc}）：如文件已损坏，请从备份恢复或删除后从第1期重新汇总") from None
+            self._db.close()
+            raise LedgerError(f"历史台账 {self.path} 无法使用（{sqlite_reason(exc)}）：请检查磁盘空间和权限；"
+                              f"如文件已损坏，请按使用说明从备份恢复") from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def __enter__(self) -> Ledger:
         return self
@@ -181,14 +245,39 @@ class Ledger:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise LedgerError(f"历史台账 {self.path} 正被另一次运行占用（{exc}），请稍后重试") from None
+            raise LedgerError(f"历史台账 {self.path} 无法写入（{sqlite_reason(exc)}），请稍后重试") from None
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                self._db.execute("ROLLBACK")
             raise
         else:
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def backup(self, label: str) -> Path:
+        """Copy the ledger as it stands to history.sqlite.bak-<label> (the last few are kept)."""
+        return write_backup(self._db, self.path, label)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        return self._db
+
+    def publications(self) -> list[tuple[int, str, str, str]]:
+        """(period, out_dir, manifest_sha256, state) of every recorded period published by this version."""
+        return list(self._db.execute("SELECT period, out_dir, manifest_sha256, state FROM publications ORDER BY period"))
+
+    def mark_published(self, period: int) -> None:
+        """The period's output folder is in place: clear its 'publishing' marker."""
+        try:
+            self._db.execute("UPDATE publications SET state = 'done' WHERE period = ?", (period,))
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"历史台账 {self.path} 写入失败（{sqlite_reason(exc)}）：下次运行时会自动补完") from None
 
     def record(
         self,
@@ -202,10 +291,14 @@ class Ledger:
         inputs: dict[str, str],
         tool_version: str,
         plan: EffectivePlan | None = None,
+        publication: tuple[str, str] | None = None,
+        basis: str | None = None,
     ) -> None:
         """Replace ``period`` with these records, in one transaction.
 
         ``plan``: the plan the period was scored on (default: the one in ``scores``).
+        ``publication`` (out_dir, manifest sha256) is recorded in the same transaction with
+        the state 'publishing', for publish.py to clear once the output folder is in place.
         """
         plan = plan if plan is not None else scores.plan
         def iso(value: Any) -> str | None:
@@ -222,11 +315,13 @@ class Ledger:
                 for table in _TABLES:
                     db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
                 db.execute(
-                    "INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO periods (period, cutoff, evaluation, results, settings, inputs, tool_version, basis)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (period, cutoff.isoformat(), int(bool(results.get("evaluation"))),
                      json.dumps(results, ensure_ascii=False, sort_keys=True),
                      json.dumps(settings, ensure_ascii=False, sort_keys=True),
-                     json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version))
+                     json.dumps(inputs, ensure_ascii=False, sort_keys=True), tool_version,
+                     self.basis_for(period) if basis is None else basis))
                 db.executemany(
                     "INSERT INTO node_states (period, project_id, seq, done, done_date, done_period, source, note,"
                     " reported_date, progress_pct, invest_done, date_assumed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -258,8 +353,48 @@ class Ledger:
                         f"INSERT INTO plan_projects (period, {', '.join(PROJECT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
                         [(period, r.project_id, r.unit, r.category, iso(r.included), r.status, r.change, iso(r.approved),
                           r.basis, r.note) for r in plan.projects.itertuples(index=False)])
+                if publication is not None:
+                    db.execute("INSERT INTO publications VALUES (?, ?, ?, 'publishing')", (period, *publication))
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"历史台账 {self.path} 写入失败（{exc}），本期未记录，请检查磁盘空间后重新运行") from None
+            raise LedgerError(f"历史台账 {self.path} 写入失败（{sqlite_reason(exc)}），本期未记录："
+                              f"请检查磁盘空间和权限后重新运行") from None
+
+    # ------------------------------------------------------------------ stale periods
+
+    def digest(self, period: int) -> str:
+        """sha256 of what a later period reads of ``period``: its results, node states and its own basis.
+
+        Chained through the basis, so a change to any earlier period changes every later digest.
+        """
+        row = self._db.execute("SELECT results, basis FROM periods WHERE period = ?", (period,)).fetchone()
+        if row is None:
+            return ""
+        digest = hashlib.sha256(f"{row[0]}\x1f{row[1] or ''}".encode())
+        for state in self._db.execute(
+                "SELECT project_id, seq, done, done_date, done_period, source, progress_pct, invest_done"
+                " FROM node_states WHERE period = ?"
+                " ORDER BY project_id, seq", (period,)):
+            digest.update(repr(state).encode())
+        return digest.hexdigest()
+
+    def basis_for(self, period: int) -> str:
+        """The digest of the history ``period`` rests on (the latest recorded period before it)."""
+        previous = self.previous_period(period)
+        return self.digest(previous) if previous is not None else ""
+
+    def stale(self) -> dict[int, int]:
+        """Recorded periods resting on changed history: period -> the earliest period that changed under it.
+
+        A period recorded before the basis was kept (NULL) is taken as current.
+        """
+        out: dict[int, int] = {}
+        changed: int | None = None
+        for period, basis in list(self._db.execute("SELECT period, basis FROM periods ORDER BY period")):
+            if changed is None and basis is not None and basis != self.basis_for(period):
+                changed = self.previous_period(period)
+            if changed is not None:
+                out[period] = changed
+        return out
 
     def summary(self) -> list[dict[str, Any]]:
         """Headline figures of every recorded period, for ``leitai history``."""

@@ -1,8 +1,10 @@
 """Orchestration: one period from the input folder to every output (SPEC §6), and the demo.
 
-Order of work: read the campaign, read the inputs, merge node states with the ledger,
-score, record the period in the ledger (one transaction), write the outputs each
-atomically, and manifest.json last, so a folder with a manifest is a complete one.
+Order of work: mend what an interrupted run left (publish.repair), read the campaign and
+the inputs, merge node states with the ledger, score, write every output into a staging
+folder (manifest.json last), then publish: the ledger records the period and the staged
+folder takes the place of the old one together (publish.py), so after any fault the
+ledger and the outputs of a period agree.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import pandas as pd
 from . import __version__
 from .adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .campaign import Campaign, load_campaign, period_label
-from .errors import InputError, PeriodError, StrictModeError
+from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
+from .folderscan import printable
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
+from .publish import abandon, begin, carry_over, publish, repair
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
 from .states import applied_overrides, resolve_states
@@ -54,6 +58,7 @@ class RunResult:
     missing_units: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds of wall time (bench)
+    stale_note: str = ""  # which later periods now rest on changed history (also in warnings)
 
 
 def input_folder(inputs_root: Path, period: int) -> Path | None:
@@ -111,6 +116,7 @@ def run_period(
     strict: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    note_stale: bool = True,
 ) -> RunResult:
     """Score ``period`` from its input folder, record it, and write its outputs.
 
@@ -119,8 +125,11 @@ def run_period(
     """
     ledger_path = ledger_path or campaign.ledger_path
     with run_lock(ledger_path):
-        return _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
-                           ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
+        result = _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
+                             ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
+    if not note_stale:
+        result.warnings[:] = [w for w in result.warnings if w != result.stale_note]
+    return result
 
 
 def _run_period(
@@ -151,10 +160,13 @@ def _run_period(
     if folder is None:
         raise InputError(f"找不到第{period}期的输入文件夹：请把各单位报来的表格放入 {inputs_root / label}/ 后重新运行")
     if not any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir()):
-        raise InputError(f"{folder} 中没有任何表格：请把各单位报来的第{period}期填报表放入该文件夹后重新运行"
+        folders = [p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        inside = f"（子文件夹 {printable('、'.join(folders))} 中的文件不会读取，请把表格直接放在 {folder} 中）" if folders else ""
+        raise InputError(f"{folder} 中没有任何表格{inside}：请把各单位报来的第{period}期填报表放入该文件夹后重新运行"
                          f"（空白填报表可用 leitai templates --period {period} 生成）")
 
     with Ledger(ledger_path) as ledger:
+        repairs = repair(ledger, outputs_root, period)
         recorded = ledger.periods()
         previous = ledger.previous_period(period)
         warnings: list[str] = []
@@ -209,25 +221,62 @@ def _run_period(
                                   f"leitai check 查看并修改后重新运行，或去掉 --strict")
         progress(1, 1, "计算得分")
 
-        ledger.record(period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
-                      {f.file: f.sha256 for f in intake.files}, __version__)
-        history = ledger.results_up_to(period)
-    clock.lap("ledger")
-    previous_results = next((h for h in history if h["period"] == previous), None)  # already in history
-
-    missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
-    out_dir = outputs_root / label
-    # A folder with a manifest is a whole one: the old manifest goes before any output is
-    # replaced, and the new one is written last.
-    (out_dir / "manifest.json").unlink(missing_ok=True)
-    outputs, render_warnings = _write_outputs(
-        campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
-        missing, notes, progress, clock, preview, states)
+        # The history as it will read once this period is recorded (as the ledger returns it).
+        history = [h for h in ledger.results_up_to(period) if h["period"] != period]
+        history.append(json.loads(json.dumps(results, ensure_ascii=False, sort_keys=True)))
+        previous_results = next((h for h in history if h["period"] == previous), None)
+        clock.lap("ledger")
+        missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
+        out_dir = outputs_root / label
+        staging = begin(out_dir)
+        try:
+            outputs, render_warnings = _write_outputs(
+                campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
+                missing, notes, progress, clock, preview, states)
+            _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems)
+            carry_over(out_dir, staging)
+            clock.lap("manifest")
+        except OSError as exc:  # a renderer's own write (a chart, the poster): the real cause, in one line
+            abandon(staging)
+            raise OutputError(f"无法写入第{period}期的输出（{os_reason(exc)}），本期未记录："
+                              f"请检查 {outputs_root} 的磁盘空间和权限后重新运行") from None
+        except BaseException:
+            abandon(staging)
+            raise
+        publish(ledger, period, label, out_dir, staging, lambda publication: ledger.record(
+            period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
+            {f.file: f.sha256 for f in intake.files}, __version__, publication=publication))
+        stale = sorted(p for p in ledger.stale() if p > period)
+    clock.lap("ledger")  # recording and publishing count with the ledger's reads
+    note = stale_note(period, stale) if stale else ""
+    outputs = [out_dir / p.relative_to(staging) for p in outputs]
     briefing = out_dir / f"督查通报-{label}.docx"
-    _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
-    clock.lap("manifest")
     return RunResult(period, label, out_dir, briefing, results, list(intake.files), problems, outputs, missing,
-                     warnings + render_warnings, clock.laps)
+                     repairs + warnings + render_warnings + ([note] if note else []), clock.laps, note)
+
+
+def stale_note(period: int, stale: list[int]) -> str:
+    """One line: which recorded periods rest on the history just changed, and how to bring them up to date."""
+    names = "、".join(f"第{p}期" for p in stale)
+    return (f"第{period}期的记录已改变，其后已汇总的{names}仍按改变前的历史计算，已过时："
+            f"运行 leitai run --period {stale[0]} --later 可依次重算")
+
+
+def later_periods(ledger_path: Path, period: int) -> list[int]:
+    """Recorded periods after ``period`` (those ``--later`` re-runs)."""
+    if not ledger_path.exists():
+        return []
+    with Ledger(ledger_path) as ledger:
+        return [p for p in ledger.periods() if p > period]
+
+
+def run_with_later(campaign: Campaign, period: int, **options: Any) -> list[RunResult]:
+    """Re-run ``period`` and then every later recorded period, in order (each published whole)."""
+    later = later_periods(options.get("ledger_path") or campaign.ledger_path, period)
+    results = [run_period(campaign, period, note_stale=False, **options)]
+    for each in later:
+        results.append(run_period(campaign, each, note_stale=False, **options))
+    return results
 
 
 def _plans(campaign: Campaign, ledger: Ledger, period: int, recorded: list[int], warnings: list[str],

@@ -234,6 +234,9 @@ def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, peri
     if unit is None:
         seen = next(s for s in spellings if s) if any(spellings) else path.name
         raise Reject(out.make("unknown_unit", value=seen, detail=suggest(plan, seen)))
+    named = match_unit(plan, spellings[2])
+    if named is not None and named != unit:  # the sheet's own identity wins; both are named
+        out.add("unit_name_mismatch", value=named, detail=unit)
 
     # The cutoff rules on dates are checked here, so `leitai check` and `status` see what `run` sees.
     sheet = new_sheet(table, plan, unit, campaign, sheet_cutoff(campaign, period if period is not None else seen_period),
