@@ -273,9 +273,11 @@ def status(campaign_dir: Path, period: int | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from .arrivals import arrivals_path, record_arrivals, unit_timeliness
     from .campaign import load_campaign, period_label
     from .errors import InputError
     from .intake import read_inputs
+    from .lookahead import TIMELINESS_CN, submit_deadline
     from .pipeline import input_folder, latest_period
 
     campaign = load_campaign(campaign_dir)
@@ -288,26 +290,38 @@ def status(campaign_dir: Path, period: int | None) -> None:
         raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}：请新建该文件夹，"
                          f"把各单位报来的第{period}期表格放进去后再查看")
     intake = read_inputs(folder, campaign, period)
+    arrived = record_arrivals(arrivals_path(campaign.ledger_path), folder, intake.files, dt.datetime.now())
+    timely, _ = unit_timeliness(campaign, period, intake, arrived)
     per_unit: dict[str, list[Any]] = {}
     for record in intake.files:
         if record.unit:
             per_unit.setdefault(record.unit, []).append(record)
     table = Table(title=f"第{period}期报送情况（{folder}）")
-    for header in ("单位", "分组", "状态", "文件", "问题数"):
+    for header in ("单位", "分组", "状态", "报送时间", "文件", "问题数"):
         table.add_column(header, overflow="fold")
     names = {"accepted": "已报送", "accepted_with_problems": "已报送（有问题）", "rejected": "被拒收", "skipped": "已跳过"}
     for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
         records = per_unit.get(unit, [])
         if not records:
-            table.add_row(unit, group, Text("未报送", style="red"), "", "")
+            table.add_row(unit, group, Text("未报送", style="red"), "", "", "")
         for record in records:
-            table.add_row(unit, group, names[record.status], record.file, str(record.problems))
+            when = arrived.get(record.file)
+            late = timely[unit] == "late" and record.status != "rejected"
+            table.add_row(unit, group, names[record.status] + ("（迟报）" if late else ""),
+                          Text(f"{when:%m-%d %H:%M}" if when else "", style="yellow" if late else ""),
+                          record.file, str(record.problems))
     for record in intake.files:
         if not record.unit:
-            table.add_row("（未识别）", "", names[record.status], record.file, record.reason)
+            when = arrived.get(record.file)
+            table.add_row("（未识别）", "", names[record.status], f"{when:%m-%d %H:%M}" if when else "", record.file,
+                          record.reason)
     _console().print(table)
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
     _console().print(f"已报送 {len(intake.submitted_units)} 个单位，未报送 {len(missing)} 个单位。")
+    counts = {key: sum(1 for v in timely.values() if v == key) for key in TIMELINESS_CN}
+    deadline = submit_deadline(campaign.settings.schedule, period, campaign.settings.supervision)
+    _console().print(f"报送截止 {deadline.year}年{deadline.month}月{deadline.day}日：按时 {counts['on_time']} 个单位，"
+                     f"迟报 {counts['late']} 个，未报 {counts['missing']} 个。")
 
 
 @main.command()

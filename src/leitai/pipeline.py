@@ -20,11 +20,14 @@ import pandas as pd
 
 from . import __version__
 from .adjustments import ADJUSTMENTS_FILE, points_by_unit
+from .arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, PeriodError, StrictModeError
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
+from .lookahead import early_warning, warning_horizon
+from .pdf import require_soffice
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
 from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
@@ -151,6 +154,7 @@ def _run_period(
         raise InputError(f"{folder} 中没有任何表格：请把各单位报来的第{period}期填报表放入该文件夹后重新运行"
                          f"（空白填报表可用 leitai templates --period {period} 生成）")
 
+    soffice = require_soffice(settings.report.pdf)  # "always" without LibreOffice: say so before any work
     with Ledger(ledger_path) as ledger:
         recorded = ledger.periods()
         previous = ledger.previous_period(period)
@@ -174,6 +178,7 @@ def _run_period(
                              progress=lambda done, total, name: progress(done, total, f"读取填报表：{name}"),
                              plan_in_effect=plan_used)
         clock.lap("intake")
+        arrived = record_arrivals(arrivals_path(ledger_path), folder, intake.files, dt.datetime.now())
         progress(0, 1, "计算得分")
         prev_states = ledger.states(previous) if previous else None
         states, merge_problems = resolve_states(
@@ -196,6 +201,7 @@ def _run_period(
                                 campaign.plan.groups, adjustments, previous_plan=previous_plan,
                                 project_names=dict(zip(campaign.plan.projects["id"], campaign.plan.projects["name"])))
         clock.lap("results")
+        unit_arrived = _add_lookahead(results, campaign, period, scores, intake, arrived)
         serious = [p for p in problems if p.severity in ("error", "warning")]
         if strict and serious:
             raise StrictModeError(f"发现 {len(serious)} 条数据问题（--strict 模式下视为失败），未生成报告：请用 "
@@ -216,8 +222,14 @@ def _run_period(
     outputs, render_warnings = _write_outputs(
         campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
         missing, notes, progress, clock, preview)
+    from .actions import write_actions
+
+    outputs += write_actions(campaign, period, out_dir, results, problems, unit_arrived, _template_path(campaign),
+                             soffice, render_warnings,
+                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label))
+    clock.lap("actions")
     briefing = out_dir / f"督查通报-{label}.docx"
-    _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems)
+    _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems, arrived)
     clock.lap("manifest")
     return RunResult(period, label, out_dir, briefing, results, list(intake.files), problems, outputs, missing,
                      warnings + render_warnings, clock.laps)
@@ -258,6 +270,18 @@ def _edited_warning(period: int, now: Reconciled) -> str:
     return (f"第{period}期汇总后，计划表被直接修改（未在“计划调整”表登记），本期按现在的计划表重新计算，"
             f"结果与原记录不同：{'；'.join(shown)}{more}。调整节点日期、取消或豁免节点和项目，请在“计划调整”表登记"
             f"（写明批准日期和批准依据），已记录的期次便保持不变")
+
+
+def _add_lookahead(results: dict[str, Any], campaign: Campaign, period: int, scores: Scores, intake: Any,
+                   arrived: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
+    """results.json ``early_warning`` and ``units[].timeliness`` (SPEC §6); returns unit -> arrival."""
+    schedule, supervision = campaign.settings.schedule, campaign.settings.supervision
+    results["early_warning"] = early_warning(scores.nodes, schedule.cutoff(period),
+                                             warning_horizon(schedule, period, supervision))
+    status, units = unit_timeliness(campaign, period, intake, arrived)
+    for unit in results["units"]:
+        unit["timeliness"] = status[unit["unit"]]
+    return units
 
 
 def _stamp(cutoff: dt.date) -> dt.datetime:
@@ -399,12 +423,13 @@ def _investment(campaign: Campaign, scores: Scores) -> dict[str, Any] | None:
 
 
 def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, files: list[Any],
-                    outputs: list[Path], problems: list[Problem]) -> None:
+                    outputs: list[Path], problems: list[Problem], arrived: dict[str, dt.datetime]) -> None:
     manifest = {
         "tool": "leitai", "version": __version__, "campaign": campaign.settings.campaign.name,
         "period": period, "cutoff": cutoff.isoformat(),
         "inputs": [{"file": f.file, "sha256": f.sha256, "size": f.size, "unit": f.unit, "status": f.status,
-                    "reason": f.reason, "problems": f.problems} for f in files],
+                    "reason": f.reason, "problems": f.problems,
+                    "arrived": arrived[f.file].isoformat() if f.file in arrived else None} for f in files],
         "outputs": [{"file": p.relative_to(out_dir).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
                     for p in outputs],
         "problems": {
@@ -438,6 +463,10 @@ def run_demo(out_dir: Path, progress: Progress | None = None) -> list[RunResult]
     # The demo folder doubles as a campaign folder, so `leitai history --campaign outputs/demo` works.
     for name in ("campaign.toml", "plan.xlsx"):
         atomic_write_bytes(out_dir / name, (seeds / name).read_bytes())
+    # When the demo's sheets reached the office (the seeds' file times are only checkout times).
+    seen = seeds / "arrivals.json"
+    if seen.exists():
+        atomic_write_bytes(arrivals_path(ledger_path), seen.read_bytes())
     inputs_root = seeds / "inputs"
     results = []
     for period in range(1, campaign.settings.schedule.count + 1):
