@@ -97,7 +97,7 @@ def test_demo_briefings_read_as_an_office_writes(demo_dir, period):
     data = results(demo_dir, period)
     rate = f"{data['overall']['rate'] * 100:.1f}%"
     assert f"节点完成率{rate}" in text and "较上期提高" in text
-    for heading in ("一、总体情况", "二、擂台赛排名", "三、亮灯情况", "六、下步要求" if period == 5 else "五、下步要求"):
+    for heading in ("一、总体情况", "二、擂台赛排名", "三、亮灯情况", "七、下步要求" if period == 5 else "六、下步要求"):
         assert heading in paragraphs
     assert ("黄牌警示" in text) is (period == 5)  # period 5 is an evaluation period, 4 is not
     if period == 5:

@@ -341,3 +341,36 @@ def test_pdf_is_made_the_same_way_every_time(tmp_path):
     before = first.read_bytes()
     run_period(campaign, 1)
     assert first.read_bytes() == before and before.startswith(b"%PDF")
+
+
+def test_briefing_tells_notices_warnings_and_late_units(tmp_path):
+    campaign, result = red_three_times(tmp_path, "\n[supervision]\nreply_days = 7\n")
+    doc = Document(str(result.briefing))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert any(p.endswith("、预警与督办") for p in paragraphs)
+    text = "\n".join(paragraphs)
+    assert ("本期向1个项目的牵头单位发出督办单：二号区块征迁（乙镇）。请相关牵头单位于2020年10月19日前"
+            "将整改情况连同回执报送测试县百日攻坚行动指挥部办公室。") in text
+    # due after 10-12 and by 10-26, not done: P01-3 (10-20, 甲街道)
+    assert "至2020年10月26日，还有1个节点将到期且尚未完成，涉及1个单位：甲街道1个。" in text
+
+
+def test_briefing_names_late_units(tmp_path):
+    campaign = campaign_with(tmp_path)
+    inputs = campaign.folder / "inputs" / "第01期"
+    at(submit(campaign, 1, "甲街道", {}, inputs), "2020-09-14T18:00:00")
+    at(submit(campaign, 1, "乙镇", {}, inputs), "2020-09-15T09:30:00")
+    result = run_period(campaign, 1)
+    text = "\n".join(p.text for p in Document(str(result.briefing)).paragraphs)
+    assert "乙镇的填报表晚于报送截止时间（2020年9月14日）送达，记为迟报。" in text
+
+
+def test_demo_briefing_period_five_outlook(demo_dir):
+    folder = demo_dir / "第05期"
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    text = "\n".join(p.text for p in Document(str(folder / "督查通报-第05期.docx")).paragraphs)
+    escalated = [p["name"] for p in data["projects"] if p["light"] == "red" and p["red_count"] >= 3]
+    assert f"向{len(escalated)}个项目的牵头单位发出督办单：" in text
+    assert all(f"{name}（" in text for name in escalated)
+    assert f"至2020年11月23日，还有{len(data['early_warning'])}个节点将到期且尚未完成" in text
+    assert "南屏乡、县水利局的填报表晚于报送截止时间（2020年11月9日）送达，记为迟报。" in text

@@ -55,7 +55,7 @@ def write_actions(
     def step(name: str) -> None:
         nonlocal done
         done += 1
-        progress(done, total, f"督办与催报：{name}")
+        progress(done, total, f"生成报告：{name}")
 
     outputs = []
     path = out_dir / f"预警清单-{label}.xlsx"

@@ -80,11 +80,16 @@ def docx_to_pdf(soffice: str, docx: Path, pdf: Path, stamp: dt.datetime,
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Stop a conversion and what it started: its process group where there is one (POSIX:
+    the soffice launcher's child does the work), else the process itself (Windows)."""
+    group_kill = getattr(os, "killpg", None)
     try:
-        if os.name == "posix":
-            os.killpg(process.pid, signal.SIGKILL)
-        else:
-            process.kill()
+        if group_kill is not None:
+            group_kill(process.pid, signal.SIGTERM)
+    except OSError:
+        pass
+    try:
+        process.kill()
     except OSError:
         pass
     process.wait()

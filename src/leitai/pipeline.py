@@ -37,6 +37,7 @@ from .states import resolve_states
 # progress(done, total, label): label is "stage：detail"; a display keeps one bar per stage.
 Progress = Callable[[int, int, str], None]
 REPO_ROOT = Path(__file__).resolve().parents[2]
+REPORT_STEPS = 6  # progress steps of _write_outputs; write_actions counts on from there
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,7 @@ def _write_outputs(
     label = period_label(period)
     stamp = _stamp(cutoff)
     out_dir.mkdir(parents=True, exist_ok=True)
-    total, step = 6, 0
+    total, step = REPORT_STEPS, 0
     outputs: list[Path] = []
     render_warnings: list[str] = []
 
