@@ -374,3 +374,10 @@ def test_demo_briefing_period_five_outlook(demo_dir):
     assert all(f"{name}（" in text for name in escalated)
     assert f"至2020年11月23日，还有{len(data['early_warning'])}个节点将到期且尚未完成" in text
     assert "南屏乡、县水利局的填报表晚于报送截止时间（2020年11月9日）送达，记为迟报。" in text
+
+
+def test_a_preview_notice_has_no_number(tmp_path):
+    campaign, _ = red_three_times(tmp_path)
+    result = run_period(campaign, 3, today=dt.date(2020, 10, 11))  # the day before the cutoff
+    text = "\n".join(p.text for p in Document(str(result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx")).paragraphs)
+    assert "百日攻坚督办单（预览稿）" in text and "编号：预览稿不编号" in text and "〔2020〕" not in text

@@ -35,6 +35,7 @@ def write_actions(
     soffice: str | None,
     warnings: list[str],
     progress: Callable[[int, int, str], None],
+    preview: bool = False,
 ) -> list[Path]:
     """Write the period's 预警清单, 催报 text, 督办单 and the briefing's PDF; return their paths.
 
@@ -72,7 +73,7 @@ def write_actions(
              zip(plan.nodes["project_id"], plan.nodes["seq"], plan.nodes["target"], plan.nodes["due"])}
     written = []
     for item in items:
-        notice = notice_content(item, settings, period, cutoff, nodes, texts)
+        notice = notice_content(item, settings, period, cutoff, nodes, texts, preview=preview)
         path = folder / notice.file_name
         write_notice(notice, path, template, stamp)
         written.append(path)

@@ -69,10 +69,12 @@ def notice_content(
     cutoff: dt.date,
     nodes: Mapping[tuple[str, int], tuple[str, Any]],
     texts: Mapping[str, Mapping[str, Any]],
+    preview: bool = False,
 ) -> Notice:
     """The notice for one escalation (``lookahead.escalations`` item).
 
-    ``nodes`` maps (project id, seq) to (target, due date) for the overdue nodes' rows.
+    ``nodes`` maps (project id, seq) to (target, due date) for the overdue nodes' rows. A
+    ``preview`` (a run before the cutoff) is titled as one and has no number.
     """
     w = texts["notice"]
     info = settings.campaign
@@ -88,7 +90,7 @@ def notice_content(
         return clean(str(w[key]).format(**{**fields, **extra}))
 
     streak = t("streak", streak=item["red_streak"]) if item["red_streak"] > 1 else ""
-    number = t("number")
+    number = t("preview_number") if preview else t("number")
     rows = []
     overdue = list(item["overdue_nodes"])
     shown = overdue if len(overdue) <= MAX_ROWS else overdue[: MAX_ROWS - 1]
@@ -99,7 +101,7 @@ def notice_content(
     if len(shown) < len(overdue):  # one page: the rest are named in the briefing's node detail
         rows.append(("……", t("more_rows", more=len(overdue) - len(shown)), "", ""))
     return Notice(
-        kind=kind, title=t("title"), number=number, date=cn_date(cutoff), addressee=t("addressee"),
+        kind=kind, title=t("preview_title", title=t("title")) if preview else t("title"), number=number, date=cn_date(cutoff), addressee=t("addressee"),
         body=t("body", streak=streak, action=t("action")),
         headers=tuple(str(h) for h in w["table_headers"]), rows=tuple(rows), requirement=t("requirement"),
         issuer=info.issuer, cut_line=t("cut_line"),

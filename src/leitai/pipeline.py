@@ -227,7 +227,8 @@ def _run_period(
 
     outputs += write_actions(campaign, period, out_dir, results, problems, unit_arrived, _template_path(campaign),
                              soffice, render_warnings,
-                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label))
+                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label),
+                             preview=preview)
     clock.lap("actions")
     briefing = out_dir / f"督查通报-{label}.docx"
     _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems, arrived)
