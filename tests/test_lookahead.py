@@ -381,3 +381,18 @@ def test_a_preview_notice_has_no_number(tmp_path):
     result = run_period(campaign, 3, today=dt.date(2020, 10, 11))  # the day before the cutoff
     text = "\n".join(p.text for p in Document(str(result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx")).paragraphs)
     assert "百日攻坚督办单（预览稿）" in text and "编号：预览稿不编号" in text and "〔2020〕" not in text
+
+
+def test_check_on_the_inputs_folder_notes_arrivals(tmp_path):
+    from click.testing import CliRunner
+
+    from leitai.cli import main
+    from leitai.fileio import sha256_file
+
+    campaign = campaign_with(tmp_path)
+    sheet = submit(campaign, 1, "甲街道", {("P01", 1): "2020-09-10"}, campaign.folder / "inputs" / "第01期")
+    outside = submit(campaign, 1, "乙镇", {}, tmp_path / "mail")
+    runner = CliRunner()
+    runner.invoke(main, ["check", "--campaign", str(campaign.folder), str(sheet.parent), str(outside)])
+    seen = json.loads((campaign.folder / "arrivals.json").read_text(encoding="utf-8"))["files"]
+    assert sha256_file(sheet) in seen and sha256_file(outside) not in seen  # not yet in the inputs folder

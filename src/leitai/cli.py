@@ -225,12 +225,25 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     folders = {int(m.group(1)) for p in paths if p.is_dir() and (m := re.fullmatch(r"第0*(\d+)期", p.name))}
     period = folders.pop() if len(folders) == 1 and all(p.is_dir() for p in paths) else None
     intake = check_files(files, campaign, period=period)
+    _note_arrivals(campaign, files, intake.files)
     _print_problems(intake.problems)
     serious = [p for p in intake.problems if p.severity in ("error", "warning")]
     accepted = sum(1 for f in intake.files if f.status in ("accepted", "accepted_with_problems"))
     _console().print(f"共检查 {len(intake.files)} 个文件，可接收 {accepted} 个，发现问题 {len(serious)} 条。")
     if serious:
         sys.exit(2)
+
+
+def _note_arrivals(campaign: Any, files: list[Path], records: list[Any]) -> None:
+    """Checked sheets inside the campaign's inputs/ have arrived: their first-seen times are kept."""
+    from .arrivals import arrivals_path, record_arrivals
+
+    inputs = (campaign.folder / "inputs").resolve()
+    names = {p.name: p.resolve().parent for p in files}
+    for folder in set(names.values()):
+        if folder.is_relative_to(inputs):
+            record_arrivals(arrivals_path(campaign.ledger_path), folder,
+                            [r for r in records if names.get(r.file) == folder], dt.datetime.now())
 
 
 @main.command()

@@ -53,6 +53,7 @@ class Notice:
     issuer: str
     cut_line: str
     reply_rows: tuple[tuple[str, str], ...]
+    reply_tall: tuple[int, ...]  # 1-based rows of the 回执 given room to write in
     reply_seal: str
     file_name: str
 
@@ -107,7 +108,7 @@ def notice_content(
         issuer=info.issuer, cut_line=t("cut_line"),
         reply_rows=tuple((str(label), t("reply_subject", number_plain=number.split("：")[-1]) if i == 0 else "")
                          for i, label in enumerate(w["reply_rows"])),
-        reply_seal=t("reply_seal"),
+        reply_seal=t("reply_seal"), reply_tall=tuple(int(n) for n in w.get("reply_tall", ())),
         file_name=f"{kind}-{item['number']:02d}-{safe_name(str(item['project_id']))}-{safe_name(str(item['unit']))}.docx",
     )
 
@@ -162,7 +163,7 @@ def write_notice(notice: Notice, path: Path, template: Path | None, stamp: dt.da
     cut._p.get_or_add_pPr().append(parse_xml(
         f'<w:pBdr {nsdecls("w")}><w:top w:val="dashed" w:sz="6" w:space="4" w:color="808080"/></w:pBdr>'))
     cut.paragraph_format.space_before = Pt(10)
-    table(_reply_table(ids, notice.reply_rows))
+    table(_reply_table(ids, notice.reply_rows, notice.reply_tall))
     para(notice.reply_seal, signature)
 
     props = doc.core_properties
@@ -176,10 +177,13 @@ def write_notice(notice: Notice, path: Path, template: Path | None, stamp: dt.da
     atomic_write_bytes(Path(path), normalized_zip(buffer.getvalue(), stamp))
 
 
-def _reply_table(ids: Mapping[str, str], rows: Sequence[tuple[str, str]]) -> Any:
-    """The 回执: label and a blank (or prefilled) cell per row, rows tall enough to write in."""
+def _reply_table(ids: Mapping[str, str], rows: Sequence[tuple[str, str]], tall: Sequence[int] = ()) -> Any:
+    """The 回执: label and a blank (or prefilled) cell per row, rows tall enough to write in
+    (the ``tall`` ones twice as tall)."""
     twips = [int(round(mm * 1440 / 25.4)) for mm in (42, 114)]
-    height = int(round(REPLY_ROW_MM * 1440 / 25.4))
+
+    def height(n: int) -> int:
+        return int(round(REPLY_ROW_MM * (2 if n in tall else 1) * 1440 / 25.4))
 
     def cell(text: str, style: str, width: int) -> str:
         return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
@@ -187,9 +191,9 @@ def _reply_table(ids: Mapping[str, str], rows: Sequence[tuple[str, str]]) -> Any
                 f'<w:r><w:t xml:space="preserve">{escape(clean(text))}</w:t></w:r></w:p></w:tc>')
 
     body = "".join(
-        f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{height}" w:hRule="atLeast"/></w:trPr>'
+        f'<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="{height(n)}" w:hRule="atLeast"/></w:trPr>'
         + cell(label, "th", twips[0]) + cell(value, "td_left", twips[1]) + "</w:tr>"
-        for label, value in rows)
+        for n, (label, value) in enumerate(rows, start=1))
     return parse_xml(
         f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{escape(ids["table"])}"/>'
         f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>'
