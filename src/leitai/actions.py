@@ -69,7 +69,8 @@ def write_actions(
     step(path.name)
 
     folder = out_dir / NOTICE_FOLDER
-    nodes = {(str(pid), int(seq)): (target, due) for pid, seq, target, due in
+    in_effect = {(str(n["project_id"]), int(n["seq"])): n["due"] for n in results.get("nodes", []) if n.get("due")}
+    nodes = {(str(pid), int(seq)): (target, in_effect.get((str(pid), int(seq)), due)) for pid, seq, target, due in
              zip(plan.nodes["project_id"], plan.nodes["seq"], plan.nodes["target"], plan.nodes["due"])}
     written = []
     for item in items:

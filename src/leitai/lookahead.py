@@ -41,15 +41,16 @@ def submit_deadline(schedule: Schedule, period: int, supervision: Supervision) -
 def early_warning(nodes: pd.DataFrame, cutoff: dt.date, horizon: dt.date) -> list[dict[str, Any]]:
     """Nodes not done at ``cutoff`` with due in (cutoff, horizon], by due date then plan order.
 
-    ``nodes`` is ``Scores.nodes`` (project_id, seq, unit, due, done, ...). Each item:
+    ``nodes`` is ``Scores.nodes`` (project_id, seq, unit, due in effect, status, done, ...); only
+    active nodes are warned of. Each item:
     {project_id, seq, unit, due (ISO date)}.
     """
     if horizon <= cutoff or nodes.empty:
         return []
     due = pd.to_datetime(nodes["due"])
     soon = nodes[(due > pd.Timestamp(cutoff)) & (due <= pd.Timestamp(horizon)) & ~nodes["done"].astype(bool)]
-    if "active" in soon.columns:  # a cancelled or exempted node is never due (plan changes)
-        soon = soon[soon["active"].astype(bool)]
+    if "status" in soon.columns:  # cancelled, exempt or not yet included: never due (计划调整)
+        soon = soon[soon["status"] == "active"]
     days = due[soon.index].sort_values(kind="stable")  # equal dates keep the plan's order
     soon = soon.loc[days.index]
     return [{"project_id": str(pid), "seq": int(seq), "unit": str(unit), "due": pd.Timestamp(day).date().isoformat()}

@@ -222,14 +222,7 @@ def _run_period(
     (out_dir / "manifest.json").unlink(missing_ok=True)
     outputs, render_warnings = _write_outputs(
         campaign, period, cutoff, out_dir, results, previous_results, history, scores, intake, problems,
-        missing, notes, progress, clock, preview)
-    from .actions import write_actions
-
-    outputs += write_actions(campaign, period, out_dir, results, problems, unit_arrived, _template_path(campaign),
-                             soffice, render_warnings,
-                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label),
-                             preview=preview)
-    clock.lap("actions")
+        missing, notes, progress, clock, preview, unit_arrived, soffice)
     briefing = out_dir / f"督查通报-{label}.docx"
     _write_manifest(campaign, period, cutoff, out_dir, intake.files, outputs, problems, arrived)
     clock.lap("manifest")
@@ -294,9 +287,12 @@ def _write_outputs(
     campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, results: dict[str, Any],
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
     problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
-    preview: bool,
+    preview: bool, arrived: dict[str, dt.datetime], soffice: str | None,
 ) -> tuple[list[Path], list[str]]:
+    """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
+    ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
     from . import painter
+    from .actions import write_actions
     from .briefing import write_briefing
     from .content import BriefingInput
 
@@ -369,6 +365,12 @@ def _write_outputs(
     advance("擂台榜海报")
     clock.lap("poster")
     clock.laps["drawing"] = chart_job.seconds + poster_job.seconds  # in the painter, alongside the rest
+    # What the office acts on (预警清单, 催报, 督办单, PDF): into the same folder as the rest.
+    outputs += write_actions(campaign, period, out_dir, results, problems, arrived, _template_path(campaign),
+                             soffice, render_warnings,
+                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label),
+                             preview=preview)
+    clock.lap("actions")
     return outputs, render_warnings
 
 
