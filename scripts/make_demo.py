@@ -26,7 +26,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from leitai.campaign import load_campaign
-from leitai.fileio import atomic_write_text, save_workbook
+from leitai.fileio import atomic_write_text, save_workbook, sha256_file
 from leitai.templates import FIRST_DATA_ROW, HEADERS, build_template, template_filename
 
 SEED = 2020
@@ -690,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
 
     by_key = {n.key: n for n in nodes}
     mistakes = place_mistakes(truth_scores(nodes))
+    sent: list[tuple[Path, dt.datetime, int]] = []  # (file, saved at, period): when it reached the office
     history: list[Scores] = []
     inputs = out / "inputs"
     for period in PERIODS:
@@ -715,14 +716,38 @@ def main(argv: list[str] | None = None) -> int:
                 assert rows, f"{unit} 第{period}期 has no unchanged done node to delete"
                 book["进度填报"].delete_rows(rows[0])  # type: ignore[index]
             save_workbook(book, folder / name, stamp)
+            sent.append((folder / name, stamp, period))
             if (period, unit) == mistakes.duplicate:
                 assert len(new_completions(scores, previous, unit)) >= 2, "the duplicate needs two new completions"
                 wrong = build_template(campaign, unit, period, known)
                 fill_sheet(rng, wrong, unit, period, by_key, scores, previous, mistakes, withhold=2)
-                save_workbook(wrong, folder / f"{unit}-第{period:02d}期（初稿）.xlsx", stamp - dt.timedelta(days=1, hours=6))
+                draft = folder / f"{unit}-第{period:02d}期（初稿）.xlsx"
+                save_workbook(wrong, draft, stamp - dt.timedelta(days=1, hours=6))
+                sent.append((draft, stamp - dt.timedelta(days=1, hours=6), period))
 
+    write_arrivals(out / "arrivals.json", sent)
     report(history, nodes, mistakes)
     return 0
+
+
+LATE = {2: ["县人社局"], 3: ["泳溪乡", "县商务局"], 4: ["白鹤镇"], 5: ["南屏乡", "县水利局"]}  # sent after the cutoff day
+
+
+def write_arrivals(path: Path, sent: list[tuple[Path, dt.datetime, int]]) -> None:
+    """arrivals.json as leitai keeps it: when each sheet reached the office (the demo's ``leitai run``
+    sees them then). Most arrive within hours of being saved; the units in LATE a day or two after
+    the cutoff. A separate generator, so the sheets themselves stay as they were."""
+    import json
+
+    rng = random.Random(SEED + 16)
+    files = {}
+    for file, saved, period in sorted(sent, key=lambda s: (s[2], s[0].name)):
+        arrived = saved + dt.timedelta(minutes=rng.randint(5, 150))
+        if any(file.name.startswith(unit) or f"（{unit}）" in file.name for unit in LATE.get(period, [])):
+            day = CUTOFFS[period - 1] + dt.timedelta(days=rng.choice([1, 2]))
+            arrived = dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.randint(0, 59)))
+        files[sha256_file(file)] = {"first_seen": arrived.isoformat(), "file": file.name}
+    atomic_write_text(path, json.dumps({"files": dict(sorted(files.items()))}, ensure_ascii=False, indent=1) + "\n")
 
 
 def unit_of(project_id: str) -> str:

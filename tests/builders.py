@@ -86,10 +86,18 @@ def write_plan(
     return path
 
 
+def no_pdf(toml: str) -> str:
+    """campaign.toml text with ``[report] pdf = "never"``: LibreOffice only in the tests about PDF."""
+    if "[report]" in toml:
+        return toml.replace("[report]", '[report]\npdf = "never"', 1)
+    return toml + '\n[report]\npdf = "never"\n'
+
+
 def write_campaign(folder: Path, *, rules: str = "", toml: str | None = None, **plan: Any) -> Path:
     """A campaign folder with campaign.toml and plan.xlsx; ``rules`` adds lines to [rules]."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "campaign.toml").write_text(toml if toml is not None else TOML.format(rules=rules), encoding="utf-8")
+    (folder / "campaign.toml").write_text(toml if toml is not None else no_pdf(TOML.format(rules=rules)),
+                                          encoding="utf-8")
     write_plan(folder / "plan.xlsx", **plan)
     return folder
 

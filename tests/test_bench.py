@@ -16,7 +16,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
 STAGES = {"load_campaign", "intake", "states", "scoring", "results", "ledger", "painter", "json", "xlsx", "charts",
-          "docx", "poster", "manifest", "drawing"}
+          "docx", "poster", "actions", "manifest", "drawing"}
 
 
 @pytest.fixture(scope="module")

@@ -299,7 +299,7 @@ def test_examples_closing_and_attachments(written: Path) -> None:
     assert "赤城街道、县经信局到期节点全部完成" in text
     # 福溪街道 fell a place (warned below), so it is not also praised for its node done ahead
     assert "赤城街道3个、县经信局1个，共提前完成节点4个" in text and "福溪街道（下降1位）" in text
-    assert "六、下步要求" in paragraphs and "对亮红灯项目要逐项销号。" in paragraphs
+    assert "六、预警与督办" in paragraphs and "七、下步要求" in paragraphs and "对亮红灯项目要逐项销号。" in paragraphs
     assert "附件：1．各单位节点完成明细（到期及已完成节点）" in paragraphs
     assert "附件1" in paragraphs and "附件4" in paragraphs
     # after two leaderboards and the red projects; the node detail may come in page-sized parts

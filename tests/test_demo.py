@@ -32,13 +32,14 @@ def test_results_follow_the_schema(demo_dir):
     data = results(demo_dir, 5)
     # The first version's keys, and those added since (SPEC §6) that this run has.
     assert set(data) >= {"campaign", "period", "cutoff", "evaluation", "overall", "categories", "units", "projects",
-                         "submissions", "adjustments", "nodes", "plan_changes"}
+                         "submissions", "adjustments", "nodes", "plan_changes",
+                         "early_warning"}
     assert set(data["nodes"][0]) == {"project_id", "seq", "original_due", "due", "status"}
     assert data["plan_changes"] == []  # the demo's plan has no 计划调整 sheet
     assert set(data["overall"]) >= {"due", "done", "rate", "projects", "green", "yellow", "red", "late_done",
                                     "invest_plan", "invest_done", "invest_rate", "time_progress"}
     assert set(data["units"][0]) >= {"unit", "group", "submitted", "due", "done", "rate", "period_rate", "ahead",
-                                     "red_projects", "rank", "rank_change", "yellow_card", "late_done",
+                                     "red_projects", "rank", "rank_change", "yellow_card", "timeliness", "late_done",
                                      "invest_plan", "invest_done", "invest_rate"}
     assert set(data["projects"][0]) >= {"id", "name", "category", "unit", "light", "red_count", "red_streak", "due",
                                         "done", "overdue_nodes", "late_done", "invest_plan", "invest_done",
@@ -96,7 +97,7 @@ def test_demo_briefings_read_as_an_office_writes(demo_dir, period):
     data = results(demo_dir, period)
     rate = f"{data['overall']['rate'] * 100:.1f}%"
     assert f"节点完成率{rate}" in text and "较上期提高" in text
-    for heading in ("一、总体情况", "二、擂台赛排名", "三、亮灯情况", "六、下步要求" if period == 5 else "五、下步要求"):
+    for heading in ("一、总体情况", "二、擂台赛排名", "三、亮灯情况", "七、下步要求" if period == 5 else "六、下步要求"):
         assert heading in paragraphs
     assert ("黄牌警示" in text) is (period == 5)  # period 5 is an evaluation period, 4 is not
     if period == 5:

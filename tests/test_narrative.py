@@ -11,7 +11,8 @@ from leitai.narrative import build_content
 
 def test_content_is_sections_of_typed_blocks() -> None:
     content = build_content(briefing_input(), load_wording())
-    assert [s.key for s in content.sections] == ["overall", "ranking", "lights", "cards", "examples", "closing"]
+    assert [s.key for s in content.sections] == ["overall", "ranking", "lights", "cards", "examples", "outlook",
+                                                        "closing"]
     assert [s.title for s in content.sections][:2] == ["总体情况", "擂台赛排名"]
     assert content.issuer == "测试县百日攻坚行动指挥部办公室" and content.issue == "第5期"
     assert content.number == "测攻坚办〔2020〕5号" and content.date == "2020年11月9日"

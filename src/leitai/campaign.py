@@ -100,6 +100,31 @@ class ReportSettings:
     font: str | None = None  # chart font: a file (relative to the campaign folder) or an installed family
     cc: str | None = None  # 抄送 of the 版记; None = from the level (office.default_cc), '' = no 抄送 line
     printed_by: str | None = None  # 印发机关 of the 版记; None = the issuer
+    pdf: Literal["auto", "always", "never"] = "auto"  # a PDF beside the .docx (LibreOffice)
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """Looking ahead and acting (campaign.toml ``[supervision]``).
+
+    warning_days: the early-warning horizon in days after the cutoff; 0 = up to the next cutoff.
+    ladder: (red count, document name) rungs, lowest first; None = 提醒单 one below
+        ``escalate_red_count`` and 督办单 at it.
+    reply_days: days after the cutoff by which a 督办单 asks for the reply.
+    submit_days: 报送截止 = cutoff + submit_days (days).
+    """
+
+    warning_days: int = 0
+    ladder: tuple[tuple[int, str], ...] | None = None
+    reply_days: int = 5
+    submit_days: int = 0
+
+    def rungs(self, escalate_red_count: int) -> tuple[tuple[int, str], ...]:
+        if self.ladder is not None:
+            return self.ladder
+        if escalate_red_count >= 2:
+            return ((escalate_red_count - 1, "提醒单"), (escalate_red_count, "督办单"))
+        return ((escalate_red_count, "督办单"),)
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,7 @@ class Settings:
     schedule: Schedule
     rules: Rules
     report: ReportSettings
+    supervision: Supervision = Supervision()
 
     def as_dict(self) -> dict[str, Any]:
         """The settings used, JSON-ready (for manifest.json)."""
@@ -122,6 +148,10 @@ class Settings:
                 if k not in OPTIONAL_RULES
             } | optional_rules_dict(self.rules),
             "report": dict(vars(self.report)),
+            "supervision": {
+                **{k: v for k, v in vars(self.supervision).items() if k != "ladder"},
+                "ladder": {name: count for count, name in self.supervision.rungs(self.rules.escalate_red_count)},
+            },
         } | ({"score": self.rules.weights()} if self.rules.score is not None else {})
 
 
@@ -178,8 +208,9 @@ _KEYS: dict[str, set[str]] = {
     "periods": {"first_cutoff", "every_days", "cutoffs", "evaluations", "evaluate_every"},
     "rules": {"yellow_cards", "lights", "grace_days", "escalate_red_count", "no_submission", "rank_by",
               "caught_up", "investment_bands", "time_progress"},
-    "report": {"template", "closing", "font", "cc", "printed_by"},
+    "report": {"template", "closing", "font", "cc", "printed_by", "pdf"},
     "score": set(SCORE_PARTS),
+    "supervision": {"warning_days", "ladder", "reply_days", "submit_days"},
 }
 
 
@@ -337,10 +368,47 @@ def load_settings(path: Path) -> Settings:
     for key in ("template", "closing", "font", "cc", "printed_by"):
         if key in rep and not isinstance(rep[key], str):
             raise SettingsError(f"{path.name}：[report] {key} 应为文字")
+    pdf = rep.get("pdf", "auto")
+    if pdf not in ("auto", "always", "never"):
+        raise SettingsError(f"{path.name}：[report] pdf 的值 {pdf!r} 无效，可选 'auto' 或 'always' 或 'never'")
     report = ReportSettings(template=rep.get("template") or None, closing=(rep.get("closing") or DEFAULT_CLOSING).strip(),
                             font=rep.get("font") or None, cc=rep["cc"].strip() if "cc" in rep else None,
-                            printed_by=rep.get("printed_by", "").strip() or None)
-    return Settings(info, Schedule(cutoffs, evaluations), rules, report)
+                            printed_by=rep.get("printed_by", "").strip() or None, pdf=pdf)
+    supervision = _supervision(path.name, raw.get("supervision", {}), positive_int)
+    return Settings(info, Schedule(cutoffs, evaluations), rules, report, supervision)
+
+
+_FILE_NAME_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def _supervision(name: str, s: dict[str, Any], positive_int: Any) -> Supervision:
+    """[supervision]: the early-warning horizon, the escalation ladder, reply and submission days."""
+    ladder: tuple[tuple[int, str], ...] | None = None
+    if "ladder" in s:
+        raw = s["ladder"]
+        example = '如 ladder = { "提醒单" = 2, "督办单" = 3 }（文书名称 = 亮红灯次数）'
+        if not isinstance(raw, dict) or not raw:
+            raise SettingsError(f"{name}：[supervision] ladder 应为文书名称与亮红灯次数的对照，{example}")
+        rungs = []
+        for doc, count in raw.items():
+            doc = str(doc).strip()
+            if not doc or len(doc) > 10 or _FILE_NAME_BAD.search(doc):
+                raise SettingsError(f"{name}：[supervision] ladder 中的文书名称“{doc}”无效：应为不超过10个字、"
+                                    f"不含 \\ / : * ? \" < > | 的文字，{example}")
+            rungs.append((positive_int("supervision", f"ladder.{doc}", count), doc))
+        counts = [c for c, _ in rungs]
+        if len(set(counts)) != len(counts):
+            raise SettingsError(f"{name}：[supervision] ladder 中各文书的亮红灯次数应互不相同，{example}")
+        ladder = tuple(sorted(rungs))
+
+    def days(key: str, default: int, minimum: int) -> int:
+        value = positive_int("supervision", key, s.get(key, default), minimum)
+        if value > 366:
+            raise SettingsError(f"{name}：[supervision] {key} 应为 {minimum} 至 366 之间的天数（现为 {value}）")
+        return int(value)
+
+    return Supervision(warning_days=days("warning_days", 0, 0), ladder=ladder, reply_days=days("reply_days", 5, 1),
+                       submit_days=days("submit_days", 0, 0))
 
 
 # ------------------------------------------------------------------------------- plan

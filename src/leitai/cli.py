@@ -297,12 +297,25 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     if not files:
         raise InputError(f"{'、'.join(str(p) for p in paths)} 中没有任何文件，没有可检查的表格：请指定单位报来的表格或其所在文件夹")
     intake = check_files(files, campaign, period=period)
+    _note_arrivals(campaign, files, intake.files)
     _print_problems(intake.problems)
     serious = [p for p in intake.problems if p.severity in ("error", "warning")]
     accepted = sum(1 for f in intake.files if f.status in ("accepted", "accepted_with_problems"))
     _console().print(f"共检查 {len(intake.files)} 个文件，可接收 {accepted} 个，发现问题 {len(serious)} 条。")
     if serious:
         sys.exit(2)
+
+
+def _note_arrivals(campaign: Any, files: list[Path], records: list[Any]) -> None:
+    """Checked sheets inside the campaign's inputs/ have arrived: their first-seen times are kept."""
+    from .arrivals import arrivals_path, record_arrivals
+
+    inputs = (campaign.folder / "inputs").resolve()
+    names = {p.name: p.resolve().parent for p in files}
+    for folder in set(names.values()):
+        if folder.is_relative_to(inputs):
+            record_arrivals(arrivals_path(campaign.ledger_path), folder,
+                            [r for r in records if names.get(r.file) == folder], dt.datetime.now())
 
 
 @main.command()
@@ -354,9 +367,11 @@ def status(campaign_dir: Path, period: int | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from .arrivals import arrivals_path, record_arrivals, unit_timeliness
     from .campaign import load_campaign, period_label
     from .errors import InputError
     from .folderscan import printable
+    from .lookahead import TIMELINESS_CN, submit_deadline
     from .pipeline import input_folder, latest_period, read_period
 
     campaign = load_campaign(campaign_dir)
@@ -370,6 +385,8 @@ def status(campaign_dir: Path, period: int | None) -> None:
         raise InputError(f"找不到第{period}期的输入文件夹 {inputs_root / period_label(period)}：请新建该文件夹，"
                          f"把各单位报来的第{period}期表格放进去后再查看")
     intake = read_period(campaign, folder, period)
+    arrived = record_arrivals(arrivals_path(campaign.ledger_path), folder, intake.files, dt.datetime.now())
+    timely, _ = unit_timeliness(campaign, period, intake, arrived)
     per_unit: dict[str, list[Any]] = {}
     for record in intake.files:
         for unit in (record.units if record.role == "export" else (record.unit,) if record.unit else ()):
@@ -379,31 +396,41 @@ def status(campaign_dir: Path, period: int | None) -> None:
         if item.code == "duplicate_in_export":
             superseded.setdefault(item.unit, []).append(item)
     table = Table(title=f"第{period}期报送情况（{folder}）")
-    for header in ("单位", "分组", "状态", "文件", "问题数"):
+    for header in ("单位", "分组", "状态", "报送时间", "文件", "问题数"):
         table.add_column(header, overflow="fold")
     names = {"accepted": "已报送", "accepted_with_problems": "已报送（有问题）", "rejected": "被拒收", "skipped": "已跳过"}
     for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
         records = per_unit.get(unit, [])
         if not records:
-            table.add_row(printable(unit), printable(group), Text("未报送", style="red"), "", "")
+            table.add_row(printable(unit), printable(group), Text("未报送", style="red"), "", "", "")
         for record in records:
-            status_text = names[record.status] + ("（汇总表）" if record.role == "export" else "")
-            table.add_row(printable(unit), printable(group), status_text, record.file, str(record.problems))
+            when = arrived.get(record.file)
+            late = timely[unit] == "late" and record.status != "rejected"
+            status_text = names[record.status] + ("（汇总表）" if record.role == "export" else "") + ("（迟报）" if late else "")
+            table.add_row(printable(unit), printable(group), status_text,
+                          Text(f"{when:%m-%d %H:%M}" if when else "", style="yellow" if late else ""),
+                          record.file, str(record.problems))
         for item in superseded.get(unit, []):
-            table.add_row(printable(unit), printable(group), "未采用（另有较晚报送）", item.file, printable(item.message))
+            table.add_row(printable(unit), printable(group), "未采用（另有较晚报送）", "", item.file, printable(item.message))
     for record in intake.files:
+        when = arrived.get(record.file)
+        shown = f"{when:%m-%d %H:%M}" if when else ""
         if record.role == "overrides":
-            table.add_row("（办公室核定表）", "", names[record.status], record.file, str(record.problems))
+            table.add_row("（办公室核定表）", "", names[record.status], shown, record.file, str(record.problems))
         elif record.role == "export" and not record.units:
-            table.add_row("（汇总表）", "", names[record.status], record.file, printable(record.reason))
+            table.add_row("（汇总表）", "", names[record.status], shown, record.file, printable(record.reason))
         elif not record.unit and record.role != "export":
-            table.add_row("（未识别）", "", names[record.status], record.file, printable(record.reason))
+            table.add_row("（未识别）", "", names[record.status], shown, record.file, printable(record.reason))
     _console().print(table)
     for found in intake.problems:  # a sheet under another unit's file name is easy to miss in the table
         if found.code == "unit_name_mismatch":
             _console().print(f"注意：{found.file}：{printable(found.message)}。{found.fix}", style="yellow")
     missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
     _console().print(f"已报送 {len(intake.submitted_units)} 个单位，未报送 {len(missing)} 个单位。")
+    counts = {key: sum(1 for v in timely.values() if v == key) for key in TIMELINESS_CN}
+    deadline = submit_deadline(campaign.settings.schedule, period, campaign.settings.supervision)
+    _console().print(f"报送截止 {deadline.year}年{deadline.month}月{deadline.day}日：按时 {counts['on_time']} 个单位，"
+                     f"迟报 {counts['late']} 个，未报 {counts['missing']} 个。")
 
 
 @main.command()

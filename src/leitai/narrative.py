@@ -25,6 +25,7 @@ from typing import Any
 
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Fill, Paragraph, Section, Table
 from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths
+from .lookahead import escalations, submit_deadline, warning_horizon
 from .measurewords import adjustments_paragraph, investment_paragraph, ranking_intro, score_text, scored, split_yellow
 from .office import default_cc
 from .problems import Problem
@@ -128,6 +129,9 @@ class _Narrative:
         if self.r.get("evaluation"):
             sections.append(self.section("cards", self.cards))
         sections.append(self.section("examples", self.examples))
+        outlook = self.section("outlook", self.outlook)
+        if outlook.blocks:
+            sections.append(outlook)
         sections.append(self.section("closing", self.closing))
         attachments = self.attachments()
         preview = self.data.preview
@@ -222,6 +226,10 @@ class _Narrative:
             else ""
         )
         text = self.t("overall", "submissions", units=len(self.units), submitted=submitted, missing=missing)
+        late = [u["unit"] for u in self.units if u.get("timeliness") == "late"]
+        if late:
+            deadline = submit_deadline(self.settings.schedule, self.r["period"], self.settings.supervision)
+            text += self.t("overall", "submissions_late", names=join_names(late), deadline=cn_date(deadline))
         # A superseded duplicate is not a rejected sheet: say it apart, and only what happened.
         duplicates = [p for p in self.data.problems if p.code == "duplicate_submission"]
         superseded = {p.file for p in duplicates}
@@ -299,6 +307,27 @@ class _Narrative:
             self.figure(f"units_{group}", w["figure"].replace("{group}", group))
         if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
             self.para(self.t("ranking", "not_submitted_note"))
+
+    def outlook(self) -> None:
+        """预警与督办: the notices issued this period (by the ladder), and the nodes falling due soon."""
+        settings = self.settings
+        items = escalations(self.r.get("projects", []), settings.supervision.rungs(settings.rules.escalate_red_count))
+        if items:
+            kinds = list(dict.fromkeys(i["kind"] for i in items))  # highest rung first
+            parts = [self.t("outlook", "notice_kind", kind=kind, count=sum(1 for i in items if i["kind"] == kind),
+                            names=join_names(self.t("outlook", "notice_item", name=i["name"], unit=i["unit"])
+                                             for i in items if i["kind"] == kind))
+                     for kind in kinds]
+            deadline = self.cutoff + dt.timedelta(days=settings.supervision.reply_days)
+            self.para(self.t("outlook", "notices", list="；".join(parts), deadline=cn_date(deadline)))
+        warned = self.r.get("early_warning", [])
+        if warned:
+            horizon = warning_horizon(settings.schedule, self.r["period"], settings.supervision)
+            order = [u["unit"] for u in self.units]
+            counts = {unit: sum(1 for w in warned if w["unit"] == unit) for unit in order}
+            listed = [self.t("outlook", "warning_item", unit=u, count=n) for u, n in counts.items() if n]
+            self.para(self.t("outlook", "warning", horizon=cn_date(horizon), count=len(warned),
+                             units=len(listed), list="、".join(listed)))
 
     def _rank_change(self, change: int | None) -> str:
         w = self.w["ranking"]

@@ -90,11 +90,29 @@ def _warm_up() -> None:
     from . import charts, poster  # noqa: F401
 
 
+def _watch_parent(every: float = 0.05) -> None:
+    """End this worker as soon as the process that started it is gone (killed, say): an orphan
+    must not go on drawing the jobs still queued and write them into an output folder that is no
+    longer its run's. (Where an orphan keeps its parent's pid, as on Windows, this never fires and
+    the worker ends when stdin closes.)"""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="leitai-painter-watch", daemon=True).start()
+
+
 def serve() -> None:
     """The worker's loop: warm up, then for each line ``id<TAB>job file`` on stdin run the job
     and write the pickled ``(id, ok, value, seconds)`` to stdout, until stdin closes."""
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
+    _watch_parent()
     _warm_up()
     for line in sys.stdin.buffer:
         job_id, _, job_file = line.decode("utf-8").rstrip("\r\n").partition("\t")

@@ -22,12 +22,15 @@ import pandas as pd
 
 from . import __version__
 from .adjustments import ADJUSTMENTS_FILE, points_by_unit
+from .arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
 from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
 from .folderscan import printable
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
+from .lookahead import early_warning, warning_horizon
+from .pdf import require_soffice
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
 from .publish import abandon, begin, carry_over, publish, repair
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 # progress(done, total, label): label is "stage：detail"; a display keeps one bar per stage.
 Progress = Callable[[int, int, str], None]
 REPO_ROOT = Path(__file__).resolve().parents[2]
+REPORT_STEPS = 6  # progress steps of _write_outputs; write_actions counts on from there
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ def _run_period(
         raise InputError(f"{folder} 中没有任何表格{inside}：请把各单位报来的第{period}期填报表放入该文件夹后重新运行"
                          f"（空白填报表可用 leitai templates --period {period} 生成）")
 
+    soffice = require_soffice(settings.report.pdf)  # "always" without LibreOffice: say so before any work
     with Ledger(ledger_path) as ledger:
         repairs = repair(ledger, outputs_root, period)
         recorded = ledger.periods()
@@ -189,6 +194,7 @@ def _run_period(
                              progress=lambda done, total, name: progress(done, total, f"读取填报表：{name}"),
                              plan_in_effect=plan_used)
         clock.lap("intake")
+        arrived = record_arrivals(arrivals_path(ledger_path), folder, intake.files, dt.datetime.now())
         progress(0, 1, "计算得分")
         prev_states = ledger.states(previous) if previous else None
         states, merge_problems = resolve_states(
@@ -215,6 +221,7 @@ def _run_period(
                                 campaign.plan.groups, adjustments, previous_plan=previous_plan,
                                 project_names=dict(zip(campaign.plan.projects["id"], campaign.plan.projects["name"])))
         clock.lap("results")
+        unit_arrived = _add_lookahead(results, campaign, period, scores, intake, arrived)
         serious = [p for p in problems if p.severity in ("error", "warning")]
         if strict and serious:
             raise StrictModeError(f"发现 {len(serious)} 条数据问题（--strict 模式下视为失败），未生成报告：请用 "
@@ -232,8 +239,8 @@ def _run_period(
         try:
             outputs, render_warnings = _write_outputs(
                 campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
-                missing, notes, progress, clock, preview, states)
-            _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems)
+                missing, notes, progress, clock, preview, states, unit_arrived, soffice)
+            _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems, arrived)
             carry_over(out_dir, staging)
             clock.lap("manifest")
         except OSError as exc:  # a renderer's own write (a chart, the poster): the real cause, in one line
@@ -316,6 +323,18 @@ def _edited_warning(period: int, now: Reconciled) -> str:
             f"（写明批准日期和批准依据），已记录的期次便保持不变")
 
 
+def _add_lookahead(results: dict[str, Any], campaign: Campaign, period: int, scores: Scores, intake: Any,
+                   arrived: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
+    """results.json ``early_warning`` and ``units[].timeliness`` (SPEC §6); returns unit -> arrival."""
+    schedule, supervision = campaign.settings.schedule, campaign.settings.supervision
+    results["early_warning"] = early_warning(scores.nodes, schedule.cutoff(period),
+                                             warning_horizon(schedule, period, supervision))
+    status, units = unit_timeliness(campaign, period, intake, arrived)
+    for unit in results["units"]:
+        unit["timeliness"] = status[unit["unit"]]
+    return units
+
+
 def _stamp(cutoff: dt.date) -> dt.datetime:
     return dt.datetime.combine(cutoff, dt.time())
 
@@ -324,9 +343,12 @@ def _write_outputs(
     campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, results: dict[str, Any],
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
     problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
-    preview: bool, states: pd.DataFrame,
+    preview: bool, states: pd.DataFrame, arrived: dict[str, dt.datetime], soffice: str | None,
 ) -> tuple[list[Path], list[str]]:
+    """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
+    ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
     from . import painter
+    from .actions import write_actions
     from .briefing import write_briefing
     from .content import BriefingInput
 
@@ -334,7 +356,7 @@ def _write_outputs(
     label = period_label(period)
     stamp = _stamp(cutoff)
     out_dir.mkdir(parents=True, exist_ok=True)
-    total, step = 6, 0
+    total, step = REPORT_STEPS, 0
     outputs: list[Path] = []
     render_warnings: list[str] = []
 
@@ -399,6 +421,12 @@ def _write_outputs(
     advance("擂台榜海报")
     clock.lap("poster")
     clock.laps["drawing"] = chart_job.seconds + poster_job.seconds  # in the painter, alongside the rest
+    # What the office acts on (预警清单, 催报, 督办单, PDF): into the same folder as the rest.
+    outputs += write_actions(campaign, period, out_dir, results, problems, arrived, _template_path(campaign),
+                             soffice, render_warnings,
+                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label),
+                             preview=preview)
+    clock.lap("actions")
     return outputs, render_warnings
 
 
@@ -461,12 +489,13 @@ def _investment(campaign: Campaign, scores: Scores) -> dict[str, Any] | None:
 
 
 def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: Path, files: list[Any],
-                    outputs: list[Path], problems: list[Problem]) -> None:
+                    outputs: list[Path], problems: list[Problem], arrived: dict[str, dt.datetime]) -> None:
     manifest = {
         "tool": "leitai", "version": __version__, "campaign": campaign.settings.campaign.name,
         "period": period, "cutoff": cutoff.isoformat(),
         "inputs": [{"file": f.file, "sha256": f.sha256, "size": f.size, "unit": f.unit, "status": f.status,
                     "reason": f.reason, "problems": f.problems,
+                    "arrived": arrived[f.file].isoformat() if f.file in arrived else None,
                     **({"units": [{"unit": u, "submitted_at": t or None} for u, t in zip(f.units, f.unit_times)]}
                        if f.role == "export" else {})} for f in files],
         "outputs": [{"file": p.relative_to(out_dir).as_posix(), "sha256": sha256_file(p), "size": p.stat().st_size}
@@ -521,6 +550,10 @@ def run_demo(out_dir: Path, progress: Progress | None = None) -> list[RunResult]
     # The demo folder doubles as a campaign folder, so `leitai history --campaign outputs/demo` works.
     for name in ("campaign.toml", "plan.xlsx"):
         atomic_write_bytes(out_dir / name, (seeds / name).read_bytes())
+    # When the demo's sheets reached the office (the seeds' file times are only checkout times).
+    seen = seeds / "arrivals.json"
+    if seen.exists():
+        atomic_write_bytes(arrivals_path(ledger_path), seen.read_bytes())
     inputs_root = seeds / "inputs"
     results = []
     for period in range(1, campaign.settings.schedule.count + 1):

@@ -1,0 +1,113 @@
+"""Writing what the office acts on after a run: 预警清单, 催报, 督办单, and the briefing's PDF.
+
+Called by the pipeline once the briefing is written; every file goes through the same atomic
+writers as the other outputs, and a re-run removes the 督办单 (and a PDF) it no longer makes,
+so the folder always tells this run's truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .campaign import Campaign, period_label
+from .errors import OutputError
+from .fileio import atomic_write_bytes, save_workbook
+from .lookahead import escalations, submit_deadline, warning_horizon
+from .notice import notice_content, write_notice
+from .pdf import docx_to_pdf
+from .problems import Problem
+from .reminders import Outlook, load_texts, reminder_text, text_file_bytes, warning_workbook
+
+NOTICE_FOLDER = "督办单"
+
+
+def write_actions(
+    campaign: Campaign,
+    period: int,
+    out_dir: Path,
+    results: dict[str, Any],
+    problems: list[Problem],
+    arrived: dict[str, dt.datetime],
+    template: Path | None,
+    soffice: str | None,
+    warnings: list[str],
+    progress: Callable[[int, int, str], None],
+    preview: bool = False,
+) -> list[Path]:
+    """Write the period's 预警清单, 催报 text, 督办单 and the briefing's PDF; return their paths.
+
+    A PDF that LibreOffice fails to make is a line in ``warnings``, not a failure.
+    """
+    settings, plan = campaign.settings, campaign.plan
+    schedule, supervision = settings.schedule, settings.supervision
+    label = period_label(period)
+    cutoff = schedule.cutoff(period)
+    stamp = dt.datetime.combine(cutoff, dt.time())
+    texts = load_texts(template)
+    outlook = Outlook(settings, plan, results, problems, arrived, submit_deadline(schedule, period, supervision),
+                      warning_horizon(schedule, period, supervision))
+    items = escalations(results["projects"], supervision.rungs(settings.rules.escalate_red_count))
+    total = 3 + len(items) + (1 if soffice else 0)
+    done = 0
+
+    def step(name: str) -> None:
+        nonlocal done
+        done += 1
+        progress(done, total, f"生成报告：{name}")
+
+    outputs = []
+    path = out_dir / f"预警清单-{label}.xlsx"
+    save_workbook(warning_workbook(outlook, texts), path, stamp)
+    outputs.append(path)
+    step(path.name)
+    path = out_dir / f"催报-{label}.txt"
+    atomic_write_bytes(path, text_file_bytes(reminder_text(outlook, texts)))
+    outputs.append(path)
+    step(path.name)
+
+    folder = out_dir / NOTICE_FOLDER
+    in_effect = {(str(n["project_id"]), int(n["seq"])): n["due"] for n in results.get("nodes", []) if n.get("due")}
+    nodes = {(str(pid), int(seq)): (target, in_effect.get((str(pid), int(seq)), due)) for pid, seq, target, due in
+             zip(plan.nodes["project_id"], plan.nodes["seq"], plan.nodes["target"], plan.nodes["due"])}
+    written = []
+    for item in items:
+        notice = notice_content(item, settings, period, cutoff, nodes, texts, preview=preview)
+        path = folder / notice.file_name
+        write_notice(notice, path, template, stamp)
+        written.append(path)
+        step(path.name)
+    _remove_others(folder, written, (".docx",))
+    outputs += written
+    step(NOTICE_FOLDER)
+
+    briefing = out_dir / f"督查通报-{label}.docx"
+    pdf = briefing.with_suffix(".pdf")
+    if soffice:
+        try:
+            docx_to_pdf(soffice, briefing, pdf, stamp)
+            outputs.append(pdf)
+        except OutputError as exc:
+            pdf.unlink(missing_ok=True)  # an old PDF would disagree with the new .docx
+            warnings.append(str(exc))
+        step(pdf.name)
+    else:
+        pdf.unlink(missing_ok=True)
+    return outputs
+
+
+def _remove_others(folder: Path, keep: list[Path], suffixes: tuple[str, ...]) -> None:
+    """Remove this run's kind of files from ``folder`` that it did not write (an earlier run's)."""
+    if not folder.is_dir():
+        return
+    kept = {p.name for p in keep}
+    for path in folder.iterdir():
+        if path.is_file() and path.suffix.lower() in suffixes and path.name not in kept:
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise OutputError(f"无法删除旧文件 {path}（{exc.strerror}）：文件可能正在 Word/WPS 中打开，请关闭后重新运行") from None
+    if not any(folder.iterdir()):
+        folder.rmdir()
