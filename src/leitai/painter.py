@@ -91,9 +91,37 @@ def _warm_up() -> None:
     from . import charts, poster  # noqa: F401
 
 
-def serve() -> None:
+def _die_with(parent: int) -> None:
+    """End this worker the moment the process that started it ends (killed, say), so that it never
+    writes an output after the run it belongs to is gone: the kernel's parent-death signal on Linux,
+    else a watch on the parent's pid (a killed parent leaves at most a temporary file)."""
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    if sys.platform != "win32":
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.05)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+
+def serve(parent: int | None = None) -> None:
     """The worker's loop: warm up, then for each line ``id<TAB>job file`` on stdin run the job
     and write the pickled ``(id, ok, value, seconds)`` to stdout, until stdin closes."""
+    if parent is not None:
+        _die_with(parent)
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
     _warm_up()
@@ -123,7 +151,7 @@ def serve() -> None:
             return  # the caller is gone
 
 
-_BOOT = "import sys; sys.path.insert(0, {root!r}); from leitai.painter import serve; serve()"
+_BOOT = "import sys; sys.path.insert(0, {root!r}); from leitai.painter import serve; serve({parent})"
 
 
 class Job:
@@ -159,7 +187,7 @@ class Painter:
     def __init__(self) -> None:
         root = str(Path(__file__).resolve().parents[1])  # this leitai, whatever the current folder holds
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window on Windows
-        self._process = subprocess.Popen([sys.executable, "-c", _BOOT.format(root=root)], stdin=subprocess.PIPE,
+        self._process = subprocess.Popen([sys.executable, "-c", _BOOT.format(root=root, parent=os.getpid())], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, creationflags=flags)
         self._next = 0
         self._done: dict[int, tuple[bool | None, Any, float]] = {}
