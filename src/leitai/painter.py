@@ -102,7 +102,7 @@ def _die_with(parent: int) -> None:
         try:
             import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: terminate
         except (OSError, AttributeError):
             pass
     if os.getppid() != parent:
