@@ -21,6 +21,11 @@ from .problems import Problem
 
 Fill = Literal["red", "green", "yellow"] | None  # a table cell's light colour (the layout picks the shade)
 
+# Above this many due or done nodes the briefing's node attachment lists only the overdue
+# nodes and those due this period; every node is then in 节点明细-第NN期.xlsx beside it.
+# (A county's is some 300 rows; a province's 18,000, some 600 pages nobody reads.)
+NODE_ROWS_LIMIT = 600
+
 
 @dataclass(frozen=True)
 class BriefingInput:
@@ -38,6 +43,7 @@ class BriefingInput:
     charts: dict[str, Path]  # 'category', 'units_<group>', 'trend', 'lights', 'investment' -> PNG
     notes: tuple[str, ...] = ()  # what the office must state, e.g. a period skipped with --force
     preview: bool = False  # run before the cutoff: marked 预览稿, no document number
+    node_workbook: str = ""  # file name of the full node list when the attachment is cut (NODE_ROWS_LIMIT)
 
 
 @dataclass(frozen=True)

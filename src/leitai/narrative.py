@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from . import content as content_model
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Fill, Paragraph, Section, Table
 from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths
 from .lookahead import escalations, submit_deadline, warning_horizon
@@ -576,6 +577,8 @@ class _Narrative:
         """The attachment's number as text; none when it is the only attachment."""
         return "" if len(self.attachment_keys) == 1 else str(self.attachment_keys.index(key) + 1)
 
+    _nodes_title = ""  # the node attachment's title when it is cut
+
     def attachments(self) -> list[Attachment]:
         build = {"nodes": self._nodes_attachment, "missing": self._missing_attachment,
                  "problems": self._problems_attachment, "overrides": self._overrides_attachment}
@@ -586,7 +589,8 @@ class _Narrative:
             table = self.blocks[0]
             assert isinstance(table, Table)
             label = f"{self.t('sections', 'attachments')}{self._attachment_no(key)}"
-            out.append(Attachment(key, label, str(self.w["attachments"][key]), table, landscape=table.wide))
+            title = self._nodes_title if key == "nodes" and self._nodes_title else str(self.w["attachments"][key])
+            out.append(Attachment(key, label, title, table, landscape=table.wide))
         return out
 
     def _nodes_attachment(self) -> None:
@@ -597,9 +601,12 @@ class _Narrative:
             ["_o", "project_id", "seq"], kind="stable"
         )
         rows = []
+        cut = bool(self.data.node_workbook)  # too many for the page: see _cut_nodes
+        reported = 0
         for row in frame.itertuples(index=False):
             if not (row.done or row.overdue):
                 continue  # not yet due and not done: nothing to report on it yet
+            reported += 1
             if row.done:
                 late = bool(getattr(row, "late", False))  # 逾期完成: done after its due date
                 status = w["status_ahead" if row.ahead else "status_late" if late else "status_done"]
@@ -614,11 +621,28 @@ class _Narrative:
                 (w["date_not_given"] if getattr(row, "date_assumed", False)
                  else cn_date(row.done_date, year=False)) if row.done else "",
                 status,
+                row.due,
             ])
+        if cut:
+            rows, which = self._cut_nodes(rows, w["status_overdue"])
+            self._nodes_title = str(w[which]).format(count=reported, file=self.data.node_workbook)
+        rows = [row[:7] for row in rows]
         status_fill: dict[str, Fill] = {w["status_overdue"]: "red", w["status_ahead"]: "green",
                                         w["status_late"]: "yellow"}
         self.table(w["nodes_headers"], rows, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1),
                    fill=lambda n, i, v: status_fill.get(v) if i == 6 else None)
+
+    def _cut_nodes(self, rows: list[list[Any]], overdue: str) -> tuple[list[list[Any]], str]:
+        """The rows a reader needs when all of them would not fit (content.NODE_ROWS_LIMIT): the
+        overdue nodes and those due this period, or, when even those are too many (a first
+        period, when every due node is due this period), the overdue ones; and the wording key
+        of the attachment's title that says which."""
+        period = int(self.r["period"])
+        since = self.settings.schedule.cutoff(period - 1) if period > 1 else None
+        recent = [r for r in rows if r[6] == overdue or since is None or r[7] > since]
+        if len(recent) <= content_model.NODE_ROWS_LIMIT:
+            return recent, "nodes_cut"
+        return [r for r in rows if r[6] == overdue], "nodes_overdue"
 
     def _missing_attachment(self) -> None:
         groups = {u["unit"]: u["group"] for u in self.units}

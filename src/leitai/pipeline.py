@@ -34,7 +34,7 @@ from .pdf import require_soffice
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
 from .publish import abandon, begin, carry_over, publish, repair
-from .results import build_results, leaderboard_workbook, problems_workbook, sorted_problems
+from .results import build_results, leaderboard_workbook, node_rows, problems_workbook, sorted_problems
 from .scoring import Scores, score_period
 from .states import applied_overrides, resolve_states
 
@@ -350,7 +350,7 @@ def _write_outputs(
     from . import painter
     from .actions import write_actions
     from .briefing import write_briefing
-    from .content import BriefingInput
+    from .content import NODE_ROWS_LIMIT, BriefingInput
 
     settings = campaign.settings
     label = period_label(period)
@@ -401,6 +401,14 @@ def _write_outputs(
     clock.lap("charts")
 
     node_detail = _node_detail(campaign, scores, states)
+    node_book, node_job = "", None
+    due_or_done = int((node_detail["done"] | node_detail["overdue"]).sum())
+    (out_dir / f"节点明细-{label}.xlsx").unlink(missing_ok=True)  # a run before may have cut its attachment
+    if due_or_done > NODE_ROWS_LIMIT:  # the briefing lists the overdue and this period's; all are here
+        node_book = f"节点明细-{label}.xlsx"
+        rows = node_rows(node_detail, [u["unit"] for u in results.get("units", [])])
+        node_job = painter.submit("nodes", rows, f"{settings.campaign.short_name}第{period}期节点明细（到期及已完成节点）",
+                                  out_dir / node_book, stamp)
     issues = _unit_issues(intake.reports)
     overrides = [
         {"project_id": r.project_id, "seq": int(r.seq), "done": bool(r.done),
@@ -410,13 +418,16 @@ def _write_outputs(
     data = BriefingInput(
         settings=settings, results=results, previous=previous_results, history=history,
         node_detail=node_detail, unit_issues=issues, problems=sorted_problems(problems), overrides=overrides,
-        missing_units=missing, charts=charts, notes=tuple(notes), preview=preview)
+        missing_units=missing, charts=charts, notes=tuple(notes), preview=preview, node_workbook=node_book)
     path = out_dir / f"督查通报-{label}.docx"
     template = _template_path(campaign)
     write_briefing(data, path, template)
     outputs.append(path)
     advance("督查通报")
     clock.lap("docx")
+    if node_job is not None:
+        node_job.result()
+        outputs.insert(outputs.index(path), out_dir / node_book)  # listed before the briefing that names it
     render_warnings += poster_job.result()
     advance("擂台榜海报")
     clock.lap("poster")

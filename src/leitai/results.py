@@ -425,3 +425,48 @@ def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:
     for unit, items in units.items():
         fill(book.create_sheet(safe_sheet_title(unit, used)), f"{title}（{unit}）", items)
     return book
+
+
+NODE_HEADERS = ["单位", "项目编号", "项目", "节点", "节点目标", "计划完成", "实际完成", "完成情况"]
+
+
+def node_rows(detail: pd.DataFrame, units: Sequence[str]) -> list[list[Any]]:
+    """Every due or done node of ``detail`` (the briefing's node detail), in the units' order:
+    the rows of 节点明细-第NN期.xlsx."""
+    order = {u: i for i, u in enumerate(units)}
+    frame = detail[detail["done"] | detail["overdue"]]
+    frame = frame.assign(_o=frame["unit"].map(order).fillna(len(order))).sort_values(
+        ["_o", "project_id", "seq"], kind="stable")
+    late = frame["late"] if "late" in frame.columns else pd.Series(False, index=frame.index)
+    rows = []
+    for row, was_late in zip(frame.itertuples(index=False), late):
+        if row.done:
+            status = "提前完成" if row.ahead else "逾期完成" if bool(was_late) else "已完成"
+        else:
+            status = "逾期未完成"
+        rows.append([row.unit, row.project_id, row.project, int(row.seq), row.target, row.due,
+                     row.done_date if row.done else None, status])
+    return rows
+
+
+def node_workbook(rows: Sequence[Sequence[Any]], title: str) -> Workbook:
+    """节点明细: every due or done node, one row each (written streaming: a province has tens of
+    thousands); filter and sort it in Excel."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("节点明细")
+    for col, width in enumerate([16, 10, 28, 6, 30, 12, 12, 11], start=1):
+        sheet.column_dimensions[_letter(col)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.auto_filter.ref = f"A2:H{len(rows) + 2}"
+    sheet.append([safe_text(title)])
+    sheet.append(NODE_HEADERS)
+    for row in rows:
+        sheet.append([safe_text(v) if isinstance(v, str) else v for v in row])
+    return book
+
+
+def save_node_workbook(rows: Sequence[Sequence[Any]], title: str, path: Any, stamp: dt.datetime) -> None:
+    """Write 节点明细 to ``path`` (a painter job: it runs beside the briefing)."""
+    from .fileio import save_workbook
+
+    save_workbook(node_workbook(rows, title), path, stamp)
