@@ -396,31 +396,29 @@ def status(campaign_dir: Path, period: int | None) -> None:
         if item.code == "duplicate_in_export":
             superseded.setdefault(item.unit, []).append(item)
     table = Table(title=f"第{period}期报送情况（{folder}）")
-    for header in ("单位", "分组", "状态", "报送时间", "文件", "问题数"):
+    for header in ("单位", "分组", "状态", "文件", "问题数"):
         table.add_column(header, overflow="fold")
     names = {"accepted": "已报送", "accepted_with_problems": "已报送（有问题）", "rejected": "被拒收", "skipped": "已跳过"}
     for unit, group in zip(campaign.plan.units["unit"], campaign.plan.units["group"]):
         records = per_unit.get(unit, [])
         if not records:
-            table.add_row(printable(unit), printable(group), Text("未报送", style="red"), "", "", "")
+            table.add_row(printable(unit), printable(group), Text("未报送", style="red"), "", "")
         for record in records:
             when = arrived.get(record.file)
-            late = timely[unit] == "late" and record.status != "rejected"
-            status_text = names[record.status] + ("（汇总表）" if record.role == "export" else "") + ("（迟报）" if late else "")
-            table.add_row(printable(unit), printable(group), status_text,
-                          Text(f"{when:%m-%d %H:%M}" if when else "", style="yellow" if late else ""),
-                          record.file, str(record.problems))
+            late = timely.get(unit) == "late" and record.status != "rejected" and when is not None
+            status_text = (names[record.status] + ("（汇总表）" if record.role == "export" else "")
+                           + (f"（迟报，{when:%m-%d %H:%M}到）" if late and when else ""))
+            table.add_row(printable(unit), printable(group), Text(status_text, style="yellow" if late else ""), record.file,
+                          str(record.problems))
         for item in superseded.get(unit, []):
-            table.add_row(printable(unit), printable(group), "未采用（另有较晚报送）", "", item.file, printable(item.message))
+            table.add_row(printable(unit), printable(group), "未采用（另有较晚报送）", item.file, printable(item.message))
     for record in intake.files:
-        when = arrived.get(record.file)
-        shown = f"{when:%m-%d %H:%M}" if when else ""
         if record.role == "overrides":
-            table.add_row("（办公室核定表）", "", names[record.status], shown, record.file, str(record.problems))
+            table.add_row("（办公室核定表）", "", names[record.status], record.file, str(record.problems))
         elif record.role == "export" and not record.units:
-            table.add_row("（汇总表）", "", names[record.status], shown, record.file, printable(record.reason))
+            table.add_row("（汇总表）", "", names[record.status], record.file, printable(record.reason))
         elif not record.unit and record.role != "export":
-            table.add_row("（未识别）", "", names[record.status], shown, record.file, printable(record.reason))
+            table.add_row("（未识别）", "", names[record.status], record.file, printable(record.reason))
     _console().print(table)
     for found in intake.problems:  # a sheet under another unit's file name is easy to miss in the table
         if found.code == "unit_name_mismatch":
