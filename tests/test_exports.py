@@ -32,6 +32,11 @@ SENT = {
 }
 
 
+def untimed(results: dict) -> dict:
+    """results without each unit's timeliness (when its sheet arrived, not what it scored)."""
+    return {**results, "units": [{k: v for k, v in u.items() if k != "timeliness"} for u in results["units"]]}
+
+
 def problems_by_unit(result) -> list[tuple[str, str]]:
     """(unit, code) of every problem: the cells differ between an export and the units' own sheets."""
     return sorted((p.unit, p.code) for p in result.problems)
@@ -59,7 +64,11 @@ def test_a_period_in_one_export_scores_as_separate_sheets(tmp_path: Path, ods: b
     merged = build(tmp_path, "merged", export=True, ods=ods)
     for period in (1, 2):
         a, b = run_period(plain, period), run_period(merged, period)
-        assert scored(a.results) == scored(b.results)
+        # Timeliness differs on purpose: the sheets arrived now (their mtime), the export's units at
+        # their 提交时间 on the cutoff day.
+        assert untimed(scored(a.results)) == untimed(scored(b.results))
+        assert {u["unit"]: u["timeliness"] for u in b.results["units"]} == dict.fromkeys(
+            ["甲街道", "乙镇", "县丙局", "县丁局"], "on_time")
         assert problems_by_unit(a) == problems_by_unit(b)
         [export] = b.results["submissions"]
         assert export["unit"] is None and export["units"] == ["甲街道", "乙镇", "县丙局", "县丁局"]

@@ -294,9 +294,9 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     # One period folder (inputs/第04期) is checked as `leitai run --period 4` would read it.
     folders = {int(m.group(1)) for p in paths if p.is_dir() and (m := re.fullmatch(r"第0*(\d+)期", p.name))}
     period = folders.pop() if len(folders) == 1 and all(p.is_dir() for p in paths) else None
-    if not files:
-        raise InputError(f"{'、'.join(str(p) for p in paths)} 中没有任何文件，没有可检查的表格：请指定单位报来的表格或其所在文件夹")
     intake = check_files(files, campaign, period=period)
+    if not intake.files:
+        raise InputError(f"{'、'.join(str(p) for p in paths)} 中没有任何文件，没有可检查的表格：请指定单位报来的表格或其所在文件夹")
     _note_arrivals(campaign, files, intake.files)
     _print_problems(intake.problems)
     serious = [p for p in intake.problems if p.severity in ("error", "warning")]
@@ -311,7 +311,8 @@ def _note_arrivals(campaign: Any, files: list[Path], records: list[Any]) -> None
     from .arrivals import arrivals_path, record_arrivals
 
     inputs = (campaign.folder / "inputs").resolve()
-    names = {p.name: p.resolve().parent for p in files}
+    found = [c for p in files for c in (sorted(p.iterdir()) if p.is_dir() else [p]) if c.is_file()]
+    names = {p.name: p.resolve().parent for p in found}
     for folder in set(names.values()):
         if folder.is_relative_to(inputs):
             record_arrivals(arrivals_path(campaign.ledger_path), folder,

@@ -94,11 +94,19 @@ def unit_arrivals(files: Iterable[Any], arrivals: Mapping[str, dt.datetime],
     """Unit -> the earliest arrival of a sheet it sent this period that was read as its own.
 
     ``files`` are intake FileRecords; an accepted file counts, and so does one superseded by the
-    unit's later duplicate (the unit did send a sheet then). ``arrivals`` is file name -> time.
+    unit's later duplicate (the unit did send a sheet then). A unit carried by an export arrived at
+    its 提交时间 there, else with the export file. ``arrivals`` is file name -> time.
     """
     replaced = set(superseded)
     out: dict[str, dt.datetime] = {}
     for record in files:
+        if getattr(record, "role", "") == "export" and record.status in ("accepted", "accepted_with_problems"):
+            # An online form's export: each unit arrived at its own latest 提交时间, else with the file.
+            for unit, stamp in zip(record.units, record.unit_times):
+                when = _iso_time(stamp) or arrivals.get(record.file)
+                if when is not None and (unit not in out or when < out[unit]):
+                    out[unit] = when
+            continue
         if not record.unit or record.file not in arrivals:
             continue
         if record.status in ("accepted", "accepted_with_problems") or record.file in replaced:
@@ -106,6 +114,13 @@ def unit_arrivals(files: Iterable[Any], arrivals: Mapping[str, dt.datetime],
             if record.unit not in out or when < out[record.unit]:
                 out[record.unit] = when
     return out
+
+
+def _iso_time(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def timeliness(units: Iterable[str], submitted: set[str], arrived: Mapping[str, dt.datetime],
