@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from .docxkit import (
     table_xml,
 )
 from .errors import OutputError
-from .fileio import atomic_write_bytes, normalized_zip
+from .fileio import atomic_write_bytes, normalized_zip, report_texts
 from .narrative import build_content
 from .pagefit import (
     LANDSCAPE_HEIGHT_PT,
@@ -100,18 +99,7 @@ def bundled_template() -> Path:
 
 def load_wording(template: Path | None = None) -> dict[str, dict[str, Any]]:
     """reports/wording.toml, overridden key by key by a wording.toml next to ``template``."""
-    wording = tomllib.loads((REPORTS / "wording.toml").read_text(encoding="utf-8"))
-    if template is not None:
-        local = Path(template).parent / "wording.toml"
-        if local.exists() and local.resolve() != (REPORTS / "wording.toml").resolve():
-            try:
-                extra = tomllib.loads(local.read_text(encoding="utf-8-sig"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise OutputError(f"{local} 格式有误（{exc}），请按 TOML 格式修改") from None
-            for section, values in extra.items():
-                if isinstance(values, dict):
-                    wording.setdefault(section, {}).update(values)
-    return wording
+    return report_texts("wording.toml", template)
 
 
 def write_briefing(data: BriefingInput, path: Path, template: Path | None = None) -> None:

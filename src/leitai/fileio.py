@@ -16,13 +16,16 @@ import io
 import os
 import re
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError, os_reason
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 TEMP_PREFIX, TEMP_SUFFIX = ".~leitai-", ".tmp"
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -143,3 +146,20 @@ def workbook_bytes(workbook: object, stamp: dt.datetime) -> bytes:
 def save_workbook(workbook: object, path: Path, stamp: dt.datetime) -> None:
     """Save an openpyxl workbook atomically and reproducibly."""
     atomic_write_bytes(path, workbook_bytes(workbook, stamp))
+
+
+def report_texts(name: str, template: Path | None = None) -> dict[str, dict[str, Any]]:
+    """reports/``name`` (a TOML of wording), overridden section by section, key by key, by a file of
+    the same name beside the office's ``template``; OutputError naming the office's file if it is not TOML."""
+    texts = tomllib.loads((REPORTS / name).read_text(encoding="utf-8"))
+    if template is not None:
+        local = Path(template).parent / name
+        if local.exists() and local.resolve() != (REPORTS / name).resolve():
+            try:
+                extra = tomllib.loads(local.read_text(encoding="utf-8-sig"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise OutputError(f"{local} 格式有误（{exc}），请按 TOML 格式修改") from None
+            for section, values in extra.items():
+                if isinstance(values, dict):
+                    texts.setdefault(section, {}).update(values)
+    return texts

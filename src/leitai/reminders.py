@@ -13,7 +13,6 @@ the same name beside its template.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from openpyxl.styles import Font
 
 from .campaign import Plan, Settings
 from .docxkit import cn_date
-from .errors import OutputError
+from .fileio import report_texts
 from .problems import Problem
 from .results import OFFICE_ONLY, put, safe_sheet_title, sorted_problems, write_table
 
@@ -35,18 +34,7 @@ RULE = "=" * 40
 
 def load_texts(template: Path | None = None) -> dict[str, dict[str, Any]]:
     """reports/督办与催报.toml, overridden key by key by a file of that name beside ``template``."""
-    texts = tomllib.loads((REPORTS / TEXTS_FILE).read_text(encoding="utf-8"))
-    if template is not None:
-        local = Path(template).parent / TEXTS_FILE
-        if local.exists() and local.resolve() != (REPORTS / TEXTS_FILE).resolve():
-            try:
-                extra = tomllib.loads(local.read_text(encoding="utf-8-sig"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise OutputError(f"{local} 格式有误（{exc}），请按 TOML 格式修改") from None
-            for section, values in extra.items():
-                if isinstance(values, dict):
-                    texts.setdefault(section, {}).update(values)
-    return texts
+    return report_texts(TEXTS_FILE, template)
 
 
 @dataclass(frozen=True)
