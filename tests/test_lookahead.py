@@ -201,7 +201,7 @@ def test_timeliness_from_arrival_times(tmp_path):
 @pytest.mark.parametrize("extra, message", [
     ('[report]\npdf = "yes"', "[report] pdf 的值 'yes' 无效，可选 'auto' 或 'always' 或 'never'"),
     ("[supervision]\nwarning_days = -1", "[supervision] warning_days 应为不小于 0 的整数"),
-    ("[supervision]\nreply_days = 400", "[supervision] reply_days 应为 1 至 366 之间的天数"),
+    ("[supervision]\nreply_days = 400", "[supervision] reply_days 应为 1 至 366 的整数（现为 400）"),
     ("[supervision]\nsubmit_days = \"两天\"", "[supervision] submit_days 应为不小于 0 的整数"),
     ("[supervision]\nladder = 3", "[supervision] ladder 应为文书名称与亮红灯次数的对照"),
     ('[supervision]\nladder = { "督/办单" = 3 }', "[supervision] ladder 中的文书名称“督/办单”无效"),

@@ -402,10 +402,7 @@ def _supervision(name: str, s: dict[str, Any], positive_int: Any) -> Supervision
         ladder = tuple(sorted(rungs))
 
     def days(key: str, default: int, minimum: int) -> int:
-        value = positive_int("supervision", key, s.get(key, default), minimum)
-        if value > 366:
-            raise SettingsError(f"{name}：[supervision] {key} 应为 {minimum} 至 366 之间的天数（现为 {value}）")
-        return int(value)
+        return positive_int("supervision", key, s.get(key, default), minimum, 366)
 
     return Supervision(warning_days=days("warning_days", 0, 0), ladder=ladder, reply_days=days("reply_days", 5, 1),
                        submit_days=days("submit_days", 0, 0))
