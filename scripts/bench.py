@@ -380,8 +380,9 @@ def attachment_table(rows: int, repeat: int) -> dict[str, float]:
 
 # --------------------------------------------------------------------- per-stage (child)
 
-STAGE_NAMES = ["load_campaign", "intake", "states", "scoring", "results", "ledger", "painter", "json", "xlsx", "charts",
-               "docx", "poster", "actions", "pdf", "manifest"]  # wall time of this process, in order of work (RunResult.timings)
+# wall time of this process, in order of work (RunResult.timings)
+STAGE_NAMES = ["load_campaign", "intake", "states", "scoring", "results", "ledger", "painter", "json", "xlsx", "actions",
+               "details", "charts", "docx", "poster", "pdf", "manifest"]
 SIDE_STAGES = ["drawing"]  # the painter process's own time, alongside the stages above
 
 

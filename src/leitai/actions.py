@@ -32,15 +32,11 @@ def write_actions(
     problems: list[Problem],
     arrived: dict[str, dt.datetime],
     template: Path | None,
-    soffice: str | None,
-    warnings: list[str],
     progress: Callable[[int, int, str], None],
     preview: bool = False,
 ) -> list[Path]:
-    """Write the period's 预警清单, 催报 text, 督办单 and the briefing's PDF; return their paths.
-
-    A PDF that LibreOffice fails to make is a line in ``warnings``, not a failure.
-    """
+    """Write the period's 预警清单, 催报 text and 督办单; return their paths. They need no chart,
+    so a run writes them while the painter draws."""
     settings, plan = campaign.settings, campaign.plan
     schedule, supervision = settings.schedule, settings.supervision
     label = period_label(period)
@@ -50,7 +46,7 @@ def write_actions(
     outlook = Outlook(settings, plan, results, problems, arrived, submit_deadline(schedule, period, supervision),
                       warning_horizon(schedule, period, supervision))
     items = escalations(results["projects"], supervision.rungs(settings.rules.escalate_red_count))
-    total = 3 + len(items) + (1 if soffice else 0)
+    total = action_steps(items)
     done = 0
 
     def step(name: str) -> None:
@@ -83,19 +79,27 @@ def write_actions(
     outputs += written
     step(NOTICE_FOLDER)
 
-    briefing = out_dir / f"督查通报-{label}.docx"
+    return outputs
+
+
+def action_steps(items: list[Any]) -> int:
+    """Progress steps of ``write_actions``: 预警清单, 催报, one per 督办单, the 督办单 folder."""
+    return 3 + len(items)
+
+
+def write_pdf(soffice: str | None, briefing: Path, stamp: dt.datetime, warnings: list[str]) -> list[Path]:
+    """The briefing's PDF beside it (``soffice`` None: none, and an old one is removed); its path
+    in a list, or an empty list. A PDF that LibreOffice fails to make is a line in ``warnings``,
+    not a failure."""
     pdf = briefing.with_suffix(".pdf")
     if soffice:
         try:
             docx_to_pdf(soffice, briefing, pdf, stamp)
-            outputs.append(pdf)
+            return [pdf]
         except OutputError as exc:
-            pdf.unlink(missing_ok=True)  # an old PDF would disagree with the new .docx
             warnings.append(str(exc))
-        step(pdf.name)
-    else:
-        pdf.unlink(missing_ok=True)
-    return outputs
+    pdf.unlink(missing_ok=True)  # an old PDF would disagree with the new .docx
+    return []
 
 
 def _remove_others(folder: Path, keep: list[Path], suffixes: tuple[str, ...]) -> None:

@@ -34,6 +34,7 @@ from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, 
 from .docxkit import (
     LANDSCAPE_WIDTH_MM,
     TEXT_WIDTH_MM,
+    Paragraphs,
     clean,
     clear_body,
     cn_number,
@@ -154,11 +155,12 @@ class _Layout:
         for key, name in OPTIONAL_STYLES.items():
             if has_style(doc, name):
                 self.style_ids[key] = doc.styles[name].style_id
+        self.paragraphs = Paragraphs(doc, [STYLES.get(key) or OPTIONAL_STYLES[key] for key in self.style_ids])
         self._section_just_started = False
         self.pager = Pager()
 
     def para(self, text: str, style: str = "body") -> Any:
-        return self.doc.add_paragraph(clean(text), style=STYLES.get(style) or OPTIONAL_STYLES[style])
+        return self.paragraphs.add(clean(text), STYLES.get(style) or OPTIONAL_STYLES[style])
 
     def text(self, text: str, style: str = "body", keep_with_next: bool = False) -> Any:
         """A paragraph of the main text, followed on the page."""
@@ -267,7 +269,7 @@ class _Layout:
         assert size is not None
         width_mm, height_pt = size
         self.pager.keep(height_pt + CAPTION_PT)
-        self.doc.add_paragraph(style=STYLES["picture"]).add_run().add_picture(
+        self.paragraphs.add("", STYLES["picture"]).add_run().add_picture(
             str(path), width=Mm(width_mm), height=Mm(height_pt / PT_PER_MM))
         self.para(figure.caption, "caption")
 

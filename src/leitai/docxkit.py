@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
@@ -86,6 +87,29 @@ def has_style(doc: DocxDocument, name: str) -> bool:
     except KeyError:
         return False
     return True
+
+
+class Paragraphs:
+    """Paragraphs added to ``doc`` in its paragraph styles, each style looked up once.
+
+    python-docx's ``add_paragraph(style=...)`` searches every style of the document on each
+    call (for the name, or for the default style to compare a style object with), about a
+    millisecond a paragraph; this makes the same XML with the ids found once. A style the
+    document lacks is a KeyError, as there.
+    """
+
+    def __init__(self, doc: DocxDocument, names: Iterable[str]) -> None:
+        default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.doc = doc
+        self.ids: dict[str, str | None] = {}
+        for name in names:
+            style = doc.styles[name]
+            self.ids[name] = None if style == default else style.style_id  # the default style is not named
+
+    def add(self, text: str, name: str) -> Any:
+        paragraph = self.doc.add_paragraph(text)
+        paragraph._p.style = self.ids[name]  # what Paragraph.style's setter writes
+        return paragraph
 
 
 def clear_body(doc: DocxDocument) -> None:

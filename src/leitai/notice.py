@@ -26,7 +26,7 @@ from docx.shared import Mm, Pt
 
 from .briefing import STYLES, bundled_template
 from .campaign import Settings
-from .docxkit import clean, clear_body, cn_date, has_style, table_xml
+from .docxkit import Paragraphs, clean, clear_body, cn_date, has_style, table_xml
 from .errors import OutputError
 from .fileio import atomic_write_bytes, normalized_zip
 
@@ -134,9 +134,10 @@ def write_notice(notice: Notice, path: Path, template: Path | None, stamp: dt.da
     clear_body(doc)
     ids = {key: doc.styles[name].style_id for key, name in STYLES.items()}
     signature = "落款" if has_style(doc, "落款") else STYLES["body"]
+    paragraphs = Paragraphs(doc, [STYLES["title"], STYLES["number"], STYLES["body"], STYLES["td"], signature])
 
     def para(text: str, style: str, indent: bool = True) -> Any:
-        paragraph = doc.add_paragraph(clean(text), style=style)
+        paragraph = paragraphs.add(clean(text), style)
         if not indent:
             paragraph.paragraph_format.first_line_indent = 0
         if style in (STYLES["body"], signature):  # a little tighter than the briefing, to keep one page

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 # progress(done, total, label): label is "stage：detail"; a display keeps one bar per stage.
 Progress = Callable[[int, int, str], None]
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REPORT_STEPS = 6  # progress steps of _write_outputs; write_actions counts on from there
+REPORT_STEPS = 5  # progress steps of _write_outputs besides write_actions' own and the PDF
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,7 @@ def _write_outputs(
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
     ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
     from . import painter
-    from .actions import write_actions
+    from .actions import write_actions, write_pdf
     from .briefing import write_briefing
     from .content import NODE_ROWS_LIMIT, BriefingInput
 
@@ -356,7 +356,8 @@ def _write_outputs(
     label = period_label(period)
     stamp = _stamp(cutoff)
     out_dir.mkdir(parents=True, exist_ok=True)
-    total, step = REPORT_STEPS, 0
+    pdf_step = 1 if soffice else 0
+    total, step = REPORT_STEPS + pdf_step, 0
     outputs: list[Path] = []
     render_warnings: list[str] = []
 
@@ -364,6 +365,11 @@ def _write_outputs(
         nonlocal step
         step += 1
         progress(step, total, f"生成报告：{name}")
+
+    def action_progress(done: int, count: int, label: str) -> None:  # write_actions' steps, counted on
+        nonlocal total
+        total = REPORT_STEPS + pdf_step + count
+        progress(step + done, total, label)
 
     # Charts and poster first, drawn by the painter while this process writes the rest.
     title = f"{settings.campaign.short_name}擂台榜（第{period}期，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
@@ -393,12 +399,11 @@ def _write_outputs(
     advance("擂台榜、数据问题")
     clock.lap("xlsx")
 
-    charts, chart_warnings = chart_job.result()
-    render_warnings += chart_warnings
-    outputs += sorted(charts.values())
-    outputs.append(poster_path)  # collected after the briefing, listed before it
-    advance("图表")
-    clock.lap("charts")
+    # What the office acts on (预警清单, 催报, 督办单) needs no chart: written while the painter draws.
+    actions = write_actions(campaign, period, out_dir, results, problems, arrived, _template_path(campaign),
+                            action_progress, preview=preview)
+    step += total - REPORT_STEPS - pdf_step  # write_actions' own steps
+    clock.lap("actions")
 
     node_detail = _node_detail(campaign, scores, states)
     node_book, node_job = "", None
@@ -415,6 +420,15 @@ def _write_outputs(
          "done_date": None if pd.isna(r.done_date) else pd.Timestamp(r.done_date).date(), "reason": r.reason}
         for r in intake.overrides.itertuples(index=False)
     ]
+    clock.lap("details")
+
+    charts, chart_warnings = chart_job.result()
+    render_warnings += chart_warnings
+    outputs += sorted(charts.values())
+    outputs.append(poster_path)  # collected after the briefing, listed before it
+    advance("图表")
+    clock.lap("charts")
+
     data = BriefingInput(
         settings=settings, results=results, previous=previous_results, history=history,
         node_detail=node_detail, unit_issues=issues, problems=sorted_problems(problems), overrides=overrides,
@@ -432,12 +446,11 @@ def _write_outputs(
     advance("擂台榜海报")
     clock.lap("poster")
     clock.laps["drawing"] = chart_job.seconds + poster_job.seconds  # in the painter, alongside the rest
-    # What the office acts on (预警清单, 催报, 督办单, PDF): into the same folder as the rest.
-    outputs += write_actions(campaign, period, out_dir, results, problems, arrived, _template_path(campaign),
-                             soffice, render_warnings,
-                             lambda done, total, label: progress(REPORT_STEPS + done, REPORT_STEPS + total, label),
-                             preview=preview)
-    clock.lap("actions")
+    outputs += actions
+    outputs += write_pdf(soffice, path, stamp, render_warnings)
+    if soffice:
+        advance(path.with_suffix(".pdf").name)
+    clock.lap("pdf")
     return outputs, render_warnings
 
 
