@@ -84,11 +84,25 @@ def _function(name: str) -> Callable[..., Any]:
 
 
 def _warm_up() -> None:
-    """What every job needs first: matplotlib, the Agg canvas and the chart modules."""
+    """What every job needs first, done while the caller still reads and scores: matplotlib, the
+    Agg canvas and the chart modules imported, the font list and the likeliest font's character
+    map read, and a line of text drawn in it (which loads the face and the PNG writer)."""
+    import io
+
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
+    from PIL import PngImagePlugin  # noqa: F401
 
     from . import charts, poster  # noqa: F401
+    from .chartkit import Ink, new_figure
+    from .fonts import resolve_font
+
+    try:
+        fig = new_figure(2, 1)
+        fig.text(0.5, 0.5, "擂台榜完成率 100%", family=Ink(resolve_font(text="擂台榜")).family)
+        fig.savefig(io.BytesIO(), format="rgba")
+    except Exception:  # noqa: BLE001 - only a head start: the job itself says what is wrong
+        pass
 
 
 def _watch_parent(every: float = 0.05) -> None:
