@@ -31,6 +31,7 @@ def ensure_env() -> None:
     digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in ("setup.cfg", "pyproject.toml"))).hexdigest()
     stamp = VENV / ".leitai-installed"
     if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
+        compile_sources()
         return
     if not PYTHON.exists():
         print("正在创建虚拟环境 .venv ……", flush=True)
@@ -39,6 +40,15 @@ def ensure_env() -> None:
     run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
     stamp.write_text(digest)
+    compile_sources()
+
+
+def compile_sources() -> None:
+    """Byte-compile leitai's sources (only those changed since): an editable install is not
+    compiled by pip, and where PYTHONDONTWRITEBYTECODE is set Python would compile every module
+    again in every process (a tenth of a second per leitai command)."""
+    subprocess.call([str(PYTHON), "-m", "compileall", "-q", str(ROOT / "src" / "leitai")], cwd=ROOT,
+                    stdout=subprocess.DEVNULL)
 
 
 def run(command: list[str]) -> None:

@@ -16,7 +16,7 @@ from .campaign import Campaign, period_label
 from .errors import OutputError
 from .fileio import atomic_write_bytes, save_workbook
 from .lookahead import escalations, submit_deadline, warning_horizon
-from .notice import notice_content, write_notice
+from .notice import NoticeWriter, notice_content
 from .pdf import docx_to_pdf
 from .problems import Problem
 from .reminders import Outlook, load_texts, reminder_text, text_file_bytes, warning_workbook
@@ -69,10 +69,12 @@ def write_actions(
     nodes = {(str(pid), int(seq)): (target, in_effect.get((str(pid), int(seq)), due)) for pid, seq, target, due in
              zip(plan.nodes["project_id"], plan.nodes["seq"], plan.nodes["target"], plan.nodes["due"])}
     written = []
+    writer: NoticeWriter | None = None  # the template opened once, when there is a 督办单
     for item in items:
         notice = notice_content(item, settings, period, cutoff, nodes, texts, preview=preview)
         path = folder / notice.file_name
-        write_notice(notice, path, template, stamp)
+        writer = writer or NoticeWriter(template)
+        writer.write(notice, path, stamp)
         written.append(path)
         step(path.name)
     _remove_others(folder, written, (".docx",))

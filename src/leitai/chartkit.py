@@ -164,7 +164,7 @@ def save_png(fig: Any, path: Path, dpi: int = DPI) -> Path:
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi, facecolor=fig.get_facecolor())
     width, height = int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi)  # the Agg canvas's size
-    image = Image.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1)
+    image = Image.frombuffer("RGBA", (width, height), raw.getvalue(), "raw", "RGBA", 0, 1)
     if fig.get_facecolor()[3] == 1:
         image = image.convert("RGB")
     buffer = io.BytesIO()

@@ -7,6 +7,7 @@ the traceback. Data problems are reported, not fatal, unless ``--strict``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -529,5 +530,34 @@ def _summary(result: Any) -> None:
     _console().print(table)
 
 
+def entry() -> None:
+    """The ``leitai`` program (console script and ``python -m leitai.cli``): ``main``, then the
+    process ends at once. The work is done and written by then; Python's own teardown of
+    pandas, openpyxl and the rest would only add a few tenths of a second to every command.
+    What the teardown would do that matters is done here first: the painter told to end,
+    chart workers stopped, the streams flushed. (Tests call ``main`` and keep their process.)"""
+    code: int | str | None = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        from . import painter
+
+        painter.stop()
+        charts = sys.modules.get("leitai.charts")
+        if charts is not None:
+            charts.shutdown_workers()
+    if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

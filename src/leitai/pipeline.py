@@ -348,9 +348,6 @@ def _write_outputs(
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
     ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
     from . import painter
-    from .actions import write_actions, write_pdf
-    from .briefing import write_briefing
-    from .content import NODE_ROWS_LIMIT, BriefingInput
 
     settings = campaign.settings
     label = period_label(period)
@@ -382,6 +379,10 @@ def _write_outputs(
     chart_job = painter.submit("charts", results, history, out_dir / "图表", title, investment, configured, whole)
     poster_path = out_dir / f"擂台榜-{label}.png"
     poster_job = painter.submit("poster", results, history, poster_path, title, investment, configured, whole)
+    from .actions import write_actions, write_pdf  # python-docx and the rest: imported while the painter draws
+    from .briefing import write_briefing
+    from .content import NODE_ROWS_LIMIT, BriefingInput
+
     clock.lap("painter")
 
     path = out_dir / "results.json"
