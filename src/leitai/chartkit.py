@@ -8,9 +8,12 @@ and the units' order, lights and rank changes as the charts and the poster show 
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -153,24 +156,62 @@ def new_figure(width_cm: float, height_cm: float) -> Any:
 
 
 PNG_COMPRESS_LEVEL = 3  # zlib level: as small as matplotlib's 6 once RGB, in half the time
+_WRITES: list[Any] | None = None  # inside ``png_writes``: the PNGs being compressed and written
 
 
 def save_png(fig: Any, path: Path, dpi: int = DPI) -> Path:
     """The figure as a PNG at ``dpi``: RGB when its background is opaque (every pixel is, so the
     alpha channel says nothing; without it the file is smaller and faster to compress), no
-    text chunks, the dpi recorded (pHYs) as matplotlib records it."""
-    from PIL import Image
-
+    text chunks, the dpi recorded (pHYs) as matplotlib records it. Inside ``png_writes`` the
+    compressing and writing go on in a thread while the next figure is drawn."""
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi, facecolor=fig.get_facecolor())
-    width, height = int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi)  # the Agg canvas's size
-    image = Image.frombuffer("RGBA", (width, height), raw.getvalue(), "raw", "RGBA", 0, 1)
-    if fig.get_facecolor()[3] == 1:
+    size = (int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi))  # the Agg canvas's size
+    opaque = fig.get_facecolor()[3] == 1
+    if _WRITES is None:
+        _write_png(raw.getvalue(), size, opaque, dpi, path)
+    else:
+        _WRITES.append(_writer().submit(_write_png, raw.getvalue(), size, opaque, dpi, path))
+    return path
+
+
+def _write_png(rgba: bytes, size: tuple[int, int], opaque: bool, dpi: int, path: Path) -> None:
+    from PIL import Image
+
+    image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
+    if opaque:
         image = image.convert("RGB")
     buffer = io.BytesIO()
     image.save(buffer, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     atomic_write_bytes(path, buffer.getvalue())
-    return path
+
+
+@contextmanager
+def png_writes() -> Iterator[None]:
+    """Within: ``save_png`` hands each figure's compressing and writing (zlib and the disk, which
+    let other Python code run) to a thread, so the next figure is drawn meanwhile on a free
+    core. On leaving, every PNG is written, or the first failure is raised."""
+    global _WRITES
+    outer, _WRITES = _WRITES, []
+    try:
+        yield
+    finally:
+        pending, _WRITES = _WRITES, outer
+        errors = []
+        for future in pending:
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001 - the first is raised once all are done
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+
+@functools.cache
+def _writer() -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="leitai-png")
 
 
 def figure_header(fig: Any, ink: Ink, height_cm: float, title: str, subtitle: str) -> None:

@@ -49,6 +49,7 @@ from .chartkit import (  # noqa: F401  (re-exported: charts' public names stay i
     pct,
     percent_axis,
     period_text,
+    png_writes,
     ranked_units,
     rc_params,
     safe_name,
@@ -546,7 +547,8 @@ def render_charts(
             shutdown_workers()
             done = []
     if not done:
-        done = [_draw(kind, args, font) for _key, kind, args in jobs]
+        with png_writes():  # each chart's PNG compressed and written while the next is drawn
+            done = [_draw(kind, args, font) for _key, kind, args in jobs]
 
     paths: dict[str, Path] = {}
     warnings: list[str] = []
