@@ -50,6 +50,20 @@ def test_early_warning_horizon_in_days(tmp_path):
         ("P04", 1, "2020-09-20"), ("P01", 2, "2020-09-25"), ("P02", 2, "2020-10-05"), ("P03", 2, "2020-10-10")]
 
 
+def test_cancelled_exempt_and_not_yet_included_nodes_are_never_warned_of(tmp_path):
+    """计划调整: a cancelled or exempt node is never due, nor is a node of a project not yet included."""
+    from builders import write_changes
+
+    campaign = campaign_with(tmp_path, "\n[supervision]\nwarning_days = 30\n")
+    write_changes(campaign.folder / "plan.xlsx", [
+        ("P01", 2, "取消", None, "2020-09-10", "会议纪要3号", ""),
+        ("P02", 2, "豁免", None, "2020-09-11", "上级政策调整", "")], included={"P03": "2020-10-01"})
+    campaign = load_campaign(campaign.folder)
+    submit(campaign, 1, "甲街道", {}, campaign.folder / "inputs" / "第01期")
+    warned = run_period(campaign, 1).results["early_warning"]
+    assert [(w["project_id"], w["seq"], w["due"]) for w in warned] == [("P04", 1, "2020-09-20")]
+
+
 def test_early_warning_is_pure_and_bounded():
     import pandas as pd
 
