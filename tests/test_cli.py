@@ -197,3 +197,21 @@ def test_status_names_the_office_override_file(tmp_path):
     result = invoke("status", "--campaign", str(folder), "--period", "1")
     line = next(line for line in result.output.splitlines() if "核定.xlsx" in line)
     assert "办公室核定表" in line and "未识别" not in line
+
+
+def test_status_names_the_office_points_file(tmp_path):
+    import openpyxl
+
+    from builders import submit
+    from leitai.campaign import load_campaign
+
+    folder = write_campaign(tmp_path / "c")
+    inputs = folder / "inputs" / "第01期"
+    submit(load_campaign(folder), 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    book = openpyxl.Workbook()
+    book.active.append(["单位", "分值", "事由"])
+    book.active.append(["甲街道", 2, "经验被推广"])
+    book.save(inputs / "加减分.xlsx")
+    result = invoke("status", "--campaign", str(folder), "--period", "1")
+    line = next(line for line in result.output.splitlines() if "加减分.xlsx" in line)
+    assert "（加减分表）" in line and "核定表" not in line and "未识别" not in line

@@ -369,6 +369,7 @@ def status(campaign_dir: Path, period: int | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from .adjustments import is_adjustments
     from .arrivals import arrivals_path, record_arrivals, unit_timeliness
     from .campaign import load_campaign, period_label
     from .errors import InputError
@@ -415,8 +416,9 @@ def status(campaign_dir: Path, period: int | None) -> None:
         for item in superseded.get(unit, []):
             table.add_row(printable(unit), printable(group), "未采用（另有较晚报送）", item.file, printable(item.message))
     for record in intake.files:
-        if record.role == "overrides":
-            table.add_row("（办公室核定表）", "", names[record.status], record.file, str(record.problems))
+        if record.role == "overrides":  # the office's own sheets: 核定 (overrides) or 加减分
+            kind = "（加减分表）" if is_adjustments(Path(record.file)) else "（办公室核定表）"
+            table.add_row(kind, "", names[record.status], record.file, str(record.problems))
         elif record.role == "export" and not record.units:
             table.add_row("（汇总表）", "", names[record.status], record.file, printable(record.reason))
         elif not record.unit and record.role != "export":
