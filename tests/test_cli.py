@@ -22,7 +22,7 @@ def invoke(*args: str):
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_and_is_in_the_readme(command):
     result = invoke(command, "--help")
-    assert result.exit_code == 0 and "Usage:" in result.output
+    assert result.exit_code == 0 and result.output.startswith("用法：")
     assert f"leitai {command}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -166,7 +166,7 @@ def test_check_on_nothing_says_so_and_fails(tmp_path):
     (["check", "/nowhere/at/all"], "找不到 /nowhere/at/all"),
     (["status", "--campaign", "README.md"], "--campaign 应为文件夹"),
     (["run", "--period", "2", "extra"], "多余的参数“extra”"),
-    (["init"], "缺少参数 FOLDER"),
+    (["init"], "缺少参数 文件夹"),
 ])
 def test_every_usage_error_is_said_in_chinese(args, said, monkeypatch):
     monkeypatch.chdir(ROOT)
@@ -180,9 +180,29 @@ def test_every_usage_error_is_said_in_chinese(args, said, monkeypatch):
     assert not re.search(r"[A-Za-z]{3,}", english), line  # no English words left
 
 
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_is_in_chinese_and_aligned(command):
+    """No English of click's own (Usage, Options, DIRECTORY, default, required) in any --help, and
+    the descriptions of a list begin in one column although the option names hold Chinese."""
+    from leitai.cli import _cells
+
+    result = CliRunner().invoke(main, [*([command] if command else []), "--help"], prog_name="leitai",
+                                terminal_width=80)
+    assert result.exit_code == 0
+    english = re.sub(r"--?[a-z-]+|leitai|campaign\.toml|plan\.xlsx|seeds|inputs|outputs|templates|NN|"
+                     + "|".join(COMMANDS), "", result.output)
+    assert not re.search(r"[A-Za-z]{3,}", english), result.output
+    for heading in ("选项：", "命令："):  # each description starts in the list's one column
+        block = result.output.split(heading, 1)[1].split("\n\n", 1)[0].splitlines() if heading in result.output else []
+        columns = {_cells(m.group(1)) for line in block if (m := re.match(r"(\s+\S.*?\s{2,})\S", line))}
+        columns |= {_cells(m.group(1)) for line in block if (m := re.match(r"(\s{4,})\S", line))}  # wrapped lines
+        assert len(columns) <= 1, result.output
+    assert all(_cells(line) <= 80 for line in result.output.splitlines()), result.output
+
+
 def test_leitai_alone_prints_the_help():
     result = invoke()
-    assert result.exit_code == 0 and "Usage:" in result.output and "错误" not in result.output
+    assert result.exit_code == 0 and "用法：" in result.output and "错误" not in result.output
 
 
 def test_status_names_the_office_override_file(tmp_path):

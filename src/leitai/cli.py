@@ -21,9 +21,102 @@ import click
 from . import __version__
 from .errors import LeitaiError
 
-CAMPAIGN_OPTION = click.option(
+
+class _Formatter(click.HelpFormatter):
+    """``--help`` in Chinese: click's own headings and usage line are English."""
+
+    HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self.HEADINGS.get(heading, heading)}：\n")
+
+    def write_text(self, text: str) -> None:
+        """A paragraph (a command's description) wrapped in terminal cells."""
+        indent = " " * self.current_indent
+        room = max((self.width or 80) - self.current_indent, 20)
+        for number, paragraph in enumerate(p for p in text.split("\n\n") if p.strip()):
+            if number:
+                self.write("\n")
+            self.write("".join(f"{indent}{line}\n" for line in _wrap_cells(paragraph, room)))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's two-column list, measured in terminal cells (a Chinese character is two)."""
+        rows = list(rows)
+        first_col = min(max((_cells(first) for first, _ in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        room = max((self.width or 80) - first_col - self.current_indent - 2, 20)
+        for first, second in rows:
+            lines = _wrap_cells(second, room)
+            if _cells(first) <= first_col - col_spacing:
+                self.write(f"{indent}{first}{' ' * (first_col - _cells(first))}{lines[0]}\n")
+            else:
+                self.write(f"{indent}{first}\n{indent}{' ' * first_col}{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{indent}{' ' * first_col}{line}\n")
+
+
+def _cells(text: str) -> int:
+    """Terminal cells ``text`` takes: two for a wide (East Asian) character."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_NO_LINE_START = set("，。、；：？！）》」』”’")  # Chinese punctuation that never begins a line
+
+
+def _wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` cut into lines of at most ``width`` cells (a line breaks between any characters,
+    as Chinese text does, except before closing punctuation; a Latin word is kept whole)."""
+    lines, line = [], ""
+    for word in re.findall(r"[A-Za-z0-9_./\-]+|\s+|.", " ".join(text.split())):
+        if line and _cells(line + word) > width and word not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line = word.lstrip()
+        else:
+            line += word
+    return [*lines, line.rstrip()] if line.strip() or not lines else lines
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Option(click.Option):
+    """An option whose help says its default and whether it is required in Chinese."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        names, text = record
+        found = re.search(r"\s*\[([^\[\]]*)\]$", text)
+        if found is None:
+            return names, text
+        said = [re.sub(r"^default: \(?(.*?)\)?$", r"默认：\1", part).replace("required", "必填")
+                for part in found.group(1).split("; ")]
+        return names, text[:found.start()] + f"（{'；'.join(said)}）"
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+
+def option(*names: str, **settings: Any) -> Callable[[Any], Any]:
+    """``click.option`` with its help in Chinese (``_Option``)."""
+    return click.option(*names, cls=_Option, **settings)
+
+
+CAMPAIGN_OPTION = option(
     "--campaign", "campaign_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default="当前文件夹", help="攻坚行动文件夹（含 campaign.toml 与 plan.xlsx）")
+    metavar="文件夹", show_default="当前文件夹", help="攻坚行动文件夹（含 campaign.toml 与 plan.xlsx）")
 
 
 def _console(stderr: bool = False) -> Any:
@@ -147,7 +240,7 @@ COMMANDS = "demo、init、templates、check、run、status、history"
 
 # Click's English usage messages (8.x wordings), said in Chinese; the exception's fields come first.
 _USAGE = [
-    (r"Missing argument 'PATHS...'", "缺少要检查的表格文件或文件夹"),
+    (r"Missing argument '文件或文件夹...'", "缺少要检查的表格文件或文件夹"),
     (r"Missing argument '([^']+)'", "缺少参数 {0}"),
     (r"Missing option '([^']+)'", "缺少选项 {0}"),
     (r"Missing command", f"缺少命令（可用：{COMMANDS}）"),
@@ -185,6 +278,9 @@ def _usage_message(exc: click.UsageError) -> str:
 
 
 class _Group(click.Group):
+    context_class = _Context
+    command_class = _Command
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
@@ -200,10 +296,11 @@ class _Group(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
+             subcommand_metavar="命令 [参数]...")
 @click.version_option(__version__, "-V", "--version", prog_name="leitai", help="显示版本号并退出")
 @click.help_option("-h", "--help", help="显示本帮助并退出")
-@click.option("--debug", is_flag=True, help="出错时显示完整的技术信息（供开发人员排查）")
+@option("--debug", is_flag=True, help="出错时显示完整的技术信息（供开发人员排查）")
 def main(debug: bool) -> None:
     """擂台（leitai）：汇总各单位进度填报表，计算节点完成率、亮灯与擂台榜，生成督查通报。"""
     for stream in (sys.stdout, sys.stderr):
@@ -213,8 +310,8 @@ def main(debug: bool) -> None:
 
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs/demo"),
-              show_default=True, help="输出文件夹")
+@option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs/demo"),
+        metavar="文件夹", show_default=True, help="输出文件夹")
 @friendly
 def demo(out_dir: Path) -> None:
     """用自带的示例行动（seeds/）逐期汇总，生成各期通报。"""
@@ -230,7 +327,7 @@ def demo(out_dir: Path) -> None:
 
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
 @friendly
 def init(folder: Path) -> None:
     """新建一个攻坚行动文件夹（带注释的 campaign.toml、示例 plan.xlsx、inputs/、outputs/）。"""
@@ -253,8 +350,8 @@ def _quoted(path: Path) -> str:
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
-@click.option("--period", type=int, required=True, help="期次，如 5")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@option("--period", type=int, metavar="期次", required=True, help="期次，如 5")
+@option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="文件夹",
               help="输出文件夹（默认 outputs/templates/第NN期/）")
 @friendly
 def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
@@ -280,7 +377,8 @@ def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
+                metavar="文件或文件夹...")
 @friendly
 def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     """检查填报表（不计分）；有问题时列出并以非零状态退出。"""
@@ -323,10 +421,10 @@ def _note_arrivals(campaign: Any, files: list[Path], records: list[Any]) -> None
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
-@click.option("--period", type=int, default=None, help="期次；不填则取截止日期已过且有输入文件夹的最近一期")
-@click.option("--strict", is_flag=True, help="有数据问题时视为失败，不生成报告")
-@click.option("--force", is_flag=True, help="上一期尚未汇总时仍然汇总本期（通报中注明缺期）")
-@click.option("--later", "with_later", is_flag=True, help="重算本期后，依次重算其后已汇总的各期（改正早期数据后用）")
+@option("--period", type=int, metavar="期次", default=None, help="期次；不填则取截止日期已过且有输入文件夹的最近一期")
+@option("--strict", is_flag=True, help="有数据问题时视为失败，不生成报告")
+@option("--force", is_flag=True, help="上一期尚未汇总时仍然汇总本期（通报中注明缺期）")
+@option("--later", "with_later", is_flag=True, help="重算本期后，依次重算其后已汇总的各期（改正早期数据后用）")
 @friendly
 def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_later: bool) -> None:
     """汇总一期：读取 inputs/第NN期/，计分，记入台账，输出到 outputs/第NN期/。"""
@@ -362,7 +460,7 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
 @CAMPAIGN_OPTION
-@click.option("--period", type=int, default=None, help="期次；不填则取最近一期")
+@option("--period", type=int, metavar="期次", default=None, help="期次；不填则取最近一期")
 @friendly
 def status(campaign_dir: Path, period: int | None) -> None:
     """本期哪些单位已报送、未报送，各有多少问题。"""
