@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # builders.py: the small campaign the tests use
 
 LEDGER = "history.sqlite"
-CLI = [sys.executable, "-c", "from leitai.cli import main; main()"]
+CLI = [sys.executable, "-c", "from leitai.cli import entry; entry()"]
 
 
 # ------------------------------------------------------------------------------ campaign

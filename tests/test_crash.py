@@ -35,7 +35,7 @@ LEDGER = "history.sqlite"
 
 
 def _run(campaign_dir: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", "from leitai.cli import main; main()", "run", "--campaign",
+    return subprocess.Popen([sys.executable, "-c", "from leitai.cli import entry; entry()", "run", "--campaign",
                              str(campaign_dir), "--period", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
