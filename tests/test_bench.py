@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
-STAGES = {"load_campaign", "intake", "states", "scoring", "results", "ledger", "painter", "json", "xlsx", "charts",
-          "docx", "poster", "actions", "manifest", "drawing"}
+STAGES = {"load_campaign", "intake", "states", "scoring", "results", "ledger", "painter", "json", "xlsx", "actions",
+          "details", "charts", "docx", "poster", "pdf", "manifest", "drawing"}
 
 
 @pytest.fixture(scope="module")
