@@ -184,7 +184,7 @@ def test_every_usage_error_is_said_in_chinese(args, said, monkeypatch):
 def test_help_is_in_chinese_and_aligned(command):
     """No English of click's own (Usage, Options, DIRECTORY, default, required) in any --help, and
     the descriptions of a list begin in one column although the option names hold Chinese."""
-    from leitai.cli import _cells
+    from leitai.clihelp import cells as _cells
 
     result = CliRunner().invoke(main, [*([command] if command else []), "--help"], prog_name="leitai",
                                 terminal_width=80)
