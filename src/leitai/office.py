@@ -52,7 +52,9 @@ def default_cc(whole: str, issuer: str) -> str:
     """抄送 for a briefing at this level: its leading bodies, and the members of the issuer's
     command (指挥部) when the issuer is a command's office. ``whole`` is e.g. '全市'."""
     level = whole.removeprefix("全")
-    if level in ("县", "区", "市", "省", "州", "旗", "盟"):
+    if level == "区" and infer_level(issuer) == "自治区":  # a region, not a district: its own bodies
+        leaders = "自治区党委、自治区人大常委会、自治区人民政府、自治区政协主要领导"
+    elif level in ("县", "区", "市", "省", "州", "旗", "盟"):
         leaders = f"{level}委、{level}人大常委会、{level}政府、{level}政协主要领导"
     elif level in ("镇", "乡"):
         leaders = f"{level}党委、{level}人大主席团、{level}政府主要领导"
