@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
-from docx.shared import Mm
+from docx.shared import Mm, Pt
 
 from leitai.briefing import STYLES, BriefingInput, bundled_template, pct, point_change, write_briefing
 from leitai.campaign import CampaignInfo, ReportSettings, Rules, Schedule, Settings
@@ -565,3 +565,15 @@ def test_record_is_framed_at_the_foot_of_the_page(written: Path) -> None:
     for p in records:
         frame = p._p.pPr.find(qn("w:framePr"))
         assert frame is not None and frame.get(qn("w:yAlign")) == "bottom" and frame.get(qn("w:vAnchor")) == "margin"
+
+
+def test_a_wrapped_cc_line_hangs_under_its_first_word(written: Path) -> None:
+    """GB/T 9704 7.4.2: a 抄送 line that wraps goes on under the first word after 抄送：; the 印发
+    line keeps the 版记 style's indent."""
+    doc = Document(str(written))
+    style_left = doc.styles["版记"].paragraph_format.left_indent
+    cc = next(p for p in doc.paragraphs if p.text.startswith("抄送："))
+    printed = next(p for p in doc.paragraphs if p.text.endswith("印发"))
+    assert cc.paragraph_format.first_line_indent == -Pt(14 * 3)
+    assert cc.paragraph_format.left_indent == style_left + Pt(14 * 3)
+    assert printed.paragraph_format.left_indent is None and printed.paragraph_format.first_line_indent is None

@@ -297,6 +297,11 @@ class _Layout:
         frame = self.doc.styles[OPTIONAL_STYLES["record"]].element.find(qn("w:pPr") + "/" + qn("w:framePr"))
         for text in lines:
             paragraph = self.para(text, "record")
+            label = text[:text.find("：") + 1] if 0 < text.find("：") < 6 and "\t" not in text else ""
+            if label:  # 抄送: GB/T 9704 7.4.2, a wrapped line starts under the first word after 抄送：
+                hang = Pt(RECORD_PT * len(label))
+                paragraph.paragraph_format.left_indent = (paragraph.style.paragraph_format.left_indent or 0) + hang
+                paragraph.paragraph_format.first_line_indent = -hang
             if "\t" in text:
                 size = fitted_size(text.replace("\t", "\u3000\u3000"), RECORD_PT, TEXT_WIDTH_PT - 2 * RECORD_PT)
                 if size < RECORD_PT:
