@@ -154,6 +154,25 @@ def test_rates_count_only_projects_with_a_plan(tmp_path):
     assert sums(frame.reset_index()) == (3500.0, 700.0, 0.2)
 
 
+def test_cancelled_and_not_yet_included_projects_are_out_of_the_investment_sums(tmp_path):
+    """A project cancelled (计划调整 取消) or not yet included (纳入日期 after the cutoff) is not in
+    play: its money is in no unit's or the whole campaign's sum (nor its nodes due)."""
+    from builders import write_changes
+
+    campaign = make(tmp_path)
+    write_changes(campaign.folder / "plan.xlsx", [("P03", None, "取消", None, "2020-09-20", "会议纪要", "")],
+                  included={"P04": "2020-10-01"})
+    campaign = load_campaign(campaign.folder)
+    scores = score(campaign, states_of(campaign))
+    assert set(scores.projects["id"]) == {"P01", "P02"}
+    overall = scores.overall
+    assert (overall["invest_plan"], overall["invest_done"], overall["invest_rate"]) == (1000.0, 300.0, 0.3)
+    units = scores.units.set_index("unit")
+    lead = campaign.plan.projects.set_index("id")["unit"]
+    assert math.isnan(units.loc[lead["P03"], "invest_plan"]) and math.isnan(units.loc[lead["P04"], "invest_plan"])
+    assert units.loc[lead["P01"], "invest_plan"] == 1000.0
+
+
 def test_investment_bands(tmp_path):
     rules = make(tmp_path, "investment_bands = [0, 10]").settings.rules
     assert [investment_light(r, 0.28, rules) for r in (0.30, 0.28, 0.20, 0.18, 0.0)] == [
