@@ -464,3 +464,23 @@ def test_the_cli_prints_the_edit_block_and_strict_refuses_in_one_line(tmp_path):
     assert done.exit_code == 0, done.output
     flat = "".join(done.output.replace("│", "").split())  # the summary table wraps long lines
     assert "项目P01节点1：计划完成日期由2020-09-10改为2020-09-20" in flat and "计划调整" in flat
+
+
+def test_the_node_attachment_names_a_moved_nodes_original_date(tmp_path):
+    """SPEC §5: the original date is always kept and shown: a node postponed by 计划调整 is listed
+    in the briefing's node attachment at its new date, with the original beside it."""
+    from docx import Document
+
+    from builders import submit
+    from leitai.pipeline import run_period
+
+    campaign = campaign_with(tmp_path, [("P01", 1, "延期", "2020-09-13", "2020-09-05", "攻坚办〔2020〕9号", "")])
+    folder = campaign.folder / "inputs" / "第01期"
+    for unit in ("甲街道", "乙镇", "县丙局", "县丁局"):
+        submit(campaign, 1, unit, {}, folder)
+    result = run_period(campaign, 1)
+    rows = [[c.text for c in row.cells] for t in Document(str(result.briefing)).tables for row in t.rows]
+    moved = next(r for r in rows if r[1:3] == ["一号路改造", "1"])
+    assert moved[4] == "9月13日（原9月10日）" and moved[6] == "逾期未完成"
+    unmoved = next(r for r in rows if r[1:3] == ["二号区块征迁", "1"])
+    assert unmoved[4] == "9月12日"

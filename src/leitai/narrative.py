@@ -25,7 +25,7 @@ from typing import Any
 
 from . import content as content_model
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Fill, Paragraph, Section, Table
-from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths
+from .docxkit import clean, cn_date, cn_number, join_names, pct, point_change, sentence, tenths, to_date
 from .lookahead import escalations, submit_deadline, warning_horizon
 from .measurewords import adjustments_paragraph, investment_paragraph, ranking_intro, score_text, scored, split_yellow
 from .office import default_cc
@@ -617,7 +617,7 @@ class _Narrative:
                 row.project,
                 str(row.seq),
                 row.target,
-                cn_date(row.due, year=False),
+                self._due_text(row.due, getattr(row, "original_due", None), w),
                 (w["date_not_given"] if getattr(row, "date_assumed", False)
                  else cn_date(row.done_date, year=False)) if row.done else "",
                 status,
@@ -631,6 +631,13 @@ class _Narrative:
                                         w["status_late"]: "yellow"}
         self.table(w["nodes_headers"], rows, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1),
                    fill=lambda n, i, v: status_fill.get(v) if i == 6 else None)
+
+    @staticmethod
+    def _due_text(due: Any, original: Any, w: dict[str, Any]) -> str:
+        """The date in effect; a node moved by 计划调整 also names its original date (SPEC §5)."""
+        if to_date(original) is None or to_date(original) == to_date(due):
+            return cn_date(due, year=False)
+        return str(w["due_moved"]).format(due=cn_date(due, year=False), original=cn_date(original, year=False))
 
     def _cut_nodes(self, rows: list[list[Any]], overdue: str) -> tuple[list[list[Any]], str]:
         """The rows a reader needs when all of them would not fit (content.NODE_ROWS_LIMIT): the

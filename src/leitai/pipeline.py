@@ -476,6 +476,7 @@ def _node_detail(campaign: Campaign, scores: Scores, states: pd.DataFrame | None
         "date_assumed": assumed.to_numpy(),
         "unit": nodes["unit"], "project_id": nodes["project_id"], "project": nodes["project_id"].map(names),
         "seq": nodes["seq"].astype(int), "target": nodes["target"], "due": nodes["due"].dt.date,
+        "original_due": nodes["original_due"].dt.date,
         "done": nodes["done"], "done_date": [None if pd.isna(d) else pd.Timestamp(d).date() for d in nodes["done_date"]],
         "ahead": nodes["ahead"], "overdue": nodes["overdue"], "late": nodes["late"],
     })
