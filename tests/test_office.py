@@ -24,8 +24,18 @@ from leitai.office import default_cc, infer_level, parse_level, whole_word
     ("杭州市攻坚办", "全市"),  # the 州 of 杭州 is the city's name, not a level
     ("宁夏回族自治区攻坚办", "全区"),
     ("攻坚办公室", "全域"),  # no administrative unit named: a neutral word
+    ("某某市临江区“项目攻坚年”行动指挥部办公室", "全区"),  # a district names its city first
+    ("浙江省杭州市萧山区重大项目攻坚指挥部办公室", "全区"),
+    ("金华市义乌市百日攻坚办", "全市"),  # a county-level city under its city
+    ("天台县白鹤镇百日攻坚行动领导小组办公室", "全镇"),
+    ("江城市重点区块攻坚指挥部办公室", "全市"),  # 重点区块 is no district
+    ("江城市经济开发区攻坚办", "全市"),
+    ("临江区城区改造攻坚办", "全区"),
+    ("江城市场监管攻坚办", "全市"),
+    ("天台县“城区改造”攻坚办", "全县"),  # the campaign's name, in quotes, names no level
+    ("广西壮族自治区百色市攻坚办", "全市"),
 ])
-def test_level_is_the_issuers_first_administrative_unit(issuer: str, whole: str) -> None:
+def test_level_is_the_issuers_own_administrative_unit(issuer: str, whole: str) -> None:
     assert whole_word(infer_level(issuer)) == whole
 
 

@@ -1,7 +1,8 @@
 """The office's own words: how the campaign's whole is named, and who gets the briefing.
 
-A county office writes 全县, a city office 全市, a district 全区. The level is the first
-administrative unit named in the issuer (江城市攻坚年行动指挥部办公室 → 市 → 全市), unless
+A county office writes 全县, a city office 全市, a district 全区. The level is the issuer's own
+administrative unit, the last of the place names it begins with (江城市攻坚年行动指挥部办公室 → 市
+→ 全市; 某某市临江区… → 区 → 全区), unless
 campaign.toml ``[campaign] level`` says otherwise. The 抄送 line of the 版记 defaults to that
 level's four leading bodies and the issuer's command members (``default_cc``); campaign.toml
 ``[report] cc`` and ``printed_by`` replace it. Nothing here names a level the campaign has not.
@@ -20,14 +21,33 @@ _LEVEL_RE = re.compile("|".join(LEVELS))
 
 
 def infer_level(issuer: str) -> str | None:
-    """The first administrative unit in the issuer's name (after at least one character of
-    place name), e.g. '天台县“通堵点”…办公室' → '县'; None when there is none."""
+    """The issuer's own administrative unit: the last of the place names its name begins with,
+    e.g. '天台县“通堵点”…办公室' → '县', '某某市临江区“项目攻坚年”…办公室' → '区' (a district of a
+    city), '浙江省杭州市萧山区…' → '区'; None when it names none. A name part that is a common
+    noun (重点区块, 功能区, 市场监管…) ends the place names rather than adding one."""
+    level, end = None, 0
     for match in _LEVEL_RE.finditer(issuer):
-        level, after = match.group(0), issuer[match.end(): match.end() + 1]
-        if match.start() < 1 or (level == "州" and after in ("市", "区", "县")):
-            continue  # 杭州市, 广州市: the 州 is part of the city's name
-        return level
-    return None
+        name, unit = issuer[end:match.start()], match.group(0)
+        after = issuer[match.end(): match.end() + 1]
+        if not name or len(name) > _PLACE_NAME_MAX or not name.isalpha():  # “…” or digits: no place name
+            if level is None and name and unit == "州" and after in ("市", "区", "县"):
+                continue  # 杭州市, 广州市: the 州 is part of the city's name
+            if level is None and not name:
+                continue  # the issuer starts with a level word: no place name before it
+            break  # text that is not a place name: the place names have ended
+        if unit == "州" and after in ("市", "区", "县"):
+            continue  # 杭州市: read on to the 市
+        if level is not None and (unit + after in _NOUNS or any(
+                name == word or (len(word) > 1 and name.endswith(word)) for word in _NOUN_STEMS.get(unit, ()))):
+            break  # after the first place name, a common noun (重点区块, 开发区, 城区) is no place
+        level, end = unit, match.end()
+    return level
+
+
+_PLACE_NAME_MAX = 9  # 克孜勒苏柯尔克孜 (自治州) is eight; a longer run is not a place name
+_NOUNS = {"区块", "区域", "区间", "市场", "县域", "镇域", "乡村"}  # a level word that begins a common noun
+_NOUN_STEMS = {"区": ("园", "片", "街", "社", "景", "小", "城", "重点", "功能", "核心", "示范", "试验", "开发", "保护"),
+               "镇": ("城", "集", "乡"), "市": ("超", "都")}  # one character: the whole name; longer: its end
 
 
 def whole_word(level: str | None) -> str:
