@@ -34,7 +34,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "wrong_period": ("error", "期次不符：表内为第{value}期，本次汇总第{expected}期", "请使用第{expected}期模板填写后重新报送"),
     "unknown_unit": ("error", "无法识别填报单位“{value}”{detail}", "请在模板“填报单位”处填写规范的单位名称，或由办公室在计划表“单位”页补充别名"),
     "unit_name_mismatch": ("warning", "文件名是“{value}”，表内填报单位却是“{detail}”，按“{detail}”计",
-                           "请核对：如确是{value}的表格，请{value}用本单位的模板重新填报（本期{value}按未报送计）"),
+                           "请核对：如确是{value}的表格，请{value}用本单位的模板重新填报"),
     "duplicate_submission": ("warning", "同一单位报送了多份表格，采用较晚的一份（{detail}）", "请确认以最后报送的表格为准；如有误请重新报送一份完整的表格"),
     "duplicate_in_export": ("warning", "该单位另报送了较晚的表格，本汇总表中该单位的行未采用（{detail}）",
                             "请确认以最后报送的为准；如有误请重新报送"),
