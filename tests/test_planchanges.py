@@ -370,7 +370,7 @@ def test_the_briefing_lists_this_periods_changes_and_counts_the_stopped_nodes_ou
     text = section.text()
     assert "本期经指挥部批准生效的计划调整2项" in text
     assert "截至本期，已取消节点2个、已豁免节点1个（涉及2个项目），均不计入应完成节点数、节点完成率和亮灯。" in text
-    assert "一号路改造经批准取消，本期起不再亮灯，此前各期的亮灯和亮红灯次数照旧保留。" in text
+    assert "一号路改造经批准取消，自第2期起不再亮灯，此前各期的亮灯和亮红灯次数照旧保留。" in text  # approved 9-20, before cutoff 2
     assert "另有1个新增项目尚未到纳入日期，暂不计入。" in text
     table = next(b for b in section.blocks if isinstance(b, Table))
     assert table.rows == (("1", "二号区块征迁", "3.腾空", "豁免", "10月19日", "不再考核", "11月2日", "上级政策调整"),

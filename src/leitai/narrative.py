@@ -425,14 +425,26 @@ class _Narrative(Annexes):
             parts = "、".join(self.t("plan_changes", kind, count=count) for kind, count in counts.items() if count)
             projects = len({n["project_id"] for n in stopped})
             self.para(self.t("plan_changes", "excluded", parts=parts, projects=projects))
-        whole = [c for c in self.r.get("plan_changes", []) if c["seq"] is None]
-        if whole:
-            names = "；".join(self.t("plan_changes", "project_stopped", name=c.get("project") or c["project_id"],
-                                     type=c["type"]) for c in whole)
-            self.para(self.t("plan_changes", "projects_stopped", list=names))
+        by_since: dict[str, list[str]] = {}  # 本期起 / 自第N期起 -> the projects stopped since then
+        for c in self.r.get("plan_changes", []):
+            if c["seq"] is None:
+                name = self.t("plan_changes", "project_stopped", name=c.get("project") or c["project_id"], type=c["type"])
+                by_since.setdefault(self._since(c), []).append(name)
+        for since, names in by_since.items():
+            self.para(self.t("plan_changes", "projects_stopped", list="；".join(names), since=since))
         pending = {n["project_id"] for n in self.r.get("nodes", []) if n.get("status") == "pending"}
         if pending:
             self.para(self.t("plan_changes", "pending", count=len(pending)))
+
+    def _since(self, change: dict[str, Any]) -> str:
+        """From which period a change is in effect: this one, or the first cutoff on or after its approval."""
+        if change.get("this_period"):
+            return self.t("plan_changes", "since_now")
+        approved = dt.date.fromisoformat(str(change["approved"])[:10])
+        schedule = self.settings.schedule
+        first = next((p for p in range(1, schedule.count + 1) if schedule.cutoff(p) >= approved), self.r["period"])
+        return self.t("plan_changes", "since_now") if first >= self.r["period"] else self.t(
+            "plan_changes", "since_period", n=first)
 
     def _node_targets(self) -> dict[tuple[str, int], tuple[str, Any]]:
         frame = self.data.node_detail
