@@ -8,8 +8,8 @@
 
 The virtual environment lives in .venv/ beside setup.cfg and is reinstalled only when
 setup.cfg or pyproject.toml changes. Extra arguments go to `leitai demo` or pytest.
-pytest runs on one worker per CPU, at most 4 (pytest-xdist); `-n 0` after `test` runs it in
-one process, `-n 8` on eight.
+pytest runs on one worker per CPU, at most 4 (pytest-xdist, a test file per worker at a time);
+`-n 0` after `test` runs it in one process, `-n 8` on eight.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def pytest_args(extra: list[str], cpus: int) -> list[str]:
     """
     workers = min(cpus, MAX_TEST_WORKERS)
     serial = workers < 2 or any(a in ("--pdb", "--trace") or a.endswith("no:xdist") for a in extra)
-    return ["-q", "-p", "no:cacheprovider", *([] if serial else ["-n", str(workers)]), *extra]
+    # loadfile: a test file's tests run in order on one worker, so its module fixtures (a
+    # rendered briefing, a campaign run three periods) are made once, as in one process
+    workers_args = [] if serial else ["-n", str(workers), "--dist", "loadfile"]
+    return ["-q", "-p", "no:cacheprovider", *workers_args, *extra]
 
 
 def run(command: list[str]) -> None:

@@ -12,14 +12,14 @@ DEV = runpy.run_path(str(ROOT / "scripts" / "dev.py"))
 
 def test_dev_test_runs_pytest_on_one_worker_per_cpu_up_to_four():
     args = DEV["pytest_args"]
-    assert args([], 2) == ["-q", "-p", "no:cacheprovider", "-n", "2"]
-    assert args([], 16)[-2:] == ["-n", "4"]
+    assert args([], 2) == ["-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"]
+    assert args([], 16)[-4:-2] == ["-n", "4"]
     assert "-n" not in args([], 1)  # one CPU: one process, no workers to start
 
 
 def test_dev_test_passes_extra_arguments_after_its_own():
     args = DEV["pytest_args"]
-    assert args(["-k", "foo"], 2) == ["-q", "-p", "no:cacheprovider", "-n", "2", "-k", "foo"]
+    assert args(["-k", "foo"], 2) == ["-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile", "-k", "foo"]
     assert args(["-n", "0"], 2)[-2:] == ["-n", "0"]  # the last -n wins: one process
     for serial in (["--pdb"], ["--trace"], ["-p", "no:xdist"], ["-pno:xdist"]):
         assert "-n" not in args(serial, 2)[:-len(serial)], serial
