@@ -8,6 +8,8 @@
 
 The virtual environment lives in .venv/ beside setup.cfg and is reinstalled only when
 setup.cfg or pyproject.toml changes. Extra arguments go to `leitai demo` or pytest.
+pytest runs on one worker per CPU, at most 4 (pytest-xdist, a test file per worker at a time);
+`-n 0` after `test` runs it in one process, `-n 8` on eight.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / ".venv"
+MAX_TEST_WORKERS = 4  # each worker starts LibreOffice and drawing processes of its own
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
@@ -51,6 +54,28 @@ def compile_sources() -> None:
                     stdout=subprocess.DEVNULL)
 
 
+def cpu_count() -> int:
+    """CPUs this process may run on (a container's or taskset's share, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # Windows, macOS
+        return os.cpu_count() or 1
+
+
+def pytest_args(extra: list[str], cpus: int) -> list[str]:
+    """pytest's arguments: ``extra`` last (so ``-n 0`` there wins), after one worker per CPU.
+
+    One process when there is one CPU, or when ``extra`` debugs (``--pdb``, ``--trace``) or
+    turns pytest-xdist off (``-p no:xdist``), which cannot run with workers.
+    """
+    workers = min(cpus, MAX_TEST_WORKERS)
+    serial = workers < 2 or any(a in ("--pdb", "--trace") or a.endswith("no:xdist") for a in extra)
+    # loadfile: a test file's tests run in order on one worker, so its module fixtures (a
+    # rendered briefing, a campaign run three periods) are made once, as in one process
+    workers_args = [] if serial else ["-n", str(workers), "--dist", "loadfile"]
+    return ["-q", "-p", "no:cacheprovider", *workers_args, *extra]
+
+
 def run(command: list[str]) -> None:
     code = subprocess.call(command, cwd=ROOT)
     if code:
@@ -74,7 +99,7 @@ def main() -> None:
     else:
         run([str(PYTHON), "-m", "ruff", "check", "src", "tests", "scripts"])
         run([str(PYTHON), "-m", "mypy", "src/leitai"])
-        run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra])
+        run([str(PYTHON), "-m", "pytest", *pytest_args(extra, cpu_count())])
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ def test_briefing_converts_to_pdf_with_chinese_fonts(demo_dir, tmp_path):
     if not shutil.which("soffice"):
         pytest.skip("LibreOffice is not installed")
     docx = demo_dir / "第05期" / "督查通报-第05期.docx"
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), str(docx)],
                    check=True, capture_output=True, timeout=180)
     pdf = tmp_path / "督查通报-第05期.pdf"
     assert pdf.exists() and pdf.stat().st_size > 10_000

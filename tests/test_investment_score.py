@@ -388,13 +388,13 @@ def test_the_briefing_states_the_formula_adjustments_money_and_late_nodes(tmp_pa
     history = History(pd.DataFrame({"period": [1], "project_id": ["P02"], "light": ["red"]}), {})
     done = {**DONE, ("P02", 1): "2020-09-26"}
     scores = score(campaign, states_of(campaign, done), history=history, adjustments={"乙镇": -2.0})
-    from leitai.pipeline import _node_detail  # the frame the pipeline hands the briefing
+    from leitai.pipeline import node_detail_frame  # the frame the pipeline hands the briefing
     from leitai.results import build_results
 
     results = build_results(campaign.settings.campaign.name, 2, dt.date(2020, 9, 28), True, scores, [],
                             campaign.plan.groups, [{"unit": "乙镇", "points": -2.0, "reason": "信息报送不及时"}])
     data = BriefingInput(settings=campaign.settings, results=results, previous=None, history=[results],
-                         node_detail=_node_detail(campaign, scores), unit_issues={}, problems=[], overrides=[],
+                         node_detail=node_detail_frame(campaign, scores), unit_issues={}, problems=[], overrides=[],
                          missing_units=[], charts={})
     content = build_content(data, load_wording())
     text = "\n".join(b.text for s in content.sections for b in s.blocks if isinstance(b, Paragraph))

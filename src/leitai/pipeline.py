@@ -406,7 +406,7 @@ def _write_outputs(
     step += total - REPORT_STEPS - pdf_step  # write_actions' own steps
     clock.lap("actions")
 
-    node_detail = _node_detail(campaign, scores, states)
+    node_detail = node_detail_frame(campaign, scores, states)
     node_book, node_job = "", None
     due_or_done = int((node_detail["done"] | node_detail["overdue"]).sum())
     (out_dir / f"节点明细-{label}.xlsx").unlink(missing_ok=True)  # a run before may have cut its attachment
@@ -464,7 +464,9 @@ def _template_path(campaign: Campaign) -> Path | None:
     return path if path.exists() else None
 
 
-def _node_detail(campaign: Campaign, scores: Scores, states: pd.DataFrame | None = None) -> pd.DataFrame:
+def node_detail_frame(campaign: Campaign, scores: Scores, states: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per active node, as the briefing's node attachment and the 节点明细 workbook read it
+    (``BriefingInput.node_detail``); ``states`` flags the nodes whose done date was assumed."""
     nodes = scores.nodes[scores.nodes["status"] == "active"].reset_index(drop=True)  # others are not reported on
     names = campaign.plan.projects.set_index("id")["name"]
     # done on an assumed date (no date given: the cutoff): the briefing must not print it as reported
