@@ -70,7 +70,7 @@ def test_every_plan_error_is_listed_with_sheet_row_and_column(tmp_path):
     assert "“项目”表 D7（牵头单位） 牵头单位“不存在局”不在“单位”表中" in errors
     assert "“项目”表 F7（总投资(万元)） 不是数字：“x”" in errors
     assert "“节点”表 A11（项目编号） 项目“P99”不在“项目”表中" in errors
-    assert "“节点”表 D12（计划完成日期） 无法识别的日期“十月一日”，请填写如 2020-11-03" in errors
+    assert "“节点”表 D12（计划完成日期） 无法识别的日期“十月一日”，请填写如 2020-09-01" in errors  # the campaign's start
     assert "“节点”表 B13（节点序号） 项目“P01”的节点 1 重复（第2行已有）" in errors
     assert len(errors) == 6
 

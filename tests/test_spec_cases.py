@@ -115,7 +115,7 @@ def test_an_assumed_date_is_flagged_then_replaced_by_the_first_real_date(small: 
     doc = Document(str(result.briefing))
     cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
     [row] = [r for r in cells if r[:3] == ["甲街道", "一号路改造", "1"]]
-    assert row[5] == "未填日期" and "9月14日" not in row[5]  # never printed as if reported
+    assert row[5] == "日期未填或有误" and "9月14日" not in row[5]  # never printed as if reported
 
     # the next template leaves the date blank for the unit to fill in
     from leitai.ledger import Ledger

@@ -294,7 +294,7 @@ def _load_plan(path: Path, settings: Settings) -> Plan:
             due = parse_date(due_raw, year=year)
         except ValueError:
             due = None
-            errors.append(f"{where('节点', i, '计划完成日期')} 无法识别的日期“{shown(due_raw)}”，请填写如 2020-11-03")
+            errors.append(f"{where('节点', i, '计划完成日期')} 无法识别的日期“{shown(due_raw)}”，请填写如 {settings.campaign.start.isoformat()}")
             continue
         if due is None:
             errors.append(f"{where('节点', i, '计划完成日期')} 为空")

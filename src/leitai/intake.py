@@ -242,7 +242,7 @@ def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[P
         except ValueError as exc:
             out.add("bad_override", cell=where, value=exc.args[0] if exc.args else "",
                     detail=f"项目 {node[0]} 节点 {node[1]} 的“{exc.args[0] if exc.args else ''}”无法识别"
-                           "（核定结果填已完成或未完成，日期如 2020-11-03）")
+                           f"（核定结果填已完成或未完成，日期如 {span[1].isoformat()}）")
             continue
         rows.append({"project_id": node[0], "seq": node[1], "done": done,
                      "done_date": pd.Timestamp(date) if done and date else pd.NaT,

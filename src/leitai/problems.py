@@ -52,7 +52,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "date_after_cutoff": ("warning", "实际完成日期 {value} 晚于本期截止日期 {detail}，本期不计为完成", "如日期填错请更正；确于截止日期后完成的，请在下期填报"),
     "date_before_start": ("warning", "实际完成日期 {value} 早于行动开始日期 {detail}", "请核对实际完成日期"),
     "date_without_done": ("warning", "填了实际完成日期但完成情况不是“已完成”，按未完成计", "如已完成，请在完成情况中选择“已完成”"),
-    "bad_date": ("error", "无法识别的日期“{value}”{detail}", "请填写形如 2020-11-03 的真实日期"),
+    "bad_date": ("error", "无法识别的日期“{value}”{detail}", "请填写形如 {example} 的真实日期"),
     "bad_status": ("error", "无法识别的完成情况“{value}”，按未完成计", "请从下拉框选择“已完成”或“未完成”"),
     "bad_percent": ("error", "无法识别的形象进度“{value}”", "请填写 0–100 之间的数字，如 85"),
     "percent_out_of_range": ("error", "形象进度 {value} 超出 0–100 范围", "请填写 0–100 之间的数字，如 85"),

@@ -310,7 +310,8 @@ def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
     except ValueError:  # one problem for one mistake: an impossible date is not also a missing one
         date, bad_date = None, True
         counted = f"，按截止日期 {cn_date(sheet.cutoff)} 计为完成" if done and sheet.cutoff is not None else ""
-        out.add("bad_date", cell=date_cell, value=clean_text(values["date"]), detail=counted)
+        out.add("bad_date", cell=date_cell, value=clean_text(values["date"]), detail=counted,
+                example=(sheet.cutoff or sheet.span[0]).isoformat())  # a date of this campaign, not of 2020
     if date is not None and date < sheet.span[0]:
         out.add("date_before_start", cell=date_cell, value=cn_date(date), detail=cn_date(sheet.span[0]))
     if date is not None and not done:
