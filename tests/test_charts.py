@@ -444,3 +444,26 @@ def test_unit_lights_match_the_per_unit_rule() -> None:
     for name in {u["unit"] for u in results["units"]} | {"无名单位", "不存在"}:
         assert lights.get(name, "green") == one_light(name, results), name
     assert "yellow" in lights.values() and "red" in lights.values()
+
+
+@pytest.mark.parametrize("rank_by", ["cumulative", "period", "score"])
+def test_poster_and_unit_charts_state_the_ranking_basis(tmp_path: Path, drawn: dict[str, list[str]],
+                                                          rank_by: str) -> None:
+    """The poster's footer names what the ranks rest on; ranked by score, it shows each unit's
+    score and the unit charts say the order is by score (district review)."""
+    results = make_results(3)
+    if rank_by == "score":
+        for n, unit in enumerate(results["units"]):
+            unit["score"] = 90.0 - n
+    render_poster(results, tmp_path / "p.png", "擂台榜")
+    render_poster(results, tmp_path / "poster.png", "擂台榜", rank_by=rank_by)
+    render_charts(results, [results], tmp_path)
+    words = {"cumulative": "排名按累计节点完成率", "period": "排名按本期节点完成率", "score": "排名按综合得分"}
+    assert words[rank_by] in drawn["poster.png"]
+    assert "排名按累计节点完成率" in drawn["p.png"]  # the default
+    titles = [t for name, texts in drawn.items() if name.startswith("单位排名") for t in texts if "各单位" in t]
+    assert titles and all(t.endswith("（按综合得分排名）" if rank_by == "score" else "节点完成率排名") for t in titles)
+    if rank_by == "score":
+        assert "综合得分" in drawn["poster.png"] and "90.0分" in drawn["poster.png"]
+    else:
+        assert not any(t.endswith("分") and t[:-1].replace(".", "").isdigit() for t in drawn["poster.png"])

@@ -121,6 +121,11 @@ def _bar_value(ax: Any, y: float, rate: float, colour: str = "white") -> None:
         )
 
 
+def scored(results: dict[str, Any]) -> bool:
+    """Whether the units are ranked by the composite score (rank_by = "score": results carry it)."""
+    return any(u.get("score") is not None for u in results.get("units") or [])
+
+
 def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Path:
     everyone = ranked_units(results, group)
     rows = shown_rows(everyone, UNITS_LIMIT, UNITS_HEAD, UNITS_TAIL)
@@ -134,7 +139,8 @@ def chart_units(results: dict[str, Any], group: str, path: Path, ink: Ink) -> Pa
     fig = new_figure(WIDTH_CM, height)
     evaluation = bool(results.get("evaluation"))
     subtitle = period_text(results) + (f" · 共{len(everyone)}个单位" if len(rows) != len(everyone) else "")
-    figure_header(fig, ink, height, f"{group}各单位节点完成率排名", subtitle)
+    ranked_by = "（按综合得分排名）" if scored(results) else "排名"
+    figure_header(fig, ink, height, f"{group}各单位节点完成率{ranked_by}", subtitle)
     name_cm = name_em * SIZE["label"] / 72 * 2.54
     left = 1.3 + name_cm
     right = 3.2 if evaluation else 2.2
@@ -439,7 +445,7 @@ def chart_text(
 _FIXED_TEXT = (
     "各板块节点完成率排名变化趋势红绿黄灯项目数投资情况计划累计万元全县区市省州旗盟镇乡域第期截至年月日督评牌名次升降"
     "无到期不排亮较上的个单位口径至前〓↑↓—·％%0123456789/（）：，、占总比例标注为乡镇街道级部门"
-    "参赛按逾期未在宽限内推进有即本席会列全部中间略完整见擂台榜共此处…xls-"
+    "参赛按逾期未在宽限内推进有即本席会列全部中间略完整见擂台榜共此处综合得分…xls-"
 )
 
 # Charts are independent of each other: with LEITAI_CHART_WORKERS > 1 (default: up to 4 on a
@@ -579,10 +585,11 @@ _CHARTS: dict[str, Callable[..., Path | None]] = {
 
 
 def render_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice | None = None,
-                  whole: str = GENERIC_WHOLE) -> list[str]:
+                  whole: str = GENERIC_WHOLE, rank_by: str = "cumulative") -> list[str]:
     """The 擂台榜 poster, 1920×1080 PNG for the lobby screen; returns warnings (missing glyphs).
-    ``whole`` names the campaign's whole (全县, 全市 …)."""
+    ``whole`` names the campaign's whole (全县, 全市 …); ``rank_by`` is [rules] rank_by, which the
+    poster states (a campaign ranked by score shows each unit's score)."""
     from .poster import draw_poster
 
     font = font or resolve_font(text=chart_text(results) + title)
-    return draw_poster(results, Path(path), title, font, whole)
+    return draw_poster(results, Path(path), title, font, whole, rank_by)

@@ -67,13 +67,13 @@ def draw_charts(results: dict[str, Any], history: list[dict[str, Any]], out_dir:
 
 def draw_poster(results: dict[str, Any], history: list[dict[str, Any]], path: Path, title: str,
                 investment: dict[str, Any] | None = None, configured: str | None = None,
-                whole: str | None = None) -> list[str]:
+                whole: str | None = None, rank_by: str = "cumulative") -> list[str]:
     """The poster (``charts.render_poster``) in the same font as the charts; its warnings."""
     from .charts import chart_text, render_poster
 
     font, _ = _font(configured, chart_text(results, history, investment) + title)  # said once, with the charts
     extra: dict[str, Any] = {} if whole is None else {"whole": whole}
-    return render_poster(results, path, title=title, font=font, **extra)
+    return render_poster(results, path, title=title, font=font, rank_by=rank_by, **extra)
 
 
 def _function(name: str) -> Callable[..., Any]:

@@ -378,7 +378,8 @@ def _write_outputs(
     whole = settings.campaign.whole
     chart_job = painter.submit("charts", results, history, out_dir / "图表", title, investment, configured, whole)
     poster_path = out_dir / f"擂台榜-{label}.png"
-    poster_job = painter.submit("poster", results, history, poster_path, title, investment, configured, whole)
+    poster_job = painter.submit("poster", results, history, poster_path, title, investment, configured, whole,
+                                settings.rules.rank_by)
     from .actions import write_actions, write_pdf  # python-docx and the rest: imported while the painter draws
     from .briefing import write_briefing
     from .content import NODE_ROWS_LIMIT, BriefingInput

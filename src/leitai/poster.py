@@ -98,8 +98,11 @@ class _Canvas:
         self.fig.text(x / W, 1 - y / H, s, fontsize=px * 0.72, color=colour, ha=ha, va=va, **kw)
 
 
+BASIS = {"cumulative": "排名按累计节点完成率", "period": "排名按本期节点完成率", "score": "排名按综合得分"}
+
+
 def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoice,
-                whole: str = GENERIC_WHOLE) -> list[str]:
+                whole: str = GENERIC_WHOLE, rank_by: str = "cumulative") -> list[str]:
     from matplotlib import rc_context
 
     ink = Ink(font)
@@ -112,8 +115,8 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
         col_w = (W - 2 * margin - gap * (len(columns) - 1)) / len(columns)
         lights = unit_lights(results)
         for i, group in enumerate(columns):
-            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights)
-        _footer(c, results)
+            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights, rank_by == "score")
+        _footer(c, results, BASIS.get(rank_by, BASIS["cumulative"]))
         save_png(c.fig, path, dpi=_DPI)
     return ink.warnings
 
@@ -132,8 +135,10 @@ def figure_header(c: _Canvas, results: dict[str, Any], title: str, whole: str) -
 
 
 def _group_panel(
-    c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float, lights: dict[str, str]
+    c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float, lights: dict[str, str],
+    by_score: bool = False,
 ) -> None:
+    """One group's ranking; ``by_score``: the bar and figure are the composite score (of 100)."""
     units = ranked_units(results, group)
     evaluation = bool(results.get("evaluation"))
     # Column layout as fractions of the panel width.
@@ -151,7 +156,7 @@ def _group_panel(
     heads = [
         ("rank", "名次", "center"),
         ("name", "单位", "left"),
-        ("bar", "节点完成率", "left"),
+        ("bar", "综合得分" if by_score else "节点完成率", "left"),
         ("change", "升降", "center"),
         ("light", "亮灯", "center"),
     ]
@@ -187,7 +192,11 @@ def _group_panel(
         rate = u.get("rate")
         bar_h = row * 0.34
         c.rect(x["bar"], yc - bar_h / 2, bar_w, bar_h, "#E3E7EC")
-        if rate is not None:
+        score = u.get("score") if by_score else None
+        if score is not None:
+            c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(score / 100, 1.0)), bar_h, PALETTE[light])
+            c.text(x["rate"], yc, f"{score:.1f}分", px, ha="right")
+        elif rate is not None:
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(rate, 1.0)), bar_h, PALETTE[light])
             c.text(x["rate"], yc, pct(rate), px, ha="right")
         else:
@@ -211,13 +220,13 @@ def max_rows(room: float) -> int:
     return max(3, int(room * ROW_TEXT / TEXT_MIN))
 
 
-def _footer(c: _Canvas, results: dict[str, Any]) -> None:
+def _footer(c: _Canvas, results: dict[str, Any], basis: str = BASIS["cumulative"]) -> None:
     """One line of legend along the bottom, coloured dots in their colours; its type is made
     smaller when the pieces (yellow lights, 黄牌席) would not fit the width."""
     y, px, gap = H - 31, 22.0, 44.0
     c.rect(0, H - 62, W, 1.5, "#D0D5DB")
     pieces: list[tuple[str, str]] = [
-        ("排名按累计节点完成率", PALETTE["muted"]),
+        (basis, PALETTE["muted"]),
         ("", ""),
         ("↑↓ 较上期名次升降", PALETTE["muted"]),
         ("", ""),
