@@ -40,3 +40,20 @@ def test_figures_are_numbered_in_order_and_only_with_a_chart(tmp_path) -> None:
 def test_content_is_pure() -> None:
     data = briefing_input()
     assert build_content(data, load_wording()) == build_content(data, load_wording())
+
+
+def test_a_red_project_of_a_unit_that_did_not_submit_says_so() -> None:
+    """A missing unit's red project: its reason column says the unit did not submit, not that it
+    gave no reason; the total names it 未报送, not 未按时报送 (district review)."""
+    from test_briefing import briefing_input
+
+    from leitai.briefing import load_wording
+    from leitai.content import Table
+    from leitai.narrative import build_content
+
+    content = build_content(briefing_input(), load_wording())  # 县交通局 did not submit; P04 is its red project
+    lights = next(s for s in content.sections if s.key == "lights")
+    rows = next(b for b in lights.blocks if isinstance(b, Table)).rows
+    assert next(r for r in rows if r[2] == "县交通局")[5] == "本期未报送"
+    assert next(r for r in rows if r[2] == "福溪街道")[5] == "未说明原因"
+    assert "县交通局未报送（见附件2）" in content.text() and "未按时报送" not in content.text()

@@ -367,7 +367,8 @@ class _Narrative(Annexes):
             text = self.t("lights", "item", n=n, name=p["name"], unit=p["unit"], overdue=overdue or "节点",
                           red_count=p["red_count"], streak=streak)
             issue = sentence(clean(self.data.unit_issues.get(p["id"], "") or ""))
-            text += self.t("lights", "issue", text=issue) if issue else self.t("lights", "issue_none")
+            silent = "issue_not_submitted" if p["unit"] in self.data.missing_units else "issue_none"
+            text += self.t("lights", "issue", text=issue) if issue else self.t("lights", silent)
             self.para(text)
         if hot:
             self.para(self.t("lights", "escalated", names=join_names(p["name"] for p in hot), count=escalate))
@@ -382,8 +383,9 @@ class _Narrative(Annexes):
                 )
                 mark = self.t("lights", "escalated_mark") if p["red_count"] >= escalate else ""
                 issue = sentence(clean(self.data.unit_issues.get(p["id"], "") or ""), limit=60)
+                silent = "issue_missing_not_submitted" if p["unit"] in self.data.missing_units else "issue_missing"
                 rows.append([str(n), p["name"] + mark, p["unit"], nodes, f"{p['red_count']}/{p['red_streak']}",
-                             issue or self.t("lights", "issue_missing")])
+                             issue or self.t("lights", silent)])
             self.table(self.w["lights"]["table_headers"], rows, [8, 32, 18, 38, 16, 46], left=(1, 3, 5))
         yellow, caught_up = split_yellow(projects)
         if yellow:
