@@ -467,3 +467,23 @@ def test_poster_and_unit_charts_state_the_ranking_basis(tmp_path: Path, drawn: d
         assert "综合得分" in drawn["poster.png"] and "90.0分" in drawn["poster.png"]
     else:
         assert not any(t.endswith("分") and t[:-1].replace(".", "").isdigit() for t in drawn["poster.png"])
+
+
+def test_every_group_has_its_own_line_in_the_trend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three or more groups: each trend line differs from the others in colour and dash (a
+    district's 街道 / 区级部门 / 功能区 were two alike; district review)."""
+    units = {"街道": ["甲街道", "乙街道"], "区级部门": ["区甲局", "区乙局"], "功能区": ["甲园区管委会", "乙园区管委会"],
+             "国有企业": ["甲集团", "乙集团"]}
+    history = [make_results(p, units=units) for p in (1, 2, 3)]
+    seen: dict[str, list[tuple[Any, ...]]] = {}
+
+    def keep(fig: Any, path: Path, *args: Any, **kwargs: Any) -> Path:
+        seen[Path(path).name] = [(line.get_label(), line.get_color(), str(line.get_linestyle()), line.get_marker())
+                                 for line in fig.axes[0].get_lines()]
+        return path
+
+    monkeypatch.setattr(charts, "save_png", keep)
+    render_charts(history[-1], history, tmp_path, workers=1)
+    lines = [line for line in seen["完成率趋势.png"] if line[0] in units]
+    assert [line[0] for line in lines] == list(units)
+    assert len({line[1:] for line in lines}) == len(units)

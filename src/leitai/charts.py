@@ -275,9 +275,12 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
             ax.axvspan(h_idx - 0.4, h_idx + 0.4, color="#F6F1E4", zorder=0)
             # inside its band, so the first one stays clear of the axis labels
             ax.text(h_idx - 0.38, lo + 0.01, "督评", ha="left", va="bottom", fontsize=SIZE["small"], color="#9A7B2F")
-    styles = [("#7D93AB", (0, (1, 1.5))), ("#A7B4C2", (0, (4, 2)))]
+    # Each group its own colour, dash and marker (two groups keep the first two), so a legend of
+    # three to six groups still tells them apart; beyond six they repeat.
+    styles = [("#7D93AB", (0, (1, 1.5)), "o"), ("#A7B4C2", (0, (4, 2)), "o"), ("#6F9A7E", (0, (6, 2, 1, 2)), "s"),
+              ("#B89B62", (0, (2, 1)), "^"), ("#8E7AA8", (0, (8, 2)), "D"), ("#8C8C8C", "-", "v")]
     for i, (group, series) in enumerate(group_series.items()):
-        colour, dash = styles[i % len(styles)]
+        colour, dash, marker = styles[i % len(styles)]
         pts = [(x, r) for x, r in zip(xs, series, strict=True) if r is not None]
         if pts:
             ax.plot(
@@ -286,7 +289,7 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
                 color=colour,
                 linestyle=dash,
                 linewidth=1.2,
-                marker="o",
+                marker=marker,
                 markersize=2.5,
                 label=ink(group, "分组"),
             )
