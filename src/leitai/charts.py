@@ -374,7 +374,8 @@ def chart_lights(results: dict[str, Any], history: list[dict[str, Any]], path: P
 
 
 def _wan(value: float) -> str:
-    return f"{value:,.0f}"
+    """万元 as the briefing's text writes them (no thousands separator), to the 万元."""
+    return f"{value:.0f}"
 
 
 def chart_investment(results: dict[str, Any], investment: dict[str, Any], path: Path, ink: Ink) -> Path | None:
@@ -394,7 +395,7 @@ def chart_investment(results: dict[str, Any], investment: dict[str, Any], path: 
     height = 3.0 + 0.85 * n
     fig = new_figure(WIDTH_CM, height)
     note = f"（计划投资前{limit}项）" if len(rows) > limit else ""
-    figure_header(fig, ink, height, "投资完成情况" + note, period_text(results) + " · 累计完成投资占计划总投资比例")
+    figure_header(fig, ink, height, "投资完成情况" + note, period_text(results) + " · 累计完成投资占计划投资比例")
     left = 0.6 + label_em * SIZE["label"] / 72 * 2.54
     right = 4.4
     ax = chart_axes(fig, height, left, right, 1.75, 1.3)
@@ -412,7 +413,7 @@ def chart_investment(results: dict[str, Any], investment: dict[str, Any], path: 
     ax.set_xlim(0, 1.0)
     percent_axis(ax)
     ax.spines["bottom"].set_visible(False)
-    legend_row(fig, ink, 0.4 / height, [(PALETTE["bar"], "累计完成投资"), (PALETTE["bar_soft"], "计划总投资")])
+    legend_row(fig, ink, 0.4 / height, [(PALETTE["bar"], "累计完成投资"), (PALETTE["bar_soft"], "计划投资")])
     return save_png(fig, path)
 
 
