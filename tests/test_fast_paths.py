@@ -77,3 +77,15 @@ def test_the_program_ends_with_its_status_and_its_words(args, code, stream, word
                           encoding="utf-8", timeout=120, cwd=Path(__file__).parent)
     assert done.returncode == code
     assert words in getattr(done, stream)
+
+
+def test_no_png_thread_outlives_its_drawing(tmp_path):
+    """The PNG writer thread ends with ``png_writes``: a thread left running made intake's workers
+    spawn instead of fork (and a test's patch of them miss), whenever charts were drawn in-process."""
+    import threading
+
+    before = threading.active_count()
+    with png_writes():
+        save_png(_figure("a"), tmp_path / "a.png")
+    assert threading.active_count() == before
+    assert not any(t.name.startswith("leitai-png") for t in threading.enumerate())

@@ -8,7 +8,6 @@ and the units' order, lights and rank changes as the charts and the poster show 
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import unicodedata
@@ -157,6 +156,7 @@ def new_figure(width_cm: float, height_cm: float) -> Any:
 
 PNG_COMPRESS_LEVEL = 3  # zlib level: as small as matplotlib's 6 once RGB, in half the time
 _WRITES: list[Any] | None = None  # inside ``png_writes``: the PNGs being compressed and written
+_WRITER: Any = None  # inside ``png_writes``: the thread that writes them
 
 
 def save_png(fig: Any, path: Path, dpi: int = DPI) -> Path:
@@ -171,7 +171,8 @@ def save_png(fig: Any, path: Path, dpi: int = DPI) -> Path:
     if _WRITES is None:
         _write_png(raw.getvalue(), size, opaque, dpi, path)
     else:
-        _WRITES.append(_writer().submit(_write_png, raw.getvalue(), size, opaque, dpi, path))
+        assert _WRITER is not None
+        _WRITES.append(_WRITER.submit(_write_png, raw.getvalue(), size, opaque, dpi, path))
     return path
 
 
@@ -190,13 +191,19 @@ def _write_png(rgba: bytes, size: tuple[int, int], opaque: bool, dpi: int, path:
 def png_writes() -> Iterator[None]:
     """Within: ``save_png`` hands each figure's compressing and writing (zlib and the disk, which
     let other Python code run) to a thread, so the next figure is drawn meanwhile on a free
-    core. On leaving, every PNG is written, or the first failure is raised."""
-    global _WRITES
+    core. On leaving, every PNG is written, or the first failure is raised, and the thread has
+    ended (a thread left running would make intake's workers spawn instead of fork)."""
+    global _WRITES, _WRITER
+    from concurrent.futures import ThreadPoolExecutor
+
     outer, _WRITES = _WRITES, []
+    outer_writer, _WRITER = _WRITER, ThreadPoolExecutor(max_workers=1, thread_name_prefix="leitai-png")
     try:
         yield
     finally:
         pending, _WRITES = _WRITES, outer
+        writer, _WRITER = _WRITER, outer_writer
+        writer.shutdown(wait=True)
         errors = []
         for future in pending:
             try:
@@ -205,13 +212,6 @@ def png_writes() -> Iterator[None]:
                 errors.append(exc)
         if errors:
             raise errors[0]
-
-
-@functools.cache
-def _writer() -> Any:
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="leitai-png")
 
 
 def figure_header(fig: Any, ink: Ink, height_cm: float, title: str, subtitle: str) -> None:
