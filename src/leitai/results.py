@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .planchanges import EffectivePlan, change_key
@@ -209,31 +211,62 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
 
     ``styles`` gives, per row, a function choosing each cell's named style (NAMED_STYLES).
     """
-    _register_styles(sheet.parent)
+    arrays = _style_arrays(sheet.parent)
+    add = _cell_adder(sheet)
     for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=start_row, column=col)
-        cell.style = "擂台·表头"
-        put(cell, header)
+        put(add(start_row, col, arrays["擂台·表头"]), header)
     row_no = start_row
+    heights = sheet.row_dimensions
     for index, row in enumerate(rows):
         row_no = start_row + 1 + index
         styler = styles[index] if styles else None
+        lines = 1
         for col, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_no, column=col)
-            cell.style = (styler(col - 1, value) if styler else None) or _default_style(value)
+            name = (styler(col - 1, value) if styler else None) or _default_style(value)
+            cell = add(row_no, col, arrays[name])
             put(cell, value)  # after the style: put may add the quote prefix that keeps text text
+            if widths and col <= len(widths) and isinstance(cell._value, str):
+                lines = max(lines, _lines(cell._value, widths[col - 1]))
+        if lines > 1:  # row heights for wrapped text: office programs don't grow rows written by openpyxl
+            heights[row_no].height = 15 * lines
     for col, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[_letter(col)].width = width
-    if widths:
-        # Row heights for wrapped text: office programs don't grow rows written by openpyxl.
-        for row_cells in sheet.iter_rows(min_row=start_row + 1, max_row=row_no):
-            lines = max((_lines(cell.value, widths[cell.column - 1]) for cell in row_cells
-                         if cell.column <= len(widths)), default=1)
-            if lines > 1:
-                sheet.row_dimensions[row_cells[0].row].height = 15 * lines
     sheet.print_title_rows = f"{start_row}:{start_row}"
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
     return row_no
+
+
+def _style_arrays(book: Workbook) -> dict[str, StyleArray]:
+    """Each of NAMED_STYLES (registered in ``book``) as the style array ``cell.style = name`` would
+    give a cell: openpyxl looks a name up among every named style, cell by cell."""
+    _register_styles(book)
+    named = {style.name: style for style in book._named_styles}
+    return {name: named[name].as_tuple() for name in NAMED_STYLES}
+
+
+def _cell_adder(sheet: Worksheet) -> Callable[[int, int, StyleArray], Cell]:
+    """``add(row, col, style)``: a new cell, as ``sheet.cell(row, col)`` then ``cell.style = name``
+    make it (the cell gets a copy of the style array), without their lookups."""
+    cells = sheet._cells
+
+    def add(row: int, col: int, style: StyleArray) -> Cell:
+        cell = Cell(sheet, row=row, column=col, style_array=style)
+        cells[(row, col)] = cell
+        if row > sheet._current_row:
+            sheet._current_row = row
+        return cell
+
+    return add
+
+
+def new_sheet(book: Workbook, title: str) -> Worksheet:
+    """``book.create_sheet(title)`` for a title already valid and unique (``safe_sheet_title``):
+    openpyxl compares a new title with every sheet's, so n sheets (2,000 units) cost n²."""
+    sheet = Worksheet(None)  # no parent: openpyxl's title check is skipped
+    sheet._parent = book
+    sheet._WorkbookChild__title = title  # type: ignore[attr-defined]
+    book._add_sheet(sheet)
+    return sheet
 
 
 def _lines(value: Any, width: float) -> int:
@@ -298,7 +331,7 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
         headers.insert(2, "综合得分")
         widths.insert(2, 10)
     for group in groups:
-        sheet = book.create_sheet(safe_sheet_title(group, used))
+        sheet = new_sheet(book, safe_sheet_title(group, used))
         put(sheet.cell(row=1, column=1), f"{title}（{group}）")
         sheet.cell(row=1, column=1).font = Font(bold=True, size=16)
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
@@ -315,7 +348,7 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                     styles=[_unit_styler(u, shift=int(scored)) for u in members])
         _fit_one_page(sheet, landscape=True)
 
-    sheet = book.create_sheet(safe_sheet_title("项目亮灯", used))
+    sheet = new_sheet(book, safe_sheet_title("项目亮灯", used))
     headers = ["项目编号", "项目名称", "所属板块", "牵头单位", "亮灯", "亮红灯次数", "连续亮红灯", "逾期节点"]
     rows = [[p["id"], p["name"], p["category"], p["unit"], LIGHT_CN[p["light"]], p["red_count"], p["red_streak"],
              "、".join(str(s) for s in p["overdue_nodes"])] for p in results["projects"]]
@@ -337,7 +370,7 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
     _fit_one_page(sheet, landscape=True)
     sheet.page_setup.fitToHeight = 0
     if results.get("plan_changes"):
-        _changes_sheet(book.create_sheet(safe_sheet_title("计划调整", used)), results["plan_changes"])
+        _changes_sheet(new_sheet(book, safe_sheet_title("计划调整", used)), results["plan_changes"])
     return book
 
 
@@ -423,7 +456,7 @@ def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:
     for item in listed:
         units.setdefault(item.unit or "未识别单位", []).append(item)
     for unit, items in units.items():
-        fill(book.create_sheet(safe_sheet_title(unit, used)), f"{title}（{unit}）", items)
+        fill(new_sheet(book, safe_sheet_title(unit, used)), f"{title}（{unit}）", items)
     return book
 
 
