@@ -10,10 +10,12 @@ ledger and the outputs of a period agree.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -109,6 +111,21 @@ class Stopwatch:
         self._last = now
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a run, as it was before after it. A run makes millions of
+    short-lived objects (rows, cells, openpyxl's styles and sheets) that reference counting frees;
+    the collector would walk every live one again and again (a province run: ~1.5 s of its CPU,
+    at the cost of ~60 MiB of cycles freed only afterwards)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def run_period(
     campaign: Campaign,
     period: int,
@@ -128,7 +145,7 @@ def run_period(
     One run at a time per campaign: the run lock covers the ledger and the outputs.
     """
     ledger_path = ledger_path or campaign.ledger_path
-    with run_lock(ledger_path):
+    with run_lock(ledger_path), collector_paused():
         result = _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
                              ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
     if not note_stale:
