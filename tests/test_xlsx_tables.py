@@ -97,3 +97,45 @@ def test_new_sheet_keeps_the_title_and_order():
         new_sheet(book, safe_sheet_title(title, used))
     assert book.sheetnames == ["Sheet", "乙镇", "甲街道", "乙镇(2)"]
     assert all(sheet.parent is book for sheet in book.worksheets)
+
+
+def rich_book() -> Workbook:
+    """Every kind of cell and sheet setting leitai's workbooks use, and a few they don't."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "表"
+    put(sheet.cell(row=1, column=1), "标题")
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=16)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=5)
+    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    write_table(sheet, HEADERS, ROWS, start_row=2, widths=WIDTHS, styles=[styler] * len(ROWS))
+    sheet.cell(row=9, column=1).value = "  前后空格  "
+    sheet.cell(row=9, column=2).value = "   "
+    sheet.cell(row=9, column=3).value = "<&>\"'\t换\n行\r"
+    sheet.cell(row=9, column=4).value = dt.time(9, 30)
+    sheet.cell(row=9, column=5).value = float("inf")
+    sheet.cell(row=10, column=1).value = "=1+2"  # a formula: openpyxl's own writer
+    sheet.cell(row=10, column=2).value = 10**20
+    sheet.cell(row=11, column=1).comment = Comment("批注", "leitai")
+    sheet.cell(row=11, column=2).hyperlink = "https://example.org"
+    sheet.cell(row=12, column=3).font = Font(italic=True)  # styled, no value
+    sheet.row_dimensions[14].height = 30  # a row with a height and no cell
+    sheet.auto_filter.ref = "A2:E7"
+    sheet.page_setup.orientation = "landscape"
+    other = new_sheet(book, "其他")
+    other.append([1, 2.5, True, False, None, dt.date(2020, 1, 1), dt.datetime(2020, 1, 1, 12)])
+    return book
+
+
+def test_fast_save_is_byte_identical_to_openpyxl_save():
+    import io
+
+    from leitai.fileio import normalized_zip
+
+    ours = workbook_bytes(rich_book(), STAMP)
+    buffer = io.BytesIO()
+    rich_book().save(buffer)
+    assert ours == normalized_zip(buffer.getvalue(), STAMP)
