@@ -301,16 +301,15 @@ def rank_change_text(change: int | None) -> str:
 def safe_sheet_title(text: str, used: set[str]) -> str:
     """An Excel sheet title from any text: no []:*?/\\ or control characters, no leading or
     trailing apostrophe, not ``History``, at most 31 characters, unique (case-insensitively,
-    as Excel compares them)."""
+    as Excel compares them). ``used`` holds the titles taken so far, lowercased (this adds to it)."""
     base = re.sub(r"[\[\]:*?/\\]", "_", _ILLEGAL.sub("", re.sub(r"[\t\r\n]", " ", text))).strip().strip("'")
     if not base or base.lower() == "history":
         base = base + "_" if base else "Sheet"
-    taken = {t.lower() for t in used}
     title, n = base[:31], 2
-    while title.lower() in taken:
+    while title.lower() in used:
         suffix = f"({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title)
+    used.add(title.lower())
     return title
 
 
