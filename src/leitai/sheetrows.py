@@ -380,6 +380,9 @@ def merge_duplicates(rows: list[dict[str, Any]], out: Problems) -> list[dict[str
         groups.setdefault((row["project_id"], row["seq"]), []).append(row)
     kept = []
     for (pid, seq), group in groups.items():
+        if len(group) == 1:  # the usual case: nothing to compare
+            kept.append(group[0])
+            continue
         if len({answers(row) for row in group}) == 1:
             kept.append(group[0])
             for row in group[1:]:
