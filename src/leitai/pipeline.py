@@ -27,7 +27,7 @@ from .adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
-from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
+from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file
 from .folderscan import printable
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
@@ -404,7 +404,7 @@ def _write_outputs(
     clock.lap("painter")
 
     path = out_dir / "results.json"
-    atomic_write_text(path, json.dumps(results, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, json_text(results) + "\n")
     outputs.append(path)
     advance("results.json")
     clock.lap("json")
@@ -553,7 +553,7 @@ def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: P
         },
         "settings": campaign.settings.as_dict(),
     }
-    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(out_dir / "manifest.json", json_text(manifest) + "\n")
 
 
 def read_period(campaign: Campaign, folder: Path, period: int, progress: Progress | None = None) -> Intake:

@@ -25,7 +25,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import XML_NS
 
-_PRESERVE = "{%s}space" % XML_NS
+_PRESERVE = f"{{{XML_NS}}}space"
 
 
 class _RowWriter(WorksheetWriter):  # type: ignore[misc]
@@ -76,7 +76,7 @@ def save_bytes(workbook: Any) -> bytes:
     """``workbook.save`` into bytes (a package re-packed by ``fileio.normalized_zip`` after)."""
     buffer = io.BytesIO()
     archive = ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)
-    workbook.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    workbook.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     _MemoryExcelWriter(workbook, archive).save()
     return buffer.getvalue()
 
