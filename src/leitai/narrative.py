@@ -456,7 +456,8 @@ class _Narrative(Annexes):
             return {}
         return {
             (str(pid), int(seq)): (clean(target), due)
-            for pid, seq, target, due in zip(frame["project_id"], frame["seq"], frame["target"], frame["due"])
+            for pid, seq, target, due in zip(frame["project_id"].tolist(), frame["seq"].tolist(), frame["target"].tolist(),
+                                              frame["due"].tolist())
         }
 
     def cards(self) -> None:

@@ -508,7 +508,7 @@ def _unit_issues(reports: pd.DataFrame) -> dict[str, str]:
     if reports.empty:
         return out
     for pid, texts in reports.groupby("project_id", sort=False)["issue_text"]:
-        seen = [t for t in dict.fromkeys(str(x).strip() for x in texts) if t and t not in ("无", "/", "—")]
+        seen = [t for t in dict.fromkeys(str(x).strip() for x in texts.tolist()) if t and t not in ("无", "/", "—")]
         out[str(pid)] = "；".join(seen)
     return out
 

@@ -61,10 +61,11 @@ class Outlook:
 
     def node_names(self) -> dict[tuple[str, int], tuple[str, str]]:
         """(project id, seq) -> (project name, node target)."""
-        names = dict(zip(self.plan.projects["id"].astype(str), self.plan.projects["name"]))
+        names = dict(zip(self.plan.projects["id"].astype(str).tolist(), self.plan.projects["name"].tolist()))
+        nodes = self.plan.nodes
         return {(str(pid), int(seq)): (names.get(str(pid), ""), str(target))
-                for pid, seq, target in zip(self.plan.nodes["project_id"], self.plan.nodes["seq"],
-                                            self.plan.nodes["target"])}
+                for pid, seq, target in zip(nodes["project_id"].tolist(), nodes["seq"].tolist(),
+                                            nodes["target"].tolist())}
 
 
 def unit_problems(problems: Sequence[Problem]) -> list[Problem]:

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .frames import rows_of
 from .planchanges import EffectivePlan, change_key
 from .problems import Problem
 from .scoring import Scores
@@ -127,7 +128,7 @@ def build_results(
              "invest_rate": _num(r.invest_rate),
              **({"score": _num(r.score), "score_parts": {k: _num(v) for k, v in r.score_parts.items()}}
                 if scored else {})}
-            for r in units.itertuples(index=False)
+            for r in rows_of(units)
         ],
         "projects": [
             {"id": r.id, "name": r.name, "category": r.category, "unit": r.unit, "light": r.light,
@@ -136,7 +137,7 @@ def build_results(
              "late_done": [int(s) for s in r.late_done], "invest_plan": _num(r.invest_plan),
              "invest_done": _num(r.invest_done), "invest_rate": _num(r.invest_rate),
              "invest_light": r.invest_light if isinstance(r.invest_light, str) else None}
-            for r in scores.projects.itertuples(index=False)
+            for r in rows_of(scores.projects)
         ],
         "submissions": [
             {"file": s.file, "unit": s.unit, "status": s.status, "problems": int(s.problems),
@@ -165,7 +166,7 @@ def plan_json(plan: EffectivePlan | None, previous: EffectivePlan | None, names:
     nodes = [
         {"project_id": n.project_id, "seq": int(n.seq), "original_due": _iso(n.original_due),
          "due": _iso(n.due) if n.status in ("active", "pending") else None, "status": n.status}
-        for n in plan.nodes.itertuples(index=False)
+        for n in rows_of(plan.nodes)
     ]
     changes = [
         {"project_id": c["project_id"], "project": names.get(c["project_id"], ""), "seq": c["seq"],
@@ -471,7 +472,7 @@ def node_rows(detail: pd.DataFrame, units: Sequence[str]) -> list[list[Any]]:
         ["_o", "project_id", "seq"], kind="stable")
     late = frame["late"] if "late" in frame.columns else pd.Series(False, index=frame.index)
     rows = []
-    for row, was_late in zip(frame.itertuples(index=False), late):
+    for row, was_late in zip(rows_of(frame), late.tolist()):
         if row.done:
             status = "提前完成" if row.ahead else "逾期完成" if bool(was_late) else "已完成"
         else:
