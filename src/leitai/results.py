@@ -67,6 +67,7 @@ def _default_style(value: Any) -> str:
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
 # Characters XML 1.0 cannot carry (and lone surrogates, which cannot be encoded): dropped.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NARROW = re.compile("[\x00-\u2e80]+")
 TEXT_CAP = 32_767  # Excel's limit on a cell's text, in UTF-16 code units
 _ACTIVE = ("=", "+", "-", "@", "\t", "\r", "\n", "{", "#")  # what a spreadsheet could take for a formula/error
 
@@ -190,7 +191,9 @@ def put(cell: Any, value: Any) -> None:
     """
     if isinstance(value, str):
         text = safe_text(value)
-        cell.value = text
+        # What ``cell.value = text`` then ``data_type = "s"`` leave, without openpyxl's checks,
+        # which safe_text has made already (its characters and length are within Excel's).
+        cell._value = str(text)
         cell.data_type = "s"
         if text.startswith(_ACTIVE):
             cell.quotePrefix = True
@@ -274,7 +277,7 @@ def _lines(value: Any, width: float) -> int:
     """Lines a text needs in a column ``width`` characters wide (a CJK character is two)."""
     if not isinstance(value, str) or not value:
         return 1
-    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+    units = len(value) + len(_NARROW.sub("", value))  # a wide character counts twice
     return max(1, math.ceil(units / max(width - 1, 1)), value.count("\n") + 1)
 
 

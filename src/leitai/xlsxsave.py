@@ -21,6 +21,7 @@ from lxml.etree import Element, SubElement
 from openpyxl.cell._writer import _set_attributes
 from openpyxl.compat import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.utils import get_column_letter as column_letter
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import XML_NS
@@ -34,20 +35,34 @@ class _RowWriter(WorksheetWriter):  # type: ignore[misc]
     def write_row(self, xf: Any, row: Any, row_idx: int) -> None:
         attrs = {"r": f"{row_idx}"}
         attrs.update(self.ws.row_dimensions.get(row_idx, {}))
-        if any(cell._comment is not None or cell.hyperlink or cell.data_type == "f"
-               or (cell.data_type == "s" and not isinstance(cell._value, str | None)) for cell in row):
+        if any(cell._comment is not None or cell.hyperlink or cell.data_type not in _PLAIN
+               or (cell.data_type == "s" and type(cell._value) is not str) for cell in row):
             super().write_row(xf, row, row_idx)  # openpyxl's own way for what this does not cover
             return
         element = Element("row", attrs)
+        styles = self.ws.parent._cell_styles
+        ids = self._style_ids
         for cell in row:
-            if cell._value is None and not cell.has_style:
+            value = cell._value
+            style = cell._style
+            styled = style is not None and any(style)
+            if value is None and not styled:
                 continue
-            value, attributes = _set_attributes(cell, cell.has_style)
+            kind = cell.data_type
+            if kind == "d":  # dates as openpyxl converts them
+                value, attributes = _set_attributes(cell, styled)
+            else:  # _set_attributes' result, made here: r, s (the style's index, registered as there), t
+                attributes = {"r": f"{column_letter(cell.column)}{cell.row}"}
+                if styled:
+                    key = style.tobytes()
+                    if key not in ids:
+                        ids[key] = f"{styles.add(style)}"
+                    attributes["s"] = ids[key]
+                attributes["t"] = "inlineStr" if kind == "s" else kind
             c = SubElement(element, "c", attributes)
             if value == "" or value is None:
                 c.text = ""  # written <c …></c>, as openpyxl's writer does
-                continue
-            if cell.data_type == "s":
+            elif kind == "s":
                 t = SubElement(SubElement(c, "is"), "t", {_PRESERVE: "preserve"} if value != value.strip() else {})
                 t.text = value
             else:
@@ -55,6 +70,17 @@ class _RowWriter(WorksheetWriter):  # type: ignore[misc]
         if not len(element):
             element.text = ""  # <row …></row>
         xf.write(element)
+
+    @property
+    def _style_ids(self) -> dict[bytes, str]:
+        """Style array bytes -> its index in the workbook's cell styles, for this sheet (openpyxl
+        hashes the array again for every cell)."""
+        if not hasattr(self, "_ids"):
+            self._ids: dict[bytes, str] = {}
+        return self._ids
+
+
+_PLAIN = frozenset("snbd")
 
 
 class _MemoryExcelWriter(ExcelWriter):  # type: ignore[misc]
