@@ -268,7 +268,7 @@ def new_sheet(book: Workbook, title: str) -> Worksheet:
     openpyxl compares a new title with every sheet's, so n sheets (2,000 units) cost n²."""
     sheet = Worksheet(None)  # no parent: openpyxl's title check is skipped
     sheet._parent = book
-    sheet._WorkbookChild__title = title  # type: ignore[attr-defined]
+    sheet._WorkbookChild__title = title
     book._add_sheet(sheet)
     return sheet
 

@@ -29,7 +29,7 @@ from openpyxl.xml.functions import XML_NS
 _PRESERVE = f"{{{XML_NS}}}space"
 
 
-class _RowWriter(WorksheetWriter):  # type: ignore[misc]
+class _RowWriter(WorksheetWriter):
     """A worksheet written into memory, each row of plain cells as one element."""
 
     def write_row(self, xf: Any, row: Any, row_idx: int) -> None:
@@ -83,7 +83,7 @@ class _RowWriter(WorksheetWriter):  # type: ignore[misc]
 _PLAIN = frozenset("snbd")
 
 
-class _MemoryExcelWriter(ExcelWriter):  # type: ignore[misc]
+class _MemoryExcelWriter(ExcelWriter):
     def write_worksheet(self, ws: Any) -> None:
         if self.workbook.write_only:
             super().write_worksheet(ws)
