@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from . import content as content_model
+from .bulk import rows_of
 from .campaign import Settings
 from .content import Attachment, Block, BriefingInput, Fill, Table
 from .docxkit import cn_date, to_date
-from .frames import rows_of
 from .office import default_cc
 from .problems import Problem
 

@@ -10,12 +10,10 @@ ledger and the outputs of a period agree.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +23,7 @@ import pandas as pd
 from . import __version__
 from .adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .arrivals import arrivals_path, record_arrivals, unit_timeliness
+from .bulk import collector_paused
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
 from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file
@@ -109,21 +108,6 @@ class Stopwatch:
         now = time.perf_counter()
         self.laps[stage] = self.laps.get(stage, 0.0) + now - self._last
         self._last = now
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for a run, as it was before after it. A run makes millions of
-    short-lived objects (rows, cells, openpyxl's styles and sheets) that reference counting frees;
-    the collector would walk every live one again and again (a province run: ~1.5 s of its CPU,
-    at the cost of ~60 MiB of cycles freed only afterwards)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def run_period(

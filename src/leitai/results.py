@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .frames import rows_of
+from .bulk import rows_of
 from .planchanges import EffectivePlan, change_key
 from .problems import Problem
 from .scoring import Scores

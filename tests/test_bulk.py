@@ -1,11 +1,11 @@
-"""frames.rows_of gives what DataFrame.itertuples(index=False) gives."""
+"""bulk.rows_of gives what DataFrame.itertuples(index=False) gives; bulk.collector_paused."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from leitai.frames import rows_of
+from leitai.bulk import rows_of
 
 
 def test_same_tuples_as_itertuples():
@@ -25,3 +25,21 @@ def test_same_tuples_as_itertuples():
 def test_no_rows_and_no_columns():
     assert list(rows_of(pd.DataFrame({"a": []}))) == []
     assert list(rows_of(pd.DataFrame(index=[1, 2]))) == list(pd.DataFrame(index=[1, 2]).itertuples(index=False))
+
+
+def test_collector_paused_restores_the_callers_choice():
+    import gc
+
+    from leitai.bulk import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
