@@ -146,3 +146,26 @@ def test_a_ledger_from_before_investment_figures_gets_them_in_place(campaign, tm
         columns = {row[1] for row in db.execute("PRAGMA table_info(node_states)")}
         assert {"progress_pct", "invest_done"} <= columns
         assert db.execute("SELECT COUNT(*) FROM node_states WHERE period = 0").fetchone()[0] == 1  # kept
+
+
+def test_column_converters_give_the_row_by_row_values():
+    from leitai.ledger import _dates, _values
+
+    frame = pd.DataFrame({
+        "when": pd.to_datetime(["2020-10-05", None, "2020-10-12 18:30", "1969-12-31 12:00"], format="mixed"),
+        "obj": [dt.date(2020, 1, 2), None, pd.Timestamp("2020-03-04 23:59"), float("nan")],
+        "n": pd.array([1, None, 3, 4], dtype="Int64"),
+        "x": [0.5, float("nan"), 2.0, 3.25],
+        "flag": [True, False, True, False],
+    })
+
+    def iso(value):
+        return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+    assert _dates(frame, "when") == [iso(v) for v in frame["when"]] == ["2020-10-05", None, "2020-10-12", "1969-12-31"]
+    assert _dates(frame, "obj") == [iso(v) for v in frame["obj"]]
+    assert _dates(frame, "absent") == [None] * 4
+    assert _values(frame, "n", int, optional=True) == [1, None, 3, 4]
+    assert _values(frame, "x", float, optional=True) == [0.5, None, 2.0, 3.25]
+    assert _values(frame, "flag", lambda v: int(bool(v))) == [1, 0, 1, 0]
+    assert _values(frame, "absent", default=0) == [0] * 4

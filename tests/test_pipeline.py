@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import shutil
@@ -197,6 +198,22 @@ def test_progress_reports_stages(small):
     assert stages == ["读取填报表", "计算得分", "生成报告"]
     assert (2, 2, "读取填报表：甲街道-第01期.xlsx") in calls
     assert all(done <= total for done, total, _ in calls)
+
+
+def test_the_cycle_collector_waits_for_the_end_of_a_run(small):
+    inputs = small.folder / "inputs" / "第01期"
+    submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, inputs)
+    collecting = []
+    assert gc.isenabled()
+    run_period(small, 1, progress=lambda done, total, label: collecting.append(gc.isenabled()))
+    assert collecting and not any(collecting)  # off while the run reads, scores and writes
+    assert gc.isenabled()  # and on again after it, as it was
+    gc.disable()
+    try:
+        run_period(small, 1)
+        assert not gc.isenabled()  # a caller's own choice is left as it was
+    finally:
+        gc.enable()
 
 
 def test_a_date_reported_after_the_cutoff_is_kept_for_the_next_template(small, tmp_path):

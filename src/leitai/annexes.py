@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import content as content_model
+from .bulk import rows_of
 from .campaign import Settings
 from .content import Attachment, Block, BriefingInput, Fill, Table
 from .docxkit import cn_date, to_date
@@ -103,7 +104,7 @@ class Annexes:
         rows = []
         cut = bool(self.data.node_workbook)  # too many for the page: see _cut_nodes
         reported = 0
-        for row in frame.itertuples(index=False):
+        for row in rows_of(frame):
             if not (row.done or row.overdue):
                 continue  # not yet due and not done: nothing to report on it yet
             reported += 1

@@ -18,6 +18,7 @@ import re
 import tempfile
 import tomllib
 import zipfile
+from json.encoder import encode_basestring as _escape  # the C escaper
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +138,15 @@ def sha256_file(path: Path) -> str:
 
 
 def workbook_bytes(workbook: object, stamp: dt.datetime) -> bytes:
-    """An openpyxl workbook as reproducible .xlsx bytes, its document times set to ``stamp``."""
-    buffer = io.BytesIO()
-    workbook.save(buffer)  # type: ignore[attr-defined]
-    return normalized_zip(buffer.getvalue(), stamp)
+    """An openpyxl workbook as reproducible .xlsx bytes, its document times set to ``stamp``
+    (saved by ``xlsxsave.save_bytes``: the bytes of openpyxl's ``save``, faster)."""
+    if getattr(workbook, "write_only", False):
+        buffer = io.BytesIO()
+        workbook.save(buffer)  # type: ignore[attr-defined]
+        return normalized_zip(buffer.getvalue(), stamp)
+    from .xlsxsave import save_bytes
+
+    return normalized_zip(save_bytes(workbook), stamp)
 
 
 def save_workbook(workbook: object, path: Path, stamp: dt.datetime) -> None:
@@ -163,3 +169,69 @@ def report_texts(name: str, template: Path | None = None) -> dict[str, dict[str,
                 if isinstance(values, dict):
                     texts.setdefault(section, {}).update(values)
     return texts
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, the same text, several times faster.
+
+    With ``indent`` the standard library encodes in Python, value by value, through generators;
+    results.json has ~50,000 objects at province scale. Here each container is joined from its
+    members' texts, and strings go through the standard library's own C escaper.
+    """
+    return _json(value, "\n")
+
+
+def _json(value: Any, newline: str) -> str:
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        return "{" + inner + ("," + inner).join([
+            (_escape(k) if type(k) is str else _escape(_key(k))) + ": " + (
+                _escape(v) if type(v) is str else _scalar(v) if type(v) in _SCALARS else _json(v, inner))
+            for k, v in value.items()]) + newline + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([
+            _escape(v) if type(v) is str else _scalar(v) if type(v) in _SCALARS else _json(v, inner)
+            for v in value]) + newline + "]"
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, dict):
+        return _json(dict(value), newline)
+    if isinstance(value, (list, tuple)):
+        return _json(list(value), newline)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (_INF, -_INF):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_INF = float("inf")
+_SCALARS = {type(None), bool, int, float}
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, (bool, int, float)):
+        return _scalar(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")

@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import LedgerError, os_reason, sqlite_reason
@@ -325,11 +326,13 @@ class Ledger:
                 db.executemany(
                     "INSERT INTO node_states (period, project_id, seq, done, done_date, done_period, source, note,"
                     " reported_date, progress_pct, invest_done, date_assumed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), opt_int(r.done_period),
-                      r.source, r.note, iso(getattr(r, "reported_date", None)),
-                      opt_float(getattr(r, "progress_pct", None)), opt_float(getattr(r, "invest_done", None)),
-                      int(bool(getattr(r, "date_assumed", False))))
-                     for r in states.itertuples(index=False)])
+                    zip([period] * len(states), _values(states, "project_id"), _values(states, "seq", int),
+                        _values(states, "done", int), _dates(states, "done_date"),
+                        _values(states, "done_period", int, optional=True), _values(states, "source"),
+                        _values(states, "note"), _dates(states, "reported_date"),
+                        _values(states, "progress_pct", float, optional=True),
+                        _values(states, "invest_done", float, optional=True),
+                        _values(states, "date_assumed", lambda v: int(bool(v)), default=0)))
                 db.executemany(
                     "INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(period, r.unit, r.group, int(r.submitted), int(r.due), int(r.done), opt_float(r.rate),
@@ -344,11 +347,14 @@ class Ledger:
                     [(period, r.project_id, int(r.seq), int(r.done), iso(r.done_date), str(r.reason))
                      for r in overrides.itertuples(index=False)])
                 if plan is not None:
+                    nodes = plan.nodes
                     db.executemany(
                         f"INSERT INTO plan_nodes (period, {', '.join(NODE_COLUMNS)}) VALUES ({', '.join('?' * 14)})",
-                        [(period, r.project_id, int(r.seq), r.unit, r.category, iso(r.included), iso(r.original_due),
-                          iso(r.due), r.status, r.change, iso(r.approved), r.basis, r.note, int(bool(r.whole)))
-                         for r in plan.nodes.itertuples(index=False)])
+                        zip([period] * len(nodes), _values(nodes, "project_id"), _values(nodes, "seq", int),
+                            _values(nodes, "unit"), _values(nodes, "category"), _dates(nodes, "included"),
+                            _dates(nodes, "original_due"), _dates(nodes, "due"), _values(nodes, "status"),
+                            _values(nodes, "change"), _dates(nodes, "approved"), _values(nodes, "basis"),
+                            _values(nodes, "note"), _values(nodes, "whole", lambda v: int(bool(v)))))
                     db.executemany(
                         f"INSERT INTO plan_projects (period, {', '.join(PROJECT_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
                         [(period, r.project_id, r.unit, r.category, iso(r.included), r.status, r.change, iso(r.approved),
@@ -412,3 +418,31 @@ class Ledger:
                 "units": len(data["units"]),
             })
         return out
+
+
+# Recording a period writes a row per plan node twice (node_states, plan_nodes): 84,000 rows at
+# province scale. Their values are converted a column at a time (dates by numpy), the same values
+# a row-by-row ``iso``/``int``/``float`` gives.
+
+def _values(frame: pd.DataFrame, name: str, convert: Callable[[Any], Any] | None = None, *,
+            optional: bool = False, default: Any = None) -> list[Any]:
+    """Every row's ``name`` (``convert``-ed; ``optional``: a blank is None); ``default`` for each
+    row when the frame has no such column."""
+    if name not in frame:
+        return [default] * len(frame)
+    values = frame[name].tolist()
+    if optional:
+        blank = frame[name].isna().tolist()
+        return [None if b else (convert(v) if convert else v) for v, b in zip(values, blank)]
+    return [convert(v) for v in values] if convert else values
+
+
+def _dates(frame: pd.DataFrame, name: str) -> list[str | None]:
+    """Every row's ``name`` as an ISO date, None for a blank (or no such column)."""
+    if name not in frame:
+        return [None] * len(frame)
+    column = frame[name]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":  # naive datetime64: all at once
+        text = np.datetime_as_string(column.to_numpy().astype("datetime64[D]"), unit="D").tolist()
+        return [None if t == "NaT" else t for t in text]
+    return [None if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in column.tolist()]

@@ -20,6 +20,7 @@ decimal ("85.2%") and changes in percentage points ("提高3.2个百分点").
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -323,7 +324,8 @@ class _Narrative(Annexes):
         if warned:
             horizon = warning_horizon(settings.schedule, self.r["period"], settings.supervision)
             order = [u["unit"] for u in self.units]
-            counts = {unit: sum(1 for w in warned if w["unit"] == unit) for unit in order}
+            warned_in = Counter(w["unit"] for w in warned)
+            counts = {unit: warned_in[unit] for unit in order}
             listed = [self.t("outlook", "warning_item", unit=u, count=n) for u, n in counts.items() if n]
             self.para(self.t("outlook", "warning", horizon=cn_date(horizon), count=len(warned),
                              units=len(listed), list="、".join(listed)))
@@ -454,7 +456,8 @@ class _Narrative(Annexes):
             return {}
         return {
             (str(pid), int(seq)): (clean(target), due)
-            for pid, seq, target, due in zip(frame["project_id"], frame["seq"], frame["target"], frame["due"])
+            for pid, seq, target, due in zip(frame["project_id"].tolist(), frame["seq"].tolist(), frame["target"].tolist(),
+                                              frame["due"].tolist())
         }
 
     def cards(self) -> None:

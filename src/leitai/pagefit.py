@@ -16,6 +16,7 @@ renderer's), so a part never overflows its page. No I/O here.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ CELL_MARGIN_PT = 85 / 20  # left and right cell margins (twips → pt)
 CELL_ROW_EXTRA_PT = 2 + 2 + 2 + 2 + 1  # paragraph before/after, cell margins top/bottom, rule
 
 
+@functools.lru_cache(maxsize=1 << 16)  # table cells repeat (units, dates, statuses): each measured once
 def em(text: str) -> float:
     """Width of ``text`` in ems: full-width and CJK characters 1, others ½, and the quarter em
     a renderer puts between a CJK character and a Latin letter or digit (autospace)."""

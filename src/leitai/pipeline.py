@@ -23,9 +23,10 @@ import pandas as pd
 from . import __version__
 from .adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .arrivals import arrivals_path, record_arrivals, unit_timeliness
+from .bulk import collector_paused
 from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
-from .fileio import atomic_write_bytes, atomic_write_text, save_workbook, sha256_file
+from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file
 from .folderscan import printable
 from .investment import carry_figures, time_progress
 from .ledger import Ledger, run_lock
@@ -128,7 +129,7 @@ def run_period(
     One run at a time per campaign: the run lock covers the ledger and the outputs.
     """
     ledger_path = ledger_path or campaign.ledger_path
-    with run_lock(ledger_path):
+    with run_lock(ledger_path), collector_paused():
         result = _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
                              ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
     if not note_stale:
@@ -387,7 +388,7 @@ def _write_outputs(
     clock.lap("painter")
 
     path = out_dir / "results.json"
-    atomic_write_text(path, json.dumps(results, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, json_text(results) + "\n")
     outputs.append(path)
     advance("results.json")
     clock.lap("json")
@@ -491,7 +492,7 @@ def _unit_issues(reports: pd.DataFrame) -> dict[str, str]:
     if reports.empty:
         return out
     for pid, texts in reports.groupby("project_id", sort=False)["issue_text"]:
-        seen = [t for t in dict.fromkeys(str(x).strip() for x in texts) if t and t not in ("无", "/", "—")]
+        seen = [t for t in dict.fromkeys(str(x).strip() for x in texts.tolist()) if t and t not in ("无", "/", "—")]
         out[str(pid)] = "；".join(seen)
     return out
 
@@ -536,7 +537,7 @@ def _write_manifest(campaign: Campaign, period: int, cutoff: dt.date, out_dir: P
         },
         "settings": campaign.settings.as_dict(),
     }
-    atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(out_dir / "manifest.json", json_text(manifest) + "\n")
 
 
 def read_period(campaign: Campaign, folder: Path, period: int, progress: Progress | None = None) -> Intake:

@@ -10,6 +10,7 @@ The wording of every code lives in ``CATALOGUE`` so it reads the same everywhere
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -117,6 +118,7 @@ class _Blank(dict[str, str]):
         return ""
 
 
+@functools.lru_cache(maxsize=1024)  # a sheet's few columns, asked for every row
 def column_letter(index: int) -> str:
     """1 → A, 27 → AA."""
     letters = ""

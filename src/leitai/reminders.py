@@ -25,7 +25,7 @@ from .campaign import Plan, Settings
 from .docxkit import cn_date
 from .fileio import report_texts
 from .problems import Problem
-from .results import OFFICE_ONLY, put, safe_sheet_title, sorted_problems, write_table
+from .results import OFFICE_ONLY, new_sheet, put, safe_sheet_title, sorted_problems, write_table
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 TEXTS_FILE = "督办与催报.toml"
@@ -61,10 +61,11 @@ class Outlook:
 
     def node_names(self) -> dict[tuple[str, int], tuple[str, str]]:
         """(project id, seq) -> (project name, node target)."""
-        names = dict(zip(self.plan.projects["id"].astype(str), self.plan.projects["name"]))
+        names = dict(zip(self.plan.projects["id"].astype(str).tolist(), self.plan.projects["name"].tolist()))
+        nodes = self.plan.nodes
         return {(str(pid), int(seq)): (names.get(str(pid), ""), str(target))
-                for pid, seq, target in zip(self.plan.nodes["project_id"], self.plan.nodes["seq"],
-                                            self.plan.nodes["target"])}
+                for pid, seq, target in zip(nodes["project_id"].tolist(), nodes["seq"].tolist(),
+                                            nodes["target"].tolist())}
 
 
 def unit_problems(problems: Sequence[Problem]) -> list[Problem]:
@@ -166,8 +167,10 @@ def warning_workbook(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -
     summary = book.active
     summary.title = safe_sheet_title(str(w["sheet_all"]), used)
     fill(summary, title, items)
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_unit.setdefault(item["unit"], []).append(item)
     for unit in outlook.plan.units["unit"]:
-        mine = [i for i in items if i["unit"] == unit]
-        if mine:
-            fill(book.create_sheet(safe_sheet_title(unit, used)), f"{title}（{unit}）", mine)
+        if unit in by_unit:
+            fill(new_sheet(book, safe_sheet_title(unit, used)), f"{title}（{unit}）", by_unit[unit])
     return book

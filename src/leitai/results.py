@@ -17,9 +17,12 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .bulk import rows_of
 from .planchanges import EffectivePlan, change_key
 from .problems import Problem
 from .scoring import Scores
@@ -64,6 +67,7 @@ def _default_style(value: Any) -> str:
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
 # Characters XML 1.0 cannot carry (and lone surrogates, which cannot be encoded): dropped.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_NARROW = re.compile("[\x00-\u2e80]+")
 TEXT_CAP = 32_767  # Excel's limit on a cell's text, in UTF-16 code units
 _ACTIVE = ("=", "+", "-", "@", "\t", "\r", "\n", "{", "#")  # what a spreadsheet could take for a formula/error
 
@@ -125,7 +129,7 @@ def build_results(
              "invest_rate": _num(r.invest_rate),
              **({"score": _num(r.score), "score_parts": {k: _num(v) for k, v in r.score_parts.items()}}
                 if scored else {})}
-            for r in units.itertuples(index=False)
+            for r in rows_of(units)
         ],
         "projects": [
             {"id": r.id, "name": r.name, "category": r.category, "unit": r.unit, "light": r.light,
@@ -134,7 +138,7 @@ def build_results(
              "late_done": [int(s) for s in r.late_done], "invest_plan": _num(r.invest_plan),
              "invest_done": _num(r.invest_done), "invest_rate": _num(r.invest_rate),
              "invest_light": r.invest_light if isinstance(r.invest_light, str) else None}
-            for r in scores.projects.itertuples(index=False)
+            for r in rows_of(scores.projects)
         ],
         "submissions": [
             {"file": s.file, "unit": s.unit, "status": s.status, "problems": int(s.problems),
@@ -163,7 +167,7 @@ def plan_json(plan: EffectivePlan | None, previous: EffectivePlan | None, names:
     nodes = [
         {"project_id": n.project_id, "seq": int(n.seq), "original_due": _iso(n.original_due),
          "due": _iso(n.due) if n.status in ("active", "pending") else None, "status": n.status}
-        for n in plan.nodes.itertuples(index=False)
+        for n in rows_of(plan.nodes)
     ]
     changes = [
         {"project_id": c["project_id"], "project": names.get(c["project_id"], ""), "seq": c["seq"],
@@ -187,7 +191,9 @@ def put(cell: Any, value: Any) -> None:
     """
     if isinstance(value, str):
         text = safe_text(value)
-        cell.value = text
+        # What ``cell.value = text`` then ``data_type = "s"`` leave, without openpyxl's checks,
+        # which safe_text has made already (its characters and length are within Excel's).
+        cell._value = str(text)
         cell.data_type = "s"
         if text.startswith(_ACTIVE):
             cell.quotePrefix = True
@@ -209,38 +215,69 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
 
     ``styles`` gives, per row, a function choosing each cell's named style (NAMED_STYLES).
     """
-    _register_styles(sheet.parent)
+    arrays = _style_arrays(sheet.parent)
+    add = _cell_adder(sheet)
     for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=start_row, column=col)
-        cell.style = "擂台·表头"
-        put(cell, header)
+        put(add(start_row, col, arrays["擂台·表头"]), header)
     row_no = start_row
+    heights = sheet.row_dimensions
     for index, row in enumerate(rows):
         row_no = start_row + 1 + index
         styler = styles[index] if styles else None
+        lines = 1
         for col, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_no, column=col)
-            cell.style = (styler(col - 1, value) if styler else None) or _default_style(value)
+            name = (styler(col - 1, value) if styler else None) or _default_style(value)
+            cell = add(row_no, col, arrays[name])
             put(cell, value)  # after the style: put may add the quote prefix that keeps text text
+            if widths and col <= len(widths) and isinstance(cell._value, str):
+                lines = max(lines, _lines(cell._value, widths[col - 1]))
+        if lines > 1:  # row heights for wrapped text: office programs don't grow rows written by openpyxl
+            heights[row_no].height = 15 * lines
     for col, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[_letter(col)].width = width
-    if widths:
-        # Row heights for wrapped text: office programs don't grow rows written by openpyxl.
-        for row_cells in sheet.iter_rows(min_row=start_row + 1, max_row=row_no):
-            lines = max((_lines(cell.value, widths[cell.column - 1]) for cell in row_cells
-                         if cell.column <= len(widths)), default=1)
-            if lines > 1:
-                sheet.row_dimensions[row_cells[0].row].height = 15 * lines
     sheet.print_title_rows = f"{start_row}:{start_row}"
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
     return row_no
+
+
+def _style_arrays(book: Workbook) -> dict[str, StyleArray]:
+    """Each of NAMED_STYLES (registered in ``book``) as the style array ``cell.style = name`` would
+    give a cell: openpyxl looks a name up among every named style, cell by cell."""
+    _register_styles(book)
+    named = {style.name: style for style in book._named_styles}
+    return {name: named[name].as_tuple() for name in NAMED_STYLES}
+
+
+def _cell_adder(sheet: Worksheet) -> Callable[[int, int, StyleArray], Cell]:
+    """``add(row, col, style)``: a new cell, as ``sheet.cell(row, col)`` then ``cell.style = name``
+    make it (the cell gets a copy of the style array), without their lookups."""
+    cells = sheet._cells
+
+    def add(row: int, col: int, style: StyleArray) -> Cell:
+        cell = Cell(sheet, row=row, column=col, style_array=style)
+        cells[(row, col)] = cell
+        if row > sheet._current_row:
+            sheet._current_row = row
+        return cell
+
+    return add
+
+
+def new_sheet(book: Workbook, title: str) -> Worksheet:
+    """``book.create_sheet(title)`` for a title already valid and unique (``safe_sheet_title``):
+    openpyxl compares a new title with every sheet's, so n sheets (2,000 units) cost n²."""
+    sheet = Worksheet(None)  # no parent: openpyxl's title check is skipped
+    sheet._parent = book
+    sheet._WorkbookChild__title = title
+    book._add_sheet(sheet)
+    return sheet
 
 
 def _lines(value: Any, width: float) -> int:
     """Lines a text needs in a column ``width`` characters wide (a CJK character is two)."""
     if not isinstance(value, str) or not value:
         return 1
-    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+    units = len(value) + len(_NARROW.sub("", value))  # a wide character counts twice
     return max(1, math.ceil(units / max(width - 1, 1)), value.count("\n") + 1)
 
 
@@ -268,16 +305,15 @@ def rank_change_text(change: int | None) -> str:
 def safe_sheet_title(text: str, used: set[str]) -> str:
     """An Excel sheet title from any text: no []:*?/\\ or control characters, no leading or
     trailing apostrophe, not ``History``, at most 31 characters, unique (case-insensitively,
-    as Excel compares them)."""
+    as Excel compares them). ``used`` holds the titles taken so far, lowercased (this adds to it)."""
     base = re.sub(r"[\[\]:*?/\\]", "_", _ILLEGAL.sub("", re.sub(r"[\t\r\n]", " ", text))).strip().strip("'")
     if not base or base.lower() == "history":
         base = base + "_" if base else "Sheet"
-    taken = {t.lower() for t in used}
     title, n = base[:31], 2
-    while title.lower() in taken:
+    while title.lower() in used:
         suffix = f"({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title)
+    used.add(title.lower())
     return title
 
 
@@ -298,7 +334,7 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
         headers.insert(2, "综合得分")
         widths.insert(2, 10)
     for group in groups:
-        sheet = book.create_sheet(safe_sheet_title(group, used))
+        sheet = new_sheet(book, safe_sheet_title(group, used))
         put(sheet.cell(row=1, column=1), f"{title}（{group}）")
         sheet.cell(row=1, column=1).font = Font(bold=True, size=16)
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
@@ -315,7 +351,7 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                     styles=[_unit_styler(u, shift=int(scored)) for u in members])
         _fit_one_page(sheet, landscape=True)
 
-    sheet = book.create_sheet(safe_sheet_title("项目亮灯", used))
+    sheet = new_sheet(book, safe_sheet_title("项目亮灯", used))
     headers = ["项目编号", "项目名称", "所属板块", "牵头单位", "亮灯", "亮红灯次数", "连续亮红灯", "逾期节点"]
     rows = [[p["id"], p["name"], p["category"], p["unit"], LIGHT_CN[p["light"]], p["red_count"], p["red_streak"],
              "、".join(str(s) for s in p["overdue_nodes"])] for p in results["projects"]]
@@ -337,7 +373,7 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
     _fit_one_page(sheet, landscape=True)
     sheet.page_setup.fitToHeight = 0
     if results.get("plan_changes"):
-        _changes_sheet(book.create_sheet(safe_sheet_title("计划调整", used)), results["plan_changes"])
+        _changes_sheet(new_sheet(book, safe_sheet_title("计划调整", used)), results["plan_changes"])
     return book
 
 
@@ -423,7 +459,7 @@ def problems_workbook(problems: Sequence[Problem], title: str) -> Workbook:
     for item in listed:
         units.setdefault(item.unit or "未识别单位", []).append(item)
     for unit, items in units.items():
-        fill(book.create_sheet(safe_sheet_title(unit, used)), f"{title}（{unit}）", items)
+        fill(new_sheet(book, safe_sheet_title(unit, used)), f"{title}（{unit}）", items)
     return book
 
 
@@ -439,7 +475,7 @@ def node_rows(detail: pd.DataFrame, units: Sequence[str]) -> list[list[Any]]:
         ["_o", "project_id", "seq"], kind="stable")
     late = frame["late"] if "late" in frame.columns else pd.Series(False, index=frame.index)
     rows = []
-    for row, was_late in zip(frame.itertuples(index=False), late):
+    for row, was_late in zip(rows_of(frame), late.tolist()):
         if row.done:
             status = "提前完成" if row.ahead else "逾期完成" if bool(was_late) else "已完成"
         else:

@@ -119,9 +119,10 @@ class PlanIndex:
         plan = campaign.plan
         self.campaign = campaign
         self.alias_map = plan.alias_map
-        self.owner = dict(zip(plan.projects["id"], plan.projects["unit"]))
-        self.pids = {self.pid_key(pid): pid for pid in plan.projects["id"]}
-        keys = list(zip(plan.nodes["project_id"], plan.nodes["seq"].astype(int)))
+        ids = plan.projects["id"].tolist()  # text columns listed at once (pandas iterates them value by value)
+        self.owner = dict(zip(ids, plan.projects["unit"].tolist()))
+        self.pids = {self.pid_key(pid): pid for pid in ids}
+        keys = list(zip(plan.nodes["project_id"].tolist(), plan.nodes["seq"].astype(int).tolist()))
         self.nodes = set(keys)
         self.due = dict(zip(keys, (d.date() for d in plan.nodes["due"])))
         self._due_at: dict[dt.date, dict[tuple[str, int], dt.date]] = {}
@@ -140,7 +141,8 @@ class PlanIndex:
     def use_plan(self, cutoff: dt.date, effective: Any) -> None:
         """Take ``effective`` (an planchanges.EffectivePlan) as the plan in effect at ``cutoff``."""
         nodes = effective.nodes[effective.nodes["status"] == "active"]
-        self._due_at[cutoff] = dict(zip(zip(nodes["project_id"], nodes["seq"].astype(int)), nodes["due"]))
+        self._due_at[cutoff] = dict(zip(zip(nodes["project_id"].tolist(), nodes["seq"].astype(int).tolist()),
+                                        nodes["due"]))
 
     @staticmethod
     def pid_key(value: Any) -> str:
@@ -380,6 +382,9 @@ def merge_duplicates(rows: list[dict[str, Any]], out: Problems) -> list[dict[str
         groups.setdefault((row["project_id"], row["seq"]), []).append(row)
     kept = []
     for (pid, seq), group in groups.items():
+        if len(group) == 1:  # the usual case: nothing to compare
+            kept.append(group[0])
+            continue
         if len({answers(row) for row in group}) == 1:
             kept.append(group[0])
             for row in group[1:]:
