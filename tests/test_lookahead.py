@@ -186,6 +186,21 @@ def test_warning_workbook_has_a_sheet_per_unit(tmp_path):
     assert [c.value for c in book["乙镇"][3]][2:5] == ["P02", "二号区块征迁", 2]
 
 
+def test_warning_workbook_of_many_units_is_one_sheet_filtered_by_unit(tmp_path, monkeypatch):
+    """Above UNIT_SHEETS_LIMIT warned units (a province has two thousand) the workbook is its first
+    sheet alone, with a filter on the 单位 column, instead of a sheet per unit."""
+    import leitai.reminders
+
+    monkeypatch.setattr(leitai.reminders, "UNIT_SHEETS_LIMIT", 2)
+    campaign = campaign_with(tmp_path, "\n[supervision]\nwarning_days = 30\n")
+    submit(campaign, 1, "甲街道", {}, campaign.folder / "inputs" / "第01期")
+    result = run_period(campaign, 1)
+    assert len({w["unit"] for w in result.results["early_warning"]}) > 2
+    book = openpyxl.load_workbook(result.out_dir / "预警清单-第01期.xlsx")
+    assert book.sheetnames == ["预警清单"]
+    assert book["预警清单"].auto_filter.ref == f"A2:H{2 + len(result.results['early_warning'])}"
+
+
 def test_timeliness_from_arrival_times(tmp_path):
     campaign = campaign_with(tmp_path, "\n[supervision]\nsubmit_days = 1\n")
     inputs = campaign.folder / "inputs" / "第01期"

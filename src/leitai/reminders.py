@@ -4,7 +4,8 @@
   to fix with their cells, nodes due before the horizon (pure: data in, text out).
 - ``text_file_bytes``: that text as Windows Notepad reads it (UTF-8 with a BOM, CRLF lines).
 - ``warning_workbook``: 预警清单-第NN期.xlsx, every warned node on the first sheet, then a
-  sheet per unit to send.
+  sheet per unit to send (up to ``UNIT_SHEETS_LIMIT`` units; beyond, the first sheet alone,
+  filtered by unit: a workbook of two thousand sheets serves no reader, and costs seconds).
 
 Wording in reports/督办与催报.toml (``load_texts``), which an office may override with a file of
 the same name beside its template.
@@ -135,8 +136,12 @@ def text_file_bytes(text: str) -> bytes:
     return "\ufeff".encode() + text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8", "replace")
 
 
+UNIT_SHEETS_LIMIT = 200  # units with warnings; beyond, the first sheet only, with a filter on 单位
+
+
 def warning_workbook(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -> Workbook:
-    """预警清单: every warned node on the first sheet, then one sheet per unit."""
+    """预警清单: every warned node on the first sheet, then one sheet per unit (when no more than
+    ``UNIT_SHEETS_LIMIT`` units have warnings; else the first sheet carries a filter by unit)."""
     w = texts["warning"]
     start = outlook.cutoff + dt.timedelta(days=1)
     title = str(w["title"]).format(**{**outlook.fields(), "start": cn_date(start, year=False),
@@ -170,6 +175,9 @@ def warning_workbook(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         by_unit.setdefault(item["unit"], []).append(item)
+    if len(by_unit) > UNIT_SHEETS_LIMIT:
+        summary.auto_filter.ref = f"A2:H{2 + max(len(items), 1)}"
+        return book
     for unit in outlook.plan.units["unit"]:
         if unit in by_unit:
             fill(new_sheet(book, safe_sheet_title(unit, used)), f"{title}（{unit}）", by_unit[unit])
