@@ -97,22 +97,22 @@ class Annexes:
     def _nodes_attachment(self) -> None:
         w = self.w["attachments"]
         frame = self.data.node_detail
+        frame = frame[frame["done"] | frame["overdue"]]  # not yet due and not done: nothing to report on it yet
+        reported = len(frame)
+        if self.data.node_workbook:  # too many for the page: see _cut_nodes
+            frame, which = self._cut_nodes(frame)
+            self._nodes_title = str(w[which]).format(count=reported, file=self.data.node_workbook)
         order = {u["unit"]: i for i, u in enumerate(self.units)}
         frame = frame.assign(_o=frame["unit"].map(order).fillna(len(order))).sort_values(
             ["_o", "project_id", "seq"], kind="stable"
         )
         rows = []
-        cut = bool(self.data.node_workbook)  # too many for the page: see _cut_nodes
-        reported = 0
         for row in rows_of(frame):
-            if not (row.done or row.overdue):
-                continue  # not yet due and not done: nothing to report on it yet
-            reported += 1
             if row.done:
                 late = bool(getattr(row, "late", False))  # 逾期完成: done after its due date
                 status = w["status_ahead" if row.ahead else "status_late" if late else "status_done"]
             else:
-                status = w["status_overdue"] if row.overdue else w["status_pending"]
+                status = w["status_overdue"]
             rows.append([
                 row.unit,
                 row.project,
@@ -122,12 +122,7 @@ class Annexes:
                 (w["date_not_given"] if getattr(row, "date_assumed", False)
                  else cn_date(row.done_date, year=False)) if row.done else "",
                 status,
-                row.due,
             ])
-        if cut:
-            rows, which = self._cut_nodes(rows, w["status_overdue"])
-            self._nodes_title = str(w[which]).format(count=reported, file=self.data.node_workbook)
-        rows = [row[:7] for row in rows]
         status_fill: dict[str, Fill] = {w["status_overdue"]: "red", w["status_ahead"]: "green",
                                         w["status_late"]: "yellow"}
         self.table(w["nodes_headers"], rows, [20, 26, 11, 28, 22, 22, 23], left=(1, 3), merge=(0, 1),
@@ -140,17 +135,18 @@ class Annexes:
             return cn_date(due, year=False)
         return str(w["due_moved"]).format(due=cn_date(due, year=False), original=cn_date(original, year=False))
 
-    def _cut_nodes(self, rows: list[list[Any]], overdue: str) -> tuple[list[list[Any]], str]:
-        """The rows a reader needs when all of them would not fit (content.NODE_ROWS_LIMIT): the
-        overdue nodes and those due this period, or, when even those are too many (a first
+    def _cut_nodes(self, frame: Any) -> tuple[Any, str]:
+        """The nodes a reader needs when all of them would not fit (content.NODE_ROWS_LIMIT): the
+        overdue ones and those due this period, or, when even those are too many (a first
         period, when every due node is due this period), the overdue ones; and the wording key
-        of the attachment's title that says which."""
+        of the attachment's title that says which. (Chosen on the frame, before any row is made.)"""
         period = int(self.r["period"])
         since = self.settings.schedule.cutoff(period - 1) if period > 1 else None
-        recent = [r for r in rows if r[6] == overdue or since is None or r[7] > since]
-        if len(recent) <= content_model.NODE_ROWS_LIMIT:
-            return recent, "nodes_cut"
-        return [r for r in rows if r[6] == overdue], "nodes_overdue"
+        overdue = frame["overdue"] & ~frame["done"]
+        recent = frame["done"] | overdue if since is None else overdue | frame["due"].map(lambda due: due > since).astype(bool)
+        if int(recent.sum()) <= content_model.NODE_ROWS_LIMIT:
+            return frame[recent], "nodes_cut"
+        return frame[overdue], "nodes_overdue"
 
     def _missing_attachment(self) -> None:
         groups = {u["unit"]: u["group"] for u in self.units}
