@@ -434,6 +434,15 @@ def _number(v: Any, key: str) -> float | None:
 # --- entry point ------------------------------------------------------------------------
 
 
+DRAWN_KEYS = ("campaign", "period", "cutoff", "evaluation", "overall", "categories", "units", "projects")
+
+
+def drawn_part(results: dict[str, Any]) -> dict[str, Any]:
+    """The part of a results.json dict the charts and the poster read (``DRAWN_KEYS``): what is sent
+    to the painter, without the per-node lists (42,000 nodes at province scale, in every period)."""
+    return {key: results[key] for key in DRAWN_KEYS if key in results}
+
+
 def chart_text(
     results: dict[str, Any], history: Iterable[dict[str, Any]] = (), investment: dict[str, Any] | None = None
 ) -> str:

@@ -349,6 +349,7 @@ def _write_outputs(
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
     ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
     from . import painter
+    from .charts import drawn_part
 
     settings = campaign.settings
     label = period_label(period)
@@ -377,9 +378,10 @@ def _write_outputs(
         font_path = campaign.folder / settings.report.font
         configured = str(font_path) if font_path.exists() else settings.report.font
     whole = settings.campaign.whole
-    chart_job = painter.submit("charts", results, history, out_dir / "图表", title, investment, configured, whole)
+    drawn, drawn_history = drawn_part(results), [drawn_part(h) for h in history]  # what the painter reads
+    chart_job = painter.submit("charts", drawn, drawn_history, out_dir / "图表", title, investment, configured, whole)
     poster_path = out_dir / f"擂台榜-{label}.png"
-    poster_job = painter.submit("poster", results, history, poster_path, title, investment, configured, whole,
+    poster_job = painter.submit("poster", drawn, drawn_history, poster_path, title, investment, configured, whole,
                                 settings.rules.rank_by)
     from .actions import write_actions, write_pdf  # python-docx and the rest: imported while the painter draws
     from .briefing import write_briefing
