@@ -133,3 +133,25 @@ def unit_sums(projects: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
     out["invest_rate"] = np.where(out["invest_plan"] > 0, out["invest_done"] / out["invest_plan"].where(out["invest_plan"] > 0),
                                   np.nan)
     return out
+
+
+def category_investment(plan: Plan, projects: pd.DataFrame) -> dict[str, dict[str, float]] | None:
+    """Per category (plan order): planned and done investment (万元), over the projects with a plan;
+    None when the plan has no investment at all. For the investment chart.
+
+    The plan is 计划投资 where plan.xlsx has that column filled, else 总投资; done is each scored
+    project's last known 累计完成投资 (``projects``: ``Scores.projects``), so a blank cell does not
+    drop it.
+    """
+    table = plan.projects
+    column = "plan_investment" if table.get("plan_investment", pd.Series(dtype=float)).notna().any() else "investment"
+    if table[column].notna().sum() == 0:
+        return None
+    done = projects.set_index("id")["invest_done"]
+    frame = table.assign(plan=table[column], done=table["id"].map(done))
+    frame = frame[frame["plan"].notna()]
+    out = {}
+    for category in plan.categories:
+        rows = frame[frame["category"] == category]
+        out[category] = {"plan": float(rows["plan"].sum(skipna=True)), "done": float(rows["done"].sum(skipna=True))}
+    return out

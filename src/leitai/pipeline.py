@@ -28,7 +28,7 @@ from .campaign import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
 from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file
 from .folderscan import printable
-from .investment import carry_figures, time_progress
+from .investment import carry_figures, category_investment, time_progress
 from .ledger import Ledger, run_lock
 from .lookahead import early_warning, warning_horizon
 from .pdf import require_soffice
@@ -150,6 +150,7 @@ def _run_period(
     today: dt.date | None,
 ) -> RunResult:
     from . import painter
+    from .charts import drawn_part
     from .intake import read_inputs
 
     painter.start()  # matplotlib loads in the painter while this process reads and scores
@@ -231,7 +232,9 @@ def _run_period(
 
         # The history as it will read once this period is recorded (as the ledger returns it).
         history = [h for h in ledger.results_up_to(period) if h["period"] != period]
-        history.append(json.loads(json.dumps(results, ensure_ascii=False, sort_keys=True)))
+        # (Of this period, the part the charts and the briefing's trend read: a province's node lists
+        # would cost a JSON round trip of ten megabytes.)
+        history.append(json.loads(json.dumps(drawn_part(results), ensure_ascii=False, sort_keys=True)))
         previous_results = next((h for h in history if h["period"] == previous), None)
         clock.lap("ledger")
         missing = [u for u in campaign.plan.units["unit"] if u not in intake.submitted_units]
@@ -372,7 +375,7 @@ def _write_outputs(
 
     # Charts and poster first, drawn by the painter while this process writes the rest.
     title = f"{settings.campaign.short_name}擂台榜（第{period}期，截至{cutoff.year}年{cutoff.month}月{cutoff.day}日）"
-    investment = _investment(campaign, scores)
+    investment = category_investment(campaign.plan, scores.projects)
     configured = None
     if settings.report.font:  # else each renderer picks a font that has every character it draws
         font_path = campaign.folder / settings.report.font
@@ -383,9 +386,21 @@ def _write_outputs(
     poster_path = out_dir / f"擂台榜-{label}.png"
     poster_job = painter.submit("poster", drawn, drawn_history, poster_path, title, investment, configured, whole,
                                 settings.rules.rank_by)
+    from .content import NODE_ROWS_LIMIT, BriefingInput
+
+    # 节点明细 (all due or done nodes, when the briefing lists only some): its workbook is the
+    # painter's third job, sent now so it is written while this process writes the rest.
+    node_detail = node_detail_frame(campaign, scores, states)
+    node_book, node_job = "", None
+    due_or_done = int((node_detail["done"] | node_detail["overdue"]).sum())
+    (out_dir / f"节点明细-{label}.xlsx").unlink(missing_ok=True)  # a run before may have cut its attachment
+    if due_or_done > NODE_ROWS_LIMIT:  # the briefing lists the overdue and this period's; all are here
+        node_book = f"节点明细-{label}.xlsx"
+        rows = node_rows(node_detail, [u["unit"] for u in results.get("units", [])])
+        node_job = painter.submit("nodes", rows, f"{settings.campaign.short_name}第{period}期节点明细（到期及已完成节点）",
+                                  out_dir / node_book, stamp)
     from .actions import write_actions, write_pdf  # python-docx and the rest: imported while the painter draws
     from .briefing import write_briefing
-    from .content import NODE_ROWS_LIMIT, BriefingInput
 
     clock.lap("painter")
 
@@ -410,15 +425,6 @@ def _write_outputs(
     step += total - REPORT_STEPS - pdf_step  # write_actions' own steps
     clock.lap("actions")
 
-    node_detail = node_detail_frame(campaign, scores, states)
-    node_book, node_job = "", None
-    due_or_done = int((node_detail["done"] | node_detail["overdue"]).sum())
-    (out_dir / f"节点明细-{label}.xlsx").unlink(missing_ok=True)  # a run before may have cut its attachment
-    if due_or_done > NODE_ROWS_LIMIT:  # the briefing lists the overdue and this period's; all are here
-        node_book = f"节点明细-{label}.xlsx"
-        rows = node_rows(node_detail, [u["unit"] for u in results.get("units", [])])
-        node_job = painter.submit("nodes", rows, f"{settings.campaign.short_name}第{period}期节点明细（到期及已完成节点）",
-                                  out_dir / node_book, stamp)
     issues = _unit_issues(intake.reports)
     overrides = [
         {"project_id": r.project_id, "seq": int(r.seq), "done": bool(r.done),
@@ -496,27 +502,6 @@ def _unit_issues(reports: pd.DataFrame) -> dict[str, str]:
     for pid, texts in reports.groupby("project_id", sort=False)["issue_text"]:
         seen = [t for t in dict.fromkeys(str(x).strip() for x in texts.tolist()) if t and t not in ("无", "/", "—")]
         out[str(pid)] = "；".join(seen)
-    return out
-
-
-def _investment(campaign: Campaign, scores: Scores) -> dict[str, Any] | None:
-    """Per category: planned and done investment (万元), over the projects with a plan.
-
-    The plan is 计划投资 where plan.xlsx has that column filled, else 总投资; done is each
-    project's last known 累计完成投资 (investment.py), so a blank cell does not drop it.
-    """
-    projects = campaign.plan.projects
-    column = "plan_investment" if projects.get("plan_investment", pd.Series(dtype=float)).notna().any() else "investment"
-    if projects[column].notna().sum() == 0:
-        return None
-    done = scores.projects.set_index("id")["invest_done"]
-    frame = projects.assign(plan=projects[column], done=projects["id"].map(done))
-    frame = frame[frame["plan"].notna()]
-    out = {}
-    for category in campaign.plan.categories:
-        rows = frame[frame["category"] == category]
-        out[category] = {"plan": float(rows["plan"].sum(skipna=True)),
-                         "done": float(rows["done"].sum(skipna=True))}
     return out
 
 
