@@ -347,7 +347,12 @@ def test_two_periods_end_to_end(tmp_path):
     assert units["县丁局"]["rank"] == 1 and units["县丙局"]["rank"] == 2
     assert [f.status for f in result.files if f.file == "加减分.xlsx"] == ["accepted_with_problems"]
     board = openpyxl.load_workbook(result.out_dir / "擂台榜-第02期.xlsx")
-    assert [c.value for c in board.worksheets[0][2]][:3] == ["名次", "单位", "综合得分"]
+    first = board.worksheets[0]
+    assert [c.value for c in first[2]][:4] == ["名次", "单位", "综合得分", "其中加减分"]  # 加减分 shown beside the score
+    assert "）（" not in first["A1"].value and first["A1"].value.startswith("百日攻坚擂台榜（")  # one bracket
+    dept = board.worksheets[1]
+    row = next([c.value for c in r] for r in dept.iter_rows(min_row=3) if r[1].value == "县丁局")
+    assert row[2:4] == [98, -2]
     lights = board["项目亮灯"]
     assert [c.value for c in lights[1]][-4:] == ["计划投资（万元）", "累计完成投资（万元）", "投资完成率", "投资亮灯"]
     with Ledger(campaign.ledger_path) as ledger:

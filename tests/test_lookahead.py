@@ -218,6 +218,9 @@ def test_timeliness_from_arrival_times(tmp_path):
     result = run_period(campaign, 1)
     status = {u["unit"]: u["timeliness"] for u in result.results["units"]}
     assert status == {"甲街道": "on_time", "乙镇": "late", "县丙局": "on_time", "县丁局": "missing"}
+    board = openpyxl.load_workbook(result.out_dir / "擂台榜-第01期.xlsx")
+    said = {r[1].value: r[-2].value for sheet in board.worksheets[:2] for r in sheet.iter_rows(min_row=3)}
+    assert said == {"甲街道": "已报送", "乙镇": "迟报", "县丙局": "已报送", "县丁局": "未报送"}  # 报送情况
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     arrived = {i["file"]: i["arrived"] for i in manifest["inputs"]}
     assert arrived[on_time.name] == "2020-09-15T17:30:00" and arrived[seen_early.name] == "2020-09-14T10:00:00"

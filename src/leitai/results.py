@@ -65,6 +65,7 @@ def _register_styles(book: Workbook) -> None:
 def _default_style(value: Any) -> str:
     return "擂台·换行" if isinstance(value, str) and len(value) > 12 else "擂台·文字"
 SEVERITY_CN = {"error": "错误", "warning": "提醒", "info": "说明"}
+SUBMITTED_CN = {"on_time": "已报送", "late": "迟报", "missing": "未报送"}  # units[].timeliness in 擂台榜
 # Characters XML 1.0 cannot carry (and lone surrogates, which cannot be encoded): dropped.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _NARROW = re.compile("[\x00-\u2e80]+")
@@ -330,12 +331,15 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                "提前完成节点", "亮红灯项目", "报送情况", "黄牌"]
     widths = [7, 18, 11, 11, 11, 11, 10, 12, 11, 10, 7]
     scored = any("score" in u for u in results["units"])
-    if scored:  # rank_by = "score": the score the ranks rest on, right after the unit
-        headers.insert(2, "综合得分")
-        widths.insert(2, 10)
+    adjusted = scored and any((u.get("score_parts") or {}).get("adjust") for u in results["units"])
+    if scored:  # rank_by = "score": the score the ranks rest on, right after the unit (and 加减分 in it)
+        headers[2:2] = ["综合得分", "其中加减分"] if adjusted else ["综合得分"]
+        widths[2:2] = [10, 10] if adjusted else [10]
+    head, bracket, rest = title.partition("（")
     for group in groups:
         sheet = new_sheet(book, safe_sheet_title(group, used))
-        put(sheet.cell(row=1, column=1), f"{title}（{group}）")
+        # 擂台榜（街道，第3期，截至…）: the group inside the title's bracket, not a second bracket after it
+        put(sheet.cell(row=1, column=1), f"{head}（{group}，{rest}" if bracket else f"{title}（{group}）")
         sheet.cell(row=1, column=1).font = Font(bold=True, size=16)
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
         sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
@@ -343,12 +347,16 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
         rows = [[u["rank"] if u["rank"] is not None else "不排名", u["unit"], u["due"], u["done"],
                  "—" if u["rate"] is None else u["rate"], "—" if u["period_rate"] is None else u["period_rate"],
                  rank_change_text(u["rank_change"]), u["ahead"], u["red_projects"],
-                 "已报送" if u["submitted"] else "未报送", "黄牌" if u["yellow_card"] else ""] for u in members]
+                 SUBMITTED_CN.get(u.get("timeliness") or "", "已报送" if u["submitted"] else "未报送"),
+                 "黄牌" if u["yellow_card"] else ""] for u in members]
         if scored:
             for row, u in zip(rows, members):
-                row.insert(2, "—" if u.get("score") is None else round(u["score"], 2))
+                extra = ["—" if u.get("score") is None else round(u["score"], 2)]
+                if adjusted:
+                    extra.append((u.get("score_parts") or {}).get("adjust") or 0)
+                row[2:2] = extra
         write_table(sheet, headers, rows, start_row=2, widths=widths,
-                    styles=[_unit_styler(u, shift=int(scored)) for u in members])
+                    styles=[_unit_styler(u, shift=int(scored) + int(adjusted)) for u in members])
         _fit_one_page(sheet, landscape=True)
 
     sheet = new_sheet(book, safe_sheet_title("项目亮灯", used))
@@ -358,17 +366,19 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
     widths = [10, 30, 16, 16, 8, 11, 11, 12]
     projects = results["projects"]
     invested = any(p.get("invest_plan") is not None for p in projects)
+    banded = any(p.get("invest_light") for p in projects)  # [rules] investment_bands: a light of its own
     if invested:  # 计划投资 in the plan: the money beside the node light
-        headers += ["计划投资（万元）", "累计完成投资（万元）", "投资完成率", "投资亮灯"]
-        widths += [12, 12, 10, 8]
+        headers += ["计划投资（万元）", "累计完成投资（万元）", "投资完成率"] + (["投资亮灯"] if banded else [])
+        widths += [12, 12, 10] + ([8] if banded else [])
         for row, p in zip(rows, projects):
             row += ["" if p["invest_plan"] is None else p["invest_plan"],
                     "" if p["invest_done"] is None else p["invest_done"],
-                    "—" if p["invest_rate"] is None else p["invest_rate"],
-                    LIGHT_CN.get(p.get("invest_light") or "", "")]
+                    "—" if p["invest_rate"] is None else p["invest_rate"]]
+            if banded:
+                row.append(LIGHT_CN.get(p.get("invest_light") or "", ""))
+    rate_col = len(headers) - 1 - int(banded) if invested else None
     write_table(sheet, headers, rows, widths=widths,
-                styles=[_project_styler(p["light"], p.get("invest_light"), len(headers)) if invested
-                        else _project_styler(p["light"])
+                styles=[_project_styler(p["light"], p.get("invest_light") if banded else None, rate_col)
                         for p in projects])
     _fit_one_page(sheet, landscape=True)
     sheet.page_setup.fitToHeight = 0
@@ -403,15 +413,15 @@ def _unit_styler(unit: dict[str, Any], shift: int = 0) -> Styler:
     return style
 
 
-def _project_styler(light: str, invest_light: str | None = None, width: int = 0) -> Styler:
-    """Project row: the node light coloured; with investment columns (the last four), the
-    rate as a percentage and the investment light coloured."""
+def _project_styler(light: str, invest_light: str | None = None, rate_col: int | None = None) -> Styler:
+    """Project row: the node light coloured; with investment columns (``rate_col``: 投资完成率),
+    the rate as a percentage and the investment light (the column after it) coloured."""
     def style(col: int, value: Any) -> str | None:
         if col == 4:
             return LIGHT_STYLE[light]
-        if invest_light is not None and col == width - 1:
+        if rate_col is not None and invest_light is not None and col == rate_col + 1:
             return LIGHT_STYLE[invest_light]
-        if width and col == width - 2 and not isinstance(value, str):
+        if rate_col is not None and col == rate_col and not isinstance(value, str):
             return "擂台·百分比"
         return None
 
