@@ -103,10 +103,9 @@ def read_changes(
             errors.append(f"{where(i, '调整类型')} 应为{'、'.join(CHANGE_TYPES)}之一（现为“{kind}”）" if kind
                           else f"{where(i, '调整类型')} 为空：请填写{'、'.join(CHANGE_TYPES)}之一")
             continue
-        approved = _date(row.get("批准日期"), where(i, "批准日期"), start.year, span, errors)
+        approved = _required_date(row, "批准日期", where(i, "批准日期"), start.year, span, errors,
+                                  f"调整自批准日期起生效，请填写，如 {start.isoformat()}")
         if approved is None:
-            if is_blank(row.get("批准日期")):
-                errors.append(f"{where(i, '批准日期')} 为空：调整自批准日期起生效，请填写，如 {start.isoformat()}")
             continue
         if not start <= approved <= end:
             errors.append(f"{where(i, '批准日期')} {approved.isoformat()} 不在行动期间（{start.isoformat()} 至 "
@@ -117,10 +116,9 @@ def read_changes(
             if seq == 0:
                 errors.append(f"{where(i, '节点序号')} 为空：{kind}须逐个节点填写节点序号和调整后日期")
                 continue
-            new_due = _date(row.get("调整后日期"), where(i, "调整后日期"), start.year, span, errors)
+            new_due = _required_date(row, "调整后日期", where(i, "调整后日期"), start.year, span, errors,
+                                     f"{kind}须填写调整后的计划完成日期")
             if new_due is None:
-                if is_blank(row.get("调整后日期")):
-                    errors.append(f"{where(i, '调整后日期')} 为空：{kind}须填写调整后的计划完成日期")
                 continue
         clash = [taken.get((pid, seq, approved))] + (
             [taken.get((pid, 0, approved))] if seq else [r for (p, _s, d), r in taken.items() if p == pid and d == approved])
@@ -151,6 +149,16 @@ def read_changes(
     if not rows:
         return empty_changes()
     return pd.DataFrame(rows)[CHANGE_COLUMNS].astype({"seq": "int64", "row": "int64"}).reset_index(drop=True)
+
+
+def _required_date(row: dict[str, Any], column: str, where: str, year: int, span: tuple[dt.date, dt.date],
+                   errors: list[str], missing: str) -> dt.date | None:
+    """A date the register must have: an unreadable one is reported by ``_date``, a blank one with
+    ``missing`` (what to fill in); None in both cases."""
+    found = _date(row.get(column), where, year, span, errors)
+    if found is None and is_blank(row.get(column)):
+        errors.append(f"{where} 为空：{missing}")
+    return found
 
 
 def _date(value: Any, cell: str, year: int, span: tuple[dt.date, dt.date], errors: list[str]) -> dt.date | None:
