@@ -46,7 +46,7 @@ def write_actions(
     outlook = Outlook(settings, plan, results, problems, arrived, submit_deadline(schedule, period, supervision),
                       warning_horizon(schedule, period, supervision))
     items = escalations(results["projects"], supervision.rungs(settings.rules.escalate_red_count))
-    total = action_steps(items)
+    total = 3 + len(items)  # 预警清单, 催报, one per 督办单, the 督办单 folder
     done = 0
 
     def step(name: str) -> None:
@@ -82,11 +82,6 @@ def write_actions(
     step(NOTICE_FOLDER)
 
     return outputs
-
-
-def action_steps(items: list[Any]) -> int:
-    """Progress steps of ``write_actions``: 预警清单, 催报, one per 督办单, the 督办单 folder."""
-    return 3 + len(items)
 
 
 def write_pdf(soffice: str | None, briefing: Path, stamp: dt.datetime, warnings: list[str]) -> list[Path]:

@@ -260,7 +260,7 @@ def _quoted(path: Path) -> str:
 @CAMPAIGN_OPTION
 @option("--period", type=int, metavar="期次", required=True, help="期次，如 5")
 @option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="文件夹",
-              help="输出文件夹（默认 outputs/templates/第NN期/）")
+        help="输出文件夹（默认 outputs/templates/第NN期/）")
 @friendly
 def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
     """为每个单位生成本期填报表（已完成的节点预先填好）。"""

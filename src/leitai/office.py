@@ -29,14 +29,12 @@ def infer_level(issuer: str) -> str | None:
     for match in _LEVEL_RE.finditer(issuer):
         name, unit = issuer[end:match.start()], match.group(0)
         after = issuer[match.end(): match.end() + 1]
-        if not name or len(name) > _PLACE_NAME_MAX or not name.isalpha():  # “…” or digits: no place name
-            if level is None and name and unit == "州" and after in ("市", "区", "县"):
-                continue  # 杭州市, 广州市: the 州 is part of the city's name
-            if level is None and not name:
-                continue  # the issuer starts with a level word: no place name before it
-            break  # text that is not a place name: the place names have ended
         if unit == "州" and after in ("市", "区", "县"):
-            continue  # 杭州市: read on to the 市
+            continue  # 杭州市, 广州市: the 州 is part of the city's name; read on to the 市
+        if not name and level is None:
+            continue  # the issuer starts with a level word: no place name before it
+        if not name or len(name) > _PLACE_NAME_MAX or not name.isalpha():  # “…” or digits: no place name
+            break  # text that is not a place name: the place names have ended
         if level is not None and (unit + after in _NOUNS or any(
                 name == word or (len(word) > 1 and name.endswith(word)) for word in _NOUN_STEMS.get(unit, ()))):
             break  # after the first place name, a common noun (重点区块, 开发区, 城区) is no place

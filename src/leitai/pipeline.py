@@ -393,7 +393,6 @@ def _write_outputs(
     node_detail = node_detail_frame(campaign, scores, states)
     node_book, node_job = "", None
     due_or_done = int((node_detail["done"] | node_detail["overdue"]).sum())
-    (out_dir / f"节点明细-{label}.xlsx").unlink(missing_ok=True)  # a run before may have cut its attachment
     if due_or_done > NODE_ROWS_LIMIT:  # the briefing lists the overdue and this period's; all are here
         node_book = f"节点明细-{label}.xlsx"
         rows = node_rows(node_detail, [u["unit"] for u in results.get("units", [])])
