@@ -531,7 +531,8 @@ def _summary(result: Any) -> None:
     table.add_row("未报送单位", "、".join(map(_printable, result.missing_units)) or "无")
     table.add_row("数据问题", f"{sum(1 for p in result.problems if p.severity != 'info')} 条，见 数据问题-{result.label}.xlsx")
     table.add_row("节点完成率", f"{rate}（应完成 {overall['due']}，已完成 {overall['done']}）")
-    table.add_row("亮灯", f"绿灯 {overall['green']} 个，红灯 {overall['red']} 个" + (f"，黄灯 {overall['yellow']} 个" if overall["yellow"] else ""))
+    yellow = f"，黄灯 {overall['yellow']} 个" if overall["yellow"] else ""  # 绿、黄、红, as the briefing counts them
+    table.add_row("亮灯", f"绿灯 {overall['green']} 个{yellow}，红灯 {overall['red']} 个")
     table.add_row("督查通报", str(result.briefing))
     for warning in result.warnings:
         table.add_row("注意", warning)
