@@ -320,8 +320,8 @@ def _assert_inert(path: Path, seen: set[str]) -> None:
 
 
 def test_output_names_are_safe():
-    from leitai.results import put, safe_sheet_title
     from leitai.templates import template_filename
+    from leitai.xlsxout import put, safe_sheet_title
 
     for unit in ["a/b\\c:d*e?f\"g<h>i|j\x01k", "CON", "nul", "COM1", "..", " ", "x" * 300, "LPT9.txt"]:
         name = template_filename(unit, 3)

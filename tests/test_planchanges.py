@@ -221,6 +221,27 @@ def test_reconcile_keeps_the_record_and_lists_direct_edits(tmp_path):
     assert result.plan.nodes.set_index(["project_id", "seq"]).at[("P02", 2), "due"] == D("2020-10-25")
 
 
+def test_reconcile_of_an_unedited_plan_is_the_full_comparisons_answer():
+    """The usual case (the record equals today's plan) skips the comparison: the same plan, typed the same."""
+    from pandas.testing import assert_frame_equal
+
+    from leitai.campaign import load_campaign
+    from leitai.pipeline import seeds_folder
+    from leitai.planchanges import EffectivePlan
+
+    plan = load_campaign(seeds_folder()).plan
+    for cutoff in (D("2020-09-14"), D("2020-11-23")):
+        today = plan_at(plan, cutoff)
+        recorded = plan_at(plan, cutoff)
+        quick = reconcile(today, recorded)
+        # the same values with another column type: not equal(), so the full comparison runs
+        retyped = EffectivePlan(recorded.nodes.astype({"whole": object}), recorded.projects)
+        full = reconcile(today, retyped)
+        assert quick.edited == full.edited == [] and quick.late == full.late == []
+        assert_frame_equal(quick.plan.nodes, full.plan.nodes)
+        assert_frame_equal(quick.plan.projects, full.plan.projects)
+
+
 # ------------------------------------------------------------------ through the pipeline
 
 from builders import submit  # noqa: E402

@@ -36,7 +36,7 @@ from typing import Any
 _JOBS = {
     "charts": ("leitai.painter", "draw_charts"),
     "poster": ("leitai.painter", "draw_poster"),
-    "nodes": ("leitai.results", "save_node_workbook"),
+    "nodes": ("leitai.xlsxout", "save_node_workbook"),
 }
 
 

@@ -35,7 +35,7 @@ from .pdf import require_soffice
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
 from .publish import abandon, begin, carry_over, publish, repair
-from .results import build_results, leaderboard_workbook, node_rows, problems_workbook, sorted_problems
+from .results import build_results, node_rows, sorted_problems
 from .scoring import Scores, score_period
 from .states import applied_overrides, resolve_states
 
@@ -398,8 +398,10 @@ def _write_outputs(
         rows = node_rows(node_detail, [u["unit"] for u in results.get("units", [])])
         node_job = painter.submit("nodes", rows, f"{settings.campaign.short_name}第{period}期节点明细（到期及已完成节点）",
                                   out_dir / node_book, stamp)
-    from .actions import write_actions, write_pdf  # python-docx and the rest: imported while the painter draws
+    # python-docx, openpyxl and the rest: imported now, while the painter draws
+    from .actions import write_actions, write_pdf
     from .briefing import write_briefing
+    from .xlsxout import leaderboard_workbook, problems_workbook
 
     clock.lap("painter")
 

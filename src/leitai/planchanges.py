@@ -313,6 +313,8 @@ def reconcile(today: EffectivePlan, recorded: EffectivePlan | None) -> Reconcile
     """The plan to score a recorded period on: the record, except where plan.xlsx was edited directly."""
     if recorded is None:
         return Reconciled(today, [], [])
+    if today.nodes.equals(recorded.nodes) and today.projects.equals(recorded.projects):
+        return Reconciled(_in_effect(today, None, None, set()), [], [])  # the usual case: nothing edited
     edited: list[str] = []
     projects = today.projects.merge(recorded.projects, on="project_id", how="outer", suffixes=("", "_old"),
                                     indicator=True, sort=False)
@@ -340,26 +342,36 @@ def reconcile(today: EffectivePlan, recorded: EffectivePlan | None) -> Reconcile
                       f"（调整日期请在“计划调整”表登记“延期”或“提前”）")
     kept = both[~moved & both["project_id"].isin(same_project)]
     late = [f"项目 {r.project_id} 节点 {r.seq}" for r in kept[_differs(kept, _NODE_EFFECT).any(axis=1)].itertuples()]
+    return Reconciled(_in_effect(today, kept.set_index(["project_id", "seq"]), recorded.projects, same_project),
+                      edited, late)
 
+
+def _in_effect(today: EffectivePlan, old: pd.DataFrame | None, old_projects: pd.DataFrame | None,
+               same_project: set[str]) -> EffectivePlan:
+    """Today's plan with the recorded effect (``old``'s ``c_old`` columns, by project and seq) put back
+    on the nodes it has, and the recorded status of the projects in ``same_project``; None: the record
+    equals today's plan. Either way the columns come out with the same types."""
     use = today.nodes.copy()
-    keys = pd.MultiIndex.from_frame(use[["project_id", "seq"]])
-    old = kept.set_index(["project_id", "seq"])
-    hit = keys.isin(old.index)
+    keys = pd.MultiIndex.from_frame(use[["project_id", "seq"]]) if old is not None else None
+    hit = keys.isin(old.index) if keys is not None and old is not None else None
     for column in _NODE_EFFECT:
         use[column] = use[column].astype(object)
-        use.loc[hit, column] = old[f"{column}_old"].reindex(keys[hit]).astype(object).to_numpy()
+        if keys is not None and old is not None:
+            use.loc[hit, column] = old[f"{column}_old"].reindex(keys[hit]).astype(object).to_numpy()
     use["whole"] = use["whole"].astype(bool)
     use = use.astype({"status": object, "change": object, "basis": object, "note": object})
     for column in ("change", "approved", "basis", "note"):
         use[column] = use[column].where(use[column].notna(), None)
     plan_projects = today.projects.copy()
-    old_p = recorded.projects.set_index("project_id")
+    old_p = old_projects.set_index("project_id") if old_projects is not None else None
     hit_p = plan_projects["project_id"].isin(same_project).to_numpy()
     for column in _PROJECT_EFFECT:
         plan_projects[column] = plan_projects[column].astype(object)
-        plan_projects.loc[hit_p, column] = old_p[column].reindex(plan_projects.loc[hit_p, "project_id"]).astype(object).to_numpy()
+        if old_p is not None:
+            plan_projects.loc[hit_p, column] = (old_p[column].reindex(plan_projects.loc[hit_p, "project_id"])
+                                                .astype(object).to_numpy())
         plan_projects[column] = plan_projects[column].where(plan_projects[column].notna(), None)
-    return Reconciled(EffectivePlan(use, plan_projects), edited, late)
+    return EffectivePlan(use, plan_projects)
 
 
 def _differs(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

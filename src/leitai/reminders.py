@@ -26,7 +26,8 @@ from .campaign import Plan, Settings
 from .docxkit import cn_date
 from .fileio import report_texts
 from .problems import Problem
-from .results import OFFICE_ONLY, new_sheet, put, safe_sheet_title, sorted_problems, write_table
+from .results import OFFICE_ONLY, sorted_problems
+from .xlsxout import new_sheet, put, safe_sheet_title, write_table
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 TEXTS_FILE = "督办与催报.toml"

@@ -32,7 +32,7 @@ from .campaign import Campaign
 from .errors import CampaignError
 from .fileio import save_workbook
 from .planchanges import EffectivePlan, plan_at
-from .results import put
+from .xlsxout import put
 
 TEMPLATE_VERSION = "1"
 KIND = "leitai-progress"
