@@ -14,7 +14,7 @@ from docx import Document
 from builders import TOML, submit, write_campaign, write_overrides
 from leitai.campaign import load_campaign
 from leitai.errors import OutputError, SettingsError
-from leitai.lookahead import early_warning, escalations, timeliness
+from leitai.lookahead import early_warning, escalations, issue_date, timeliness
 from leitai.pipeline import run_period
 from leitai.reminders import text_file_bytes
 
@@ -96,8 +96,42 @@ def test_timeliness_is_by_the_deadline_day():
     assert got == {"a": "on_time", "b": "late", "c": "missing", "d": "on_time"}
 
 
+def test_documents_are_dated_when_the_last_sheet_counted_had_arrived():
+    deadline = dt.date(2020, 9, 15)
+    assert issue_date(deadline, []) == deadline
+    assert issue_date(deadline, [dt.datetime(2020, 9, 14, 9), dt.datetime(2020, 9, 15, 23, 59)]) == deadline
+    assert issue_date(deadline, [dt.datetime(2020, 9, 14, 9), dt.datetime(2020, 9, 17, 0, 5)]) == dt.date(2020, 9, 17)
+
+
+def test_a_briefing_with_a_late_unit_is_dated_on_its_arrival(tmp_path):
+    """Dated at the cutoff, the briefing said 乙镇 was late with a sheet that had not yet arrived on its
+    own date: the header, signature, 印发 line and 督办单 now carry the day it arrived; the data stay
+    as of the cutoff, and the reply is due reply_days after the notice's date."""
+    campaign, _ = red_three_times(tmp_path, "\n[supervision]\nsubmit_days = 1\nreply_days = 7\n")
+    folder = campaign.folder / "inputs" / "第03期"
+    late = next(folder.glob("乙镇*"))
+    at(late, "2020-10-16T09:30:00")  # the deadline was 10-13
+    result = run_period(campaign, 3)
+    assert {u["unit"]: u["timeliness"] for u in result.results["units"]}["乙镇"] == "late"
+    doc = Document(str(result.briefing))
+    paragraphs = [p.text for p in doc.paragraphs if p.text.strip()]
+    text = "\n".join(paragraphs)
+    assert paragraphs[2].endswith("\t2020年10月16日")  # the document number's line
+    assert "截至2020年10月12日" in text and "乙镇的填报表晚于报送截止时间（2020年10月13日）送达，记为迟报。" in text
+    assert "请相关牵头单位于2020年10月23日前" in text  # 10-16 + 7
+    assert "测试县百日攻坚行动指挥部办公室\t2020年10月16日印发" in text
+    assert paragraphs[paragraphs.index("2020年10月16日") - 1] == "测试县百日攻坚行动指挥部办公室"  # 落款
+    notice = "\n".join(p.text for p in Document(str(result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx")).paragraphs)
+    assert "〔2020〕第3期01号\t2020年10月16日" in notice and "2020年10月23日前" in notice
+    # on time, the same campaign's documents carry the 报送截止 day
+    at(late, "2020-10-13T09:30:00")
+    again = run_period(campaign, 3)
+    assert [p.text for p in Document(str(again.briefing)).paragraphs if p.text.strip()][2].endswith("\t2020年10月13日")
+
+
 def red_three_times(tmp_path, extra: str = ""):
-    """P02 (乙镇) red at periods 1, 2 and 3: node 1 never done; every other node done on its day."""
+    """P02 (乙镇) red at periods 1, 2 and 3: node 1 never done; every other node done on its day.
+    Every sheet arrives on its cutoff day (on time)."""
     campaign = campaign_with(tmp_path, extra)
     done = {("P01", 1): "2020-09-10", ("P01", 2): "2020-09-25", ("P03", 1): "2020-09-14", ("P03", 2): "2020-10-10",
             ("P04", 1): "2020-09-20", ("P02", 2): "2020-10-05"}
@@ -108,7 +142,7 @@ def red_three_times(tmp_path, extra: str = ""):
                                                                               "县丁局": "P04", "乙镇": "P02"}[unit]}
             if unit == "乙镇":
                 answers[("P02", 1)] = None
-            submit(campaign, period, unit, answers, folder, issue="群众诉求未解决")
+            at(submit(campaign, period, unit, answers, folder, issue="群众诉求未解决"), f"{cutoff}T16:00:00")
         results = run_period(campaign, period)
     return campaign, results
 
@@ -407,6 +441,10 @@ def test_demo_briefing_period_five_outlook(demo_dir):
     assert all(f"{name}（" in text for name in escalated)
     assert f"至2020年11月23日，还有{len(data['early_warning'])}个节点将到期且尚未完成" in text
     assert "南屏乡、县水利局的填报表晚于报送截止时间（2020年11月9日）送达，记为迟报。" in text
+    # dated the day the last of them arrived (the manifest's arrival times), not at the cutoff
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    last = max(dt.date.fromisoformat(i["arrived"][:10]) for i in manifest["inputs"] if i["arrived"])
+    assert last == dt.date(2020, 11, 10) and "天攻坚办〔2020〕5号\t2020年11月10日" in text
 
 
 def test_a_preview_notice_has_no_number(tmp_path):

@@ -34,6 +34,7 @@ def write_actions(
     template: Path | None,
     progress: Callable[[int, int, str], None],
     preview: bool = False,
+    issued: dt.date | None = None,
 ) -> list[Path]:
     """Write the period's 预警清单, 催报 text and 督办单; return their paths. They need no chart,
     so a run writes them while the painter draws."""
@@ -71,7 +72,7 @@ def write_actions(
     written = []
     writer: NoticeWriter | None = None  # the template opened once, when there is a 督办单
     for item in items:
-        notice = notice_content(item, settings, period, cutoff, nodes, texts, preview=preview)
+        notice = notice_content(item, settings, period, cutoff, nodes, texts, preview=preview, issued=issued)
         path = folder / notice.file_name
         writer = writer or NoticeWriter(template)
         writer.write(notice, path, stamp)

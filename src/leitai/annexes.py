@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ class Annexes:
     data: BriefingInput
     r: dict[str, Any]
     settings: Settings
+    issued: dt.date  # 成文日期
     units: list[dict[str, Any]]
     attachment_keys: list[str]
     blocks: list[Block]
@@ -55,7 +57,7 @@ class Annexes:
         info, report = self.settings.campaign, self.settings.report
         cc = report.cc if report.cc is not None else (self.w["record"].get("cc") or default_cc(info.whole, info.issuer))
         lines = [self.t("record", "cc_line", cc=cc)] if cc else []
-        lines.append(self.t("record", "printed", issuer=report.printed_by or info.issuer, date=cn_date(self.r["cutoff"])))
+        lines.append(self.t("record", "printed", issuer=report.printed_by or info.issuer, date=cn_date(self.issued)))
         return tuple(lines)
 
     def _listed_problems(self) -> list[Problem]:

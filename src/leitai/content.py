@@ -10,6 +10,7 @@ content without a .docx.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +45,7 @@ class BriefingInput:
     notes: tuple[str, ...] = ()  # what the office must state, e.g. a period skipped with --force
     preview: bool = False  # run before the cutoff: marked 预览稿, no document number
     node_workbook: str = ""  # file name of the full node list when the attachment is cut (NODE_ROWS_LIMIT)
+    issued: dt.date | None = None  # 成文日期 (lookahead.issue_date); None: the cutoff
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class _Narrative(Annexes):
         self.r = data.results
         self.settings = data.settings
         self.cutoff = dt.date.fromisoformat(self.r["cutoff"])
+        self.issued = data.issued or self.cutoff  # 成文日期: the header, the signature and 印发
         info = data.settings.campaign
         self.fields = {
             "short_name": info.short_name,
@@ -141,12 +142,12 @@ class _Narrative(Annexes):
             issuer=self.settings.campaign.issuer,
             issue=self.t("header", "issue"),
             number=number,
-            date=cn_date(self.cutoff),
+            date=cn_date(self.issued),
             title=self.t("header", "preview_title", title=title) if preview else title,
             lead=self.t("header", "lead"),
             sections=tuple(sections),
             attachment_list=self.attachment_list(attachments),
-            signature=(self.settings.campaign.issuer, cn_date(self.r["cutoff"])),
+            signature=(self.settings.campaign.issuer, cn_date(self.issued)),
             attachments=tuple(attachments),
             record=self.record(),
             preview=preview,
@@ -318,7 +319,7 @@ class _Narrative(Annexes):
                             names=join_names(self.t("outlook", "notice_item", name=i["name"], unit=i["unit"])
                                              for i in items if i["kind"] == kind))
                      for kind in kinds]
-            deadline = self.cutoff + dt.timedelta(days=settings.supervision.reply_days)
+            deadline = self.issued + dt.timedelta(days=settings.supervision.reply_days)
             self.para(self.t("outlook", "notices", list="；".join(parts), deadline=cn_date(deadline)))
         warned = self.r.get("early_warning", [])
         if warned:

@@ -71,16 +71,19 @@ def notice_content(
     nodes: Mapping[tuple[str, int], tuple[str, Any]],
     texts: Mapping[str, Mapping[str, Any]],
     preview: bool = False,
+    issued: dt.date | None = None,
 ) -> Notice:
     """The notice for one escalation (``lookahead.escalations`` item).
 
     ``nodes`` maps (project id, seq) to (target, due date) for the overdue nodes' rows. A
-    ``preview`` (a run before the cutoff) is titled as one and has no number.
+    ``preview`` (a run before the cutoff) is titled as one and has no number. ``issued``: its date,
+    the briefing's (``lookahead.issue_date``; None: the cutoff); the reply is due ``reply_days`` after it.
     """
     w = texts["notice"]
     info = settings.campaign
     kind = str(item["kind"])
-    deadline = cutoff + dt.timedelta(days=settings.supervision.reply_days)
+    issued = issued or cutoff
+    deadline = issued + dt.timedelta(days=settings.supervision.reply_days)
     fields = {"short_name": info.short_name, "issuer": info.issuer, "period": period, "cutoff": cn_date(cutoff),
               "year": cutoff.year, "n": f"{item['number']:02d}", "unit": item["unit"], "name": item["name"],
               "project_id": item["project_id"], "kind": kind, "kind_verb": kind[:-1] if kind.endswith("单") else kind,
@@ -102,7 +105,7 @@ def notice_content(
     if len(shown) < len(overdue):  # one page: the rest are named in the briefing's node detail
         rows.append(("……", t("more_rows", more=len(overdue) - len(shown)), "", ""))
     return Notice(
-        kind=kind, title=t("preview_title", title=t("title")) if preview else t("title"), number=number, date=cn_date(cutoff), addressee=t("addressee"),
+        kind=kind, title=t("preview_title", title=t("title")) if preview else t("title"), number=number, date=cn_date(issued), addressee=t("addressee"),
         body=t("body", streak=streak, action=t("action")),
         headers=tuple(str(h) for h in w["table_headers"]), rows=tuple(rows), requirement=t("requirement"),
         issuer=info.issuer, cut_line=t("cut_line"),

@@ -30,7 +30,7 @@ from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workb
 from .folderscan import printable
 from .investment import carry_figures, category_investment, time_progress
 from .ledger import Ledger, run_lock
-from .lookahead import early_warning, warning_horizon
+from .lookahead import early_warning, issue_date, submit_deadline, warning_horizon
 from .pdf import require_soffice
 from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
 from .problems import Problem, problem
@@ -357,6 +357,7 @@ def _write_outputs(
     settings = campaign.settings
     label = period_label(period)
     stamp = _stamp(cutoff)
+    issued = issue_date(submit_deadline(settings.schedule, period, settings.supervision), arrived.values())
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_step = 1 if soffice else 0
     total, step = REPORT_STEPS + pdf_step, 0
@@ -422,7 +423,7 @@ def _write_outputs(
 
     # What the office acts on (预警清单, 催报, 督办单) needs no chart: written while the painter draws.
     actions = write_actions(campaign, period, out_dir, results, problems, arrived, _template_path(campaign),
-                            action_progress, preview=preview)
+                            action_progress, preview=preview, issued=issued)
     step += total - REPORT_STEPS - pdf_step  # write_actions' own steps
     clock.lap("actions")
 
@@ -444,7 +445,8 @@ def _write_outputs(
     data = BriefingInput(
         settings=settings, results=results, previous=previous_results, history=history,
         node_detail=node_detail, unit_issues=issues, problems=sorted_problems(problems), overrides=overrides,
-        missing_units=missing, charts=charts, notes=tuple(notes), preview=preview, node_workbook=node_book)
+        missing_units=missing, charts=charts, notes=tuple(notes), preview=preview, node_workbook=node_book,
+        issued=issued)
     path = out_dir / f"督查通报-{label}.docx"
     template = _template_path(campaign)
     write_briefing(data, path, template)
