@@ -10,6 +10,7 @@ varied lengths, so layouts meet long and short names alike.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -133,8 +134,10 @@ lights = "{lights}"
                     done[(pid, seq)] = answers[(pid, seq)] = day
                 elif due <= cutoff:
                     answers[(pid, seq)] = None
-            submit(campaign, period, unit, answers, folder / "inputs" / period_label(period),
-                   issue="征地拆迁协调难度大，施工进度受阴雨天气影响" if rnd.random() < 0.5 else "")
+            sent = submit(campaign, period, unit, answers, folder / "inputs" / period_label(period),
+                          issue="征地拆迁协调难度大，施工进度受阴雨天气影响" if rnd.random() < 0.5 else "")
+            arrived = dt.datetime.combine(cutoff, dt.time(17)).timestamp()  # on the cutoff day: on time
+            os.utime(sent, (arrived, arrived))
     return folder
 
 

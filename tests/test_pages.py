@@ -7,6 +7,7 @@ units, a 区 campaign of 6 units with three-colour lights, and a county with a l
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -226,3 +227,59 @@ def test_the_printed_line_is_one_line_issuer_left_date_right(rendered: dict[str,
     assert len(printed) == 1
     line = printed[0].strip()
     assert re.match(r"\S.*\S\s{2,}\d{4}\s?年.*印发$", line), line
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_a_leaderboard_never_opens_at_a_pages_foot(rendered: dict[str, Rendered], key: str) -> None:
+    """A table of the main text starts with its header and at least two rows on a page (or all
+    its rows): never a header and a lone row at the foot, the rest overleaf."""
+    page = rendered[key]
+    row = re.compile(r"\s*(\d+|—|-)\s{2,}\S")
+    checked = 0
+    for n in page.main_pages():
+        lines = [line for line in page.texts[n].splitlines() if line.strip()]
+        for i, line in enumerate(lines):
+            if not ("名次" in line and "单位" in line):
+                continue
+            body = lines[i + 1:]
+            while body and not row.match(body[0]):  # the header's second line
+                body = body[1:]
+            rows = 0
+            while rows < len(body) and row.match(body[rows]):
+                rows += 1
+            rest = [x for x in body[rows:] if not re.fullmatch(r"\s*—\s*\d+\s*—\s*", x)]
+            starts_here = i > 0 or n == page.main_pages()[0]  # a header atop a page may be a repeat
+            if starts_here and not rest:
+                assert rows >= 2, f"page {n + 1}: a table opens with {rows} row at the foot of the page"
+            checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("key", CAMPAIGNS)
+def test_figures_stay_in_their_section(rendered: dict[str, Rendered], key: str) -> None:
+    """Each chart sits in the section that speaks of it: the units' rankings under 擂台赛排名, the
+    campaign's overall charts under 总体情况 (never pushed into the next section by the layout)."""
+    doc = Document(str(rendered[key].docx))
+    section, seen = "", []
+    for paragraph in doc.paragraphs:
+        text = paragraph.text.strip()
+        if re.match(r"[一二三四五六七八九十]+、", text):
+            section = text
+        elif re.match(r"图\d+\u3000", text):
+            seen.append((text, section))
+    assert seen
+    for caption, where in seen:
+        expected = "擂台赛排名" if "各单位" in caption else "总体情况"
+        assert expected in where, f"{caption} is under {where}"
+
+
+@pytest.mark.parametrize("key", LEVEL_CAMPAIGNS)
+def test_sheets_in_on_time_date_the_briefing_at_the_deadline(generated: dict[str, Any], key: str) -> None:
+    """Every sheet arrived on the cutoff day (no 报送截止 days set): no unit is late, and the
+    briefing is dated the cutoff day, in its number line and its signature."""
+    run = generated[key]["run"]
+    assert {u["timeliness"] for u in run.results["units"]} <= {"on_time", "missing"}
+    cutoff = dt.date.fromisoformat(run.results["cutoff"])
+    said = f"{cutoff.year}年{cutoff.month}月{cutoff.day}日"
+    paragraphs = [p.text for p in Document(str(run.briefing)).paragraphs if p.text.strip()]
+    assert paragraphs[2].endswith("\t" + said) and said in paragraphs and "迟报" not in "\n".join(paragraphs)

@@ -91,6 +91,7 @@ SHADE = {"red": "FFC7CE", "green": "C6EFCE", "yellow": "FFEB9C"}  # light cells 
 ISSUER_PT, RECORD_PT = 26.0, 14.0  # the template's 发文机关 and 版记 sizes (reduced to fit one line)
 MIN_FIGURE_SCALE = 0.5  # a figure may shrink to half its height to stay on its page
 CAPTION_PT = 6 + 28.95 + 6 + 4  # space before the picture, the caption line and after it
+KEEP_FIRST_ROWS = 2  # a main-text table never opens at a page's foot with fewer rows than this (orphan control)
 TURNED_PT = 100.0  # a waiting figure follows text that has run this far onto the next page
 
 
@@ -196,17 +197,17 @@ class _Layout:
 
     def main_text(self, content: BriefingContent) -> None:
         """The numbered sections. A figure that neither fits the rest of its page nor can be
-        shrunk to it waits while the text after it fills the page, and opens the next one."""
+        shrunk to it waits while the text after it fills the page, and opens the next one; it
+        never leaves its section (a chart of the rankings under 亮灯情况 would be out of place)."""
         items: list[Block] = []
         for number, section in enumerate(content.sections, start=1):
             items.append(Paragraph(f"{cn_number(number)}、{section.title}", "h1"))
             items += section.blocks
         waiting: list[Figure] = []
         waiting_page = 0
-        closing = len(items) - len(content.sections[-1].blocks) - 1 if content.sections else len(items)
         for i, block in enumerate(items):
             before_table = i + 1 < len(items) and isinstance(items[i + 1], Table)
-            if i == closing and waiting:  # not past the closing section: the figures go before it
+            if waiting and isinstance(block, Paragraph) and block.style == "h1":  # the section ends here
                 for figure in waiting:
                     self.figure(figure)
                 waiting = []
@@ -232,7 +233,7 @@ class _Layout:
     def block(self, block: Block, before_table: bool = False) -> None:
         if isinstance(block, Paragraph):
             if before_table:  # a heading and its intro stay with their table
-                self._keep_room(paragraph_height(block.text) + 2 * 24)
+                self._keep_room(paragraph_height(block.text) + (KEEP_FIRST_ROWS + 1) * 24)
             self.text(block.text, block.style, keep_with_next=before_table)
         elif isinstance(block, Table):
             self.table(block)
@@ -347,6 +348,9 @@ class _Layout:
             parts = page_chunks(heights, self.pager.remaining, self.pager.height, header_pt)
         else:
             parts = [(0, len(table.rows))]
+            # it opens with its header and first rows together (KEEP_FIRST_ROWS), on this page or the next
+            if self.pager.remaining < header_pt + sum(heights[:KEEP_FIRST_ROWS]):
+                self.pager.new_page()
             self.pager.flow(header_pt)
             for h in heights:
                 if self.pager.remaining < h:
@@ -368,6 +372,7 @@ class _Layout:
             element = table_xml(self.style_ids, ["\n".join(h) for h in headers], table.rows[start:end],
                                 [w / PT_PER_MM for w in widths], left=table.left, merge=table.merge,
                                 shade=shade if fills else None, keep_together=0,
+                                keep_first=0 if paged else KEEP_FIRST_ROWS - 1,
                                 width_mm=width_pt / PT_PER_MM)
             self._append(element)
 

@@ -142,11 +142,13 @@ def table_xml(
     shade: Callable[[int, int, str], str | None] | None = None,
     merge: Iterable[int] = (),
     width_mm: float = TEXT_WIDTH_MM,
+    keep_first: int = 0,
 ) -> Any:
     """A ``w:tbl`` element in the template's table style, built as one XML string (python-docx's
     add_row is quadratic); the header row repeats on every page, rows never split, and
-    a table of up to ``keep_together`` rows is kept on one page (keep-with-next). A line
-    break in a text (``\n``) is a line break in its cell."""
+    a table of up to ``keep_together`` rows is kept on one page (keep-with-next), and a longer one
+    starts with at least its header and ``keep_first`` + 1 rows on a page. A line break in a text
+    (``\n``) is a line break in its cell."""
     scale = width_mm / sum(widths_mm)
     twips = [int(round(w * scale * 1440 / 25.4)) for w in widths_mm]
     left = set(left)
@@ -185,7 +187,7 @@ def table_xml(
     body = "".join(
         "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
         + "".join(
-            cell(v, "td_left" if i in left else "td", w, small and n < len(rows) - 1,
+            cell(v, "td_left" if i in left else "td", w, (small or n < keep_first) and n < len(rows) - 1,
                  shade(n, i, v) if shade else None, vmerge(n, i))
             for i, (v, w) in enumerate(zip(row, twips))
         )
