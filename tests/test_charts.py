@@ -487,3 +487,19 @@ def test_every_group_has_its_own_line_in_the_trend(tmp_path: Path, monkeypatch: 
     lines = [line for line in seen["完成率趋势.png"] if line[0] in units]
     assert [line[0] for line in lines] == list(units)
     assert len({line[1:] for line in lines}) == len(units)
+
+
+def test_a_trend_label_goes_below_when_a_group_line_runs_above():
+    from leitai.charts import label_side
+
+    limits = (0.6, 1.06)
+    # the groups' lines both pass just above the overall 0.80: the label goes below
+    assert label_side(1, 0.80, [[0.82, 0.83, 0.84], [0.81, 0.84, 0.85]], 0.07, 0.22, limits) == -1
+    # a line above and one below: as crowded either way, it stays above
+    assert label_side(1, 0.80, [[0.82, 0.83, 0.84], [0.76, 0.77, 0.78]], 0.07, 0.22, limits) == 1
+    # nothing above: above, even with lines below
+    assert label_side(1, 0.80, [[0.70, 0.75, 0.78]], 0.07, 0.22, limits) == 1
+    # at the top of the axis there is no room above
+    assert label_side(0, 1.0, [[None, 0.9]], 0.07, 0.22, limits) == -1
+    # a group not drawn at that period (None) is no line there
+    assert label_side(1, 0.80, [[None, None, 0.84]], 0.07, 0.22, limits) == 1

@@ -258,6 +258,35 @@ def _group_rate(h: dict[str, Any], group: str) -> float | None:
     return done / due if due else None
 
 
+def label_side(x: int, value: float, series: list[list[float | None]], need: float, half_width: float,
+               limits: tuple[float, float]) -> int:
+    """+1 to put a value label above its point at (``x``, ``value``), -1 below: above unless a line of
+    ``series`` (one rate or None per period) crosses the label's box there (``need`` tall, in rates,
+    ``half_width`` wide, in periods) and the box below is clearer. Within ``limits`` (the axis)."""
+    def crossings(lo: float, hi: float) -> int:
+        count = 0
+        for s in series:
+            for dx in (-half_width, 0.0, half_width):
+                at = _at(s, x + dx)
+                if at is not None and lo <= at <= hi:
+                    count += 1
+        return count
+
+    above = crossings(value, value + need) + (value + need > limits[1])
+    below = crossings(value - need, value) + (value - need < limits[0])
+    return -1 if below < above else 1
+
+
+def _at(series: list[float | None], x: float) -> float | None:
+    """The line through ``series`` (values at 0, 1, 2…) at ``x``, None where it is not drawn."""
+    left, right = math.floor(x), math.ceil(x)
+    if left < 0 or right >= len(series) or series[left] is None or series[right] is None:
+        return None
+    a, b = series[left], series[right]
+    assert a is not None and b is not None
+    return a + (b - a) * (x - left)
+
+
 def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Path, whole: str, ink: Ink) -> Path:
     periods = _timeline(results, history)
     xs = list(range(len(periods)))
@@ -305,13 +334,18 @@ def chart_trend(results: dict[str, Any], history: list[dict[str, Any]], path: Pa
             label=whole,
             zorder=5,
         )
+        # a label above its point, or below where a group's line runs through the space above
+        per_pt = (1.06 - lo) / ((height - 1.75 - 1.75) / 2.54 * 72)  # rate per point of the axes' height
+        others = [s for s in group_series.values() if any(r is not None for r in s)]
         for x, r in pts:
+            side = label_side(x, r, others, per_pt * (8 + SIZE["value"] * 1.3), 0.22, (lo, 1.06))
             ax.annotate(
                 pct(r),
                 (x, r),
                 textcoords="offset points",
-                xytext=(0, 8),
+                xytext=(0, 8 if side > 0 else -8),
                 ha="center",
+                va="bottom" if side > 0 else "top",
                 fontsize=SIZE["value"],
                 color=PALETTE["accent"],
                 zorder=6,
