@@ -52,6 +52,17 @@ def test_toml_syntax_error_says_how_dates_are_written(tmp_path):
         load_campaign(write_campaign(tmp_path / "c", toml=toml))
 
 
+def test_a_setting_or_section_written_twice_is_named(tmp_path):
+    """An office pasting a line in twice gets the key (or section) named, not advice on dates."""
+    toml = TOML.format(rules="yellow_cards = 2\n")
+    with pytest.raises(SettingsError, match=r"第\d+行第\d+列附近：设置 yellow_cards 写了两次，请删去重复的一处") as caught:
+        load_campaign(write_campaign(tmp_path / "a", toml=toml))
+    assert "日期须写成" not in str(caught.value)
+    toml = TOML.format(rules="") + "\n[rules]\ngrace_days = 3\n"
+    with pytest.raises(SettingsError, match=r"配置节 \[rules\] 写了两次"):
+        load_campaign(write_campaign(tmp_path / "b", toml=toml))
+
+
 def test_cutoffs_and_evaluations_lists(tmp_path):
     toml = TOML.format(rules="").replace("first_cutoff = 2020-09-14\nevery_days = 14\nevaluations = [2, 4]",
                                          "cutoffs = [2020-09-20, 2020-10-20]\nevaluate_every = 2")

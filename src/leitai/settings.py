@@ -171,6 +171,21 @@ MAX_CAMPAIGN_DAYS = 3660   # ten years
 MAX_PERIOD_DAYS = 366      # every_days, evaluate_every
 
 
+def _written_twice(message: str, text: str, where: re.Match[str] | None) -> str:
+    """What tomllib's "Cannot overwrite a value" / "Cannot declare ('rules',) twice" is about, in
+    the office's words ('' for any other error): the same key, or the same [section], twice."""
+    section = re.search(r"Cannot declare \(([^)]*)\) twice", message)
+    if section:
+        name = ".".join(re.findall(r"'([^']*)'", section.group(1)))
+        return f"配置节 [{name}] 写了两次"
+    if "Cannot overwrite a value" not in message:
+        return ""
+    lines = text.splitlines()
+    line = lines[int(where.group(1)) - 1] if where and int(where.group(1)) <= len(lines) else ""
+    key = line.split("=", 1)[0].strip() if "=" in line else ""
+    return f"设置 {key} 写了两次" if key else "同一项设置写了两次"
+
+
 def load_settings(path: Path) -> Settings:
     """Parse and validate campaign.toml; raises SettingsError with the key's name."""
     if not path.exists():
@@ -183,6 +198,9 @@ def load_settings(path: Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+), column (\d+)", str(exc))
         place = f"第{where.group(1)}行第{where.group(2)}列附近" if where else "某处"
+        twice = _written_twice(str(exc), path.read_text(encoding="utf-8-sig"), where)
+        if twice:
+            raise SettingsError(f"{path.name} {place}：{twice}，请删去重复的一处（保留要用的那个）") from None
         raise SettingsError(
             f"{path.name} {place}格式有误：日期须写成 2020-09-01（月、日各两位），文字须加英文双引号，"
             f"如 name = \"××百日攻坚行动\"（原始信息：{exc}）") from None
