@@ -54,12 +54,11 @@ from .pagefit import (
     TEXT_HEIGHT_PT,
     TEXT_WIDTH_PT,
     Pager,
-    column_widths,
     fitted_size,
-    header_lines,
     page_chunks,
     paragraph_height,
     row_height,
+    table_layout,
 )
 
 __all__ = ["STYLES", "BriefingInput", "bundled_template", "load_wording", "pct", "point_change", "write_briefing"]
@@ -335,9 +334,8 @@ class _Layout:
         attachment table is cut into page-sized parts, so no page holds a lone tail of one or
         two rows and a merged cell never continues blank on the next page."""
         width_pt = (LANDSCAPE_WIDTH_MM if table.wide else TEXT_WIDTH_MM) * PT_PER_MM
-        headers = [header_lines(h) for h in table.headers]
         flexible = set(table.left) | set(table.merge)
-        widths = column_widths(headers, table.rows, table.widths, flexible, width_pt)
+        headers, widths = table_layout(table.headers, table.rows, table.widths, flexible, width_pt)
         # in the main text a table taller than estimated would push a figure off its page, so
         # there rows are estimated generously; an attachment's parts keep a margin instead
         factor = 1.15 if paged else 1.45

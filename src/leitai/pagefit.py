@@ -69,10 +69,10 @@ def paragraph_height(text: str, size_pt: float = BODY_PT, line_pt: float = LINE_
     return lines(text, width_pt, size_pt, indent_em) * line_pt + extra_pt
 
 
-def header_lines(header: str) -> list[str]:
+def header_lines(header: str, one_line_em: float = 4) -> list[str]:
     """A header split where a reader expects it: at most two lines, each a run of whole words
     (节点/完成率, 应完成/节点), as balanced as the words allow; short headers stay one line."""
-    if em(header) <= 4:
+    if em(header) <= one_line_em:
         return [header]
     words = _words(header)
     best = [header]
@@ -87,7 +87,7 @@ def header_lines(header: str) -> list[str]:
 
 _VOCABULARY = ("节点", "完成率", "完成", "应完成", "已完成", "提前", "项目数", "项目", "名次", "变化", "亮红灯",
                "红灯", "次数", "单位", "牵头", "逾期", "目标", "计划", "实际", "情况", "序号", "反映的", "问题",
-               "核定", "结果", "日期", "说明", "修改", "建议", "位置", "文件", "分组", "名称", "投资", "累计")
+               "核定", "结果", "日期", "说明", "修改", "建议", "位置", "文件", "分组", "名称", "投资", "累计", "综合", "得分")
 
 
 def _words(text: str) -> list[str]:
@@ -102,11 +102,20 @@ def _words(text: str) -> list[str]:
     return out
 
 
-def column_widths(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], weights: Sequence[float],
-                  flexible: set[int], width_pt: float = TEXT_WIDTH_PT) -> list[float]:
-    """Column widths (pt) that sum to ``width_pt``. Every column is at least as wide as its
-    header's widest line; a column that is not ``flexible`` (numbers, short codes) is as wide
-    as its widest cell too, and the flexible ones (names, free text) share the rest by weight."""
+def table_layout(headers: Sequence[str], rows: Sequence[Sequence[str]], weights: Sequence[float],
+                 flexible: set[int], width_pt: float = TEXT_WIDTH_PT) -> tuple[list[list[str]], list[float]]:
+    """Each header's lines and the column widths (pt). A header of up to four ems stays on one
+    line, unless the columns would then need more than ``width_pt`` (so that a unit's name or a
+    number would wrap): then such headers break too (名次/变化, 综合/得分)."""
+    lines = [header_lines(h) for h in headers]
+    if sum(_needs(lines, rows, flexible)) > width_pt:
+        lines = [header_lines(h, 2) for h in headers]
+    return lines, column_widths(lines, rows, weights, flexible, width_pt)
+
+
+def _needs(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], flexible: set[int]) -> list[float]:
+    """Each column's least width (pt): its header's widest line; a column that is not ``flexible``
+    its widest cell too."""
     pad = 2 * CELL_MARGIN_PT + 2
     need = []
     for i, head in enumerate(headers):
@@ -114,6 +123,15 @@ def column_widths(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[str]
         if i not in flexible:
             width = max([width] + [em(row[i]) * CELL_PT + pad for row in rows[:400]])
         need.append(width)
+    return need
+
+
+def column_widths(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], weights: Sequence[float],
+                  flexible: set[int], width_pt: float = TEXT_WIDTH_PT) -> list[float]:
+    """Column widths (pt) that sum to ``width_pt``. Every column is at least as wide as its
+    header's widest line; a column that is not ``flexible`` (numbers, short codes) is as wide
+    as its widest cell too, and the flexible ones (names, free text) share the rest by weight."""
+    need = _needs(headers, rows, flexible)
     fixed = sum(need[i] for i in range(len(need)) if i not in flexible)
     share = sum(weights[i] for i in flexible) or 1
     left = width_pt - fixed
