@@ -37,7 +37,7 @@ def _console(stderr: bool = False) -> Any:
 def _fail(message: str) -> None:
     from rich.markup import escape
 
-    from .folderscan import printable
+    from .intake.folderscan import printable
 
     _console(stderr=True).print(f"[bold red]错误：[/]{escape(printable(runnable(message)))}", markup=True)
 
@@ -239,7 +239,7 @@ def demo(out_dir: Path) -> None:
 @friendly
 def init(folder: Path) -> None:
     """新建一个攻坚行动文件夹（带注释的 campaign.toml、示例 plan.xlsx、inputs/、outputs/）。"""
-    from .starter import init_campaign
+    from .campaign.starter import init_campaign
 
     init_campaign(folder)
     _console().print(runnable(
@@ -264,9 +264,9 @@ def _quoted(path: Path) -> str:
 @friendly
 def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
     """为每个单位生成本期填报表（已完成的节点预先填好）。"""
-    from .campaign import load_campaign, period_label
-    from .ledger import Ledger
-    from .templates import write_templates
+    from .campaign.plan import load_campaign, period_label
+    from .campaign.templates import write_templates
+    from .ledger.history import Ledger
 
     campaign = load_campaign(campaign_dir)
     campaign.settings.schedule.cutoff(period)
@@ -290,9 +290,9 @@ def templates(campaign_dir: Path, period: int, out_dir: Path | None) -> None:
 @friendly
 def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
     """检查填报表（不计分）；有问题时列出并以非零状态退出。"""
-    from .campaign import load_campaign
+    from .campaign.plan import load_campaign
     from .errors import InputError
-    from .intake import check_files
+    from .intake.folder import check_files
 
     campaign = load_campaign(campaign_dir)
     files: list[Path] = []
@@ -315,7 +315,7 @@ def check(campaign_dir: Path, paths: tuple[Path, ...]) -> None:
 
 def _note_arrivals(campaign: Any, files: list[Path], records: list[Any]) -> None:
     """Checked sheets inside the campaign's inputs/ have arrived: their first-seen times are kept."""
-    from .arrivals import arrivals_path, record_arrivals
+    from .intake.arrivals import arrivals_path, record_arrivals
 
     inputs = (campaign.folder / "inputs").resolve()
     found = [c for p in files for c in (sorted(p.iterdir()) if p.is_dir() else [p]) if c.is_file()]
@@ -336,10 +336,10 @@ def _note_arrivals(campaign: Any, files: list[Path], records: list[Any]) -> None
 @friendly
 def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_later: bool) -> None:
     """汇总一期：读取 inputs/第NN期/，计分，记入台账，输出到 outputs/第NN期/。"""
-    from . import painter
+    from .charts import painter
 
     painter.start()  # the charts' worker loads matplotlib while the plan and inputs are read
-    from .campaign import load_campaign, period_label
+    from .campaign.plan import load_campaign, period_label
     from .pipeline import latest_period, run_period, run_with_later
 
     campaign = load_campaign(campaign_dir)
@@ -375,13 +375,13 @@ def status(campaign_dir: Path, period: int | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .adjustments import is_adjustments
-    from .arrivals import arrivals_path, record_arrivals, unit_timeliness
-    from .campaign import load_campaign, period_label
+    from .campaign.plan import load_campaign, period_label
     from .errors import InputError
-    from .folderscan import printable
-    from .lookahead import TIMELINESS_CN, submit_deadline
+    from .intake.adjustments import is_adjustments
+    from .intake.arrivals import arrivals_path, record_arrivals, unit_timeliness
+    from .intake.folderscan import printable
     from .pipeline import input_folder, latest_period, read_period
+    from .scoring.lookahead import TIMELINESS_CN, submit_deadline
 
     campaign = load_campaign(campaign_dir)
     _ledger_notes(campaign)
@@ -449,9 +449,9 @@ def history(campaign_dir: Path) -> None:
     """已汇总的各期及其主要数据。"""
     from rich.table import Table
 
-    from .campaign import load_campaign
+    from .campaign.plan import load_campaign
     from .errors import LedgerError
-    from .ledger import Ledger
+    from .ledger.history import Ledger
 
     campaign = load_campaign(campaign_dir)
     if not campaign.ledger_path.exists():
@@ -479,7 +479,7 @@ def history(campaign_dir: Path) -> None:
 
 def _ledger_notes(campaign: Any) -> None:
     """One line for each thing the ledger and the outputs disagree on (repaired by ``leitai run``)."""
-    from .publish import ledger_notes
+    from .ledger.publish import ledger_notes
 
     for note in ledger_notes(campaign.ledger_path, campaign.folder / "outputs"):
         _console(stderr=True).print(f"注意：{note}", style="yellow")
@@ -491,15 +491,15 @@ def _stale_line(stale: dict[int, int]) -> str:
 
 
 def _warn_disagreements(campaign: Any, ledger: Any) -> None:
-    from .publish import inconsistencies
+    from .ledger.publish import inconsistencies
 
     for _, line in inconsistencies(ledger, campaign.folder / "outputs"):
         _console(stderr=True).print(f"注意：{line}", style="yellow")
 
 
 def _print_problems(problems: list[Any], limit: int = 30) -> None:
-    from .folderscan import printable
-    from .results import SEVERITY_CN, sorted_problems
+    from .intake.folderscan import printable
+    from .scoring.results import SEVERITY_CN, sorted_problems
 
     console = _console()
     shown = [p for p in sorted_problems(problems) if p.severity != "info"]
@@ -511,7 +511,7 @@ def _print_problems(problems: list[Any], limit: int = 30) -> None:
 
 
 def _printable(text: str) -> str:
-    from .folderscan import printable
+    from .intake.folderscan import printable
 
     return printable(text)
 
@@ -551,10 +551,10 @@ def entry() -> None:
     except SystemExit as exc:
         code = exc.code
     finally:
-        from . import painter
+        from .charts import painter
 
         painter.stop()
-        charts = sys.modules.get("leitai.charts")
+        charts = sys.modules.get("leitai.charts.figures")
         if charts is not None:
             charts.shutdown_workers()
     if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does

@@ -144,7 +144,7 @@ def workbook_bytes(workbook: object, stamp: dt.datetime) -> bytes:
         buffer = io.BytesIO()
         workbook.save(buffer)  # type: ignore[attr-defined]
         return normalized_zip(buffer.getvalue(), stamp)
-    from .xlsxsave import save_bytes
+    from .report.xlsxsave import save_bytes
 
     return normalized_zip(save_bytes(workbook), stamp)
 

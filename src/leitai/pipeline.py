@@ -21,26 +21,26 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import __version__
-from .adjustments import ADJUSTMENTS_FILE, points_by_unit
-from .arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .bulk import collector_paused
-from .campaign import Campaign, load_campaign, period_label
+from .campaign.changes import EffectivePlan, Reconciled, plan_at, reconcile
+from .campaign.plan import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
 from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file
-from .folderscan import printable
-from .investment import carry_figures, category_investment, time_progress
-from .ledger import Ledger, run_lock
-from .lookahead import early_warning, issue_date, submit_deadline, warning_horizon
-from .pdf import require_soffice
-from .planchanges import EffectivePlan, Reconciled, plan_at, reconcile
+from .intake.adjustments import ADJUSTMENTS_FILE, points_by_unit
+from .intake.arrivals import arrivals_path, record_arrivals, unit_timeliness
+from .intake.folderscan import printable
+from .ledger.history import Ledger, run_lock
+from .ledger.publish import abandon, begin, carry_over, publish, repair
 from .problems import Problem, problem
-from .publish import abandon, begin, carry_over, publish, repair
-from .results import build_results, node_rows, sorted_problems
-from .scoring import Scores, score_period
-from .states import applied_overrides, resolve_states
+from .report.pdf import require_soffice
+from .scoring.investment import carry_figures, category_investment, time_progress
+from .scoring.lookahead import early_warning, issue_date, submit_deadline, warning_horizon
+from .scoring.results import build_results, node_rows, sorted_problems
+from .scoring.score import Scores, score_period
+from .scoring.states import applied_overrides, resolve_states
 
 if TYPE_CHECKING:
-    from .intake import Intake
+    from .intake.folder import Intake
 
 # progress(done, total, label): label is "stage：detail"; a display keeps one bar per stage.
 Progress = Callable[[int, int, str], None]
@@ -149,9 +149,9 @@ def _run_period(
     progress: Progress | None,
     today: dt.date | None,
 ) -> RunResult:
-    from . import painter
-    from .charts import drawn_part
-    from .intake import read_inputs
+    from .charts import painter
+    from .charts.figures import drawn_part
+    from .intake.folder import read_inputs
 
     painter.start()  # matplotlib loads in the painter while this process reads and scores
     progress = progress or _noop
@@ -351,8 +351,8 @@ def _write_outputs(
 ) -> tuple[list[Path], list[str]]:
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
     ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
-    from . import painter
-    from .charts import drawn_part
+    from .charts import painter
+    from .charts.figures import drawn_part
 
     settings = campaign.settings
     label = period_label(period)
@@ -387,7 +387,7 @@ def _write_outputs(
     poster_path = out_dir / f"擂台榜-{label}.png"
     poster_job = painter.submit("poster", drawn, drawn_history, poster_path, title, investment, configured, whole,
                                 settings.rules.rank_by)
-    from .content import NODE_ROWS_LIMIT, BriefingInput
+    from .report.content import NODE_ROWS_LIMIT, BriefingInput
 
     # 节点明细 (all due or done nodes, when the briefing lists only some): its workbook is the
     # painter's third job, sent now so it is written while this process writes the rest.
@@ -400,9 +400,9 @@ def _write_outputs(
         node_job = painter.submit("nodes", rows, f"{settings.campaign.short_name}第{period}期节点明细（到期及已完成节点）",
                                   out_dir / node_book, stamp)
     # python-docx, openpyxl and the rest: imported now, while the painter draws
-    from .actions import write_actions, write_pdf
-    from .briefing import write_briefing
-    from .xlsxout import leaderboard_workbook, problems_workbook
+    from .report.actions import write_actions, write_pdf
+    from .report.briefing import write_briefing
+    from .report.xlsxout import leaderboard_workbook, problems_workbook
 
     clock.lap("painter")
 
@@ -535,7 +535,7 @@ def read_period(campaign: Campaign, folder: Path, period: int, progress: Progres
 
     For ``leitai status``: nothing is recorded.
     """
-    from .intake import read_inputs
+    from .intake.folder import read_inputs
 
     intake = read_inputs(folder, campaign, period, progress)
     known = None
@@ -558,7 +558,7 @@ def seeds_folder() -> Path:
 
 def run_demo(out_dir: Path, progress: Progress | None = None) -> list[RunResult]:
     """Every period of the bundled demo campaign in turn, into ``out_dir`` (a fresh ledger)."""
-    from . import painter
+    from .charts import painter
 
     painter.start()  # one worker draws every period's charts
     seeds = seeds_folder()
