@@ -12,7 +12,7 @@ the repetitions:
   (a) naive   a loop of ``pd.read_excel(path, sheet_name=0, header=2, engine="openpyxl")``
               (province: a seeded sample of 200 files, extrapolated to all files);
   (b) floor   python-calamine reading every cell of every sheet of every file, nothing else;
-  (c) intake  ``leitai.intake.read_inputs`` on the period's folder (campaign already loaded);
+  (c) intake  ``leitai.intake.folder.read_inputs`` on the period's folder (campaign already loaded);
   (d) run     ``python -m leitai.cli run --campaign DIR --period 1`` as a child process:
               wall time, and peak RSS (max resident set of the process, GNU time's %M;
               chart worker processes, when used, are not added in);
@@ -165,15 +165,15 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(folder: str) -> None:
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
 
     _WORKER["campaign"] = load_campaign(folder)
 
 
 def _write_units(args: tuple[str, list[str], int]) -> int:
     """Fill and save the templates of ``units`` (run in a worker)."""
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, cutoff_stamp, template_filename
     from leitai.fileio import save_workbook
-    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, cutoff_stamp, template_filename
 
     out, units, seed = args
     campaign = _WORKER["campaign"]
@@ -227,8 +227,8 @@ def generate(scale: Scale, seed: int, cache: Path) -> Path:
         written = sum(pool.map(_write_units, [(str(inputs), c, seed) for c in chunks if c]))
     assert written == scale.units
 
-    from leitai.campaign import load_campaign
-    from leitai.intake import read_inputs
+    from leitai.campaign.plan import load_campaign
+    from leitai.intake.folder import read_inputs
 
     intake = read_inputs(inputs, load_campaign(folder), PERIOD)
     bad = [f for f in intake.files if f.status != "accepted"]
@@ -351,9 +351,9 @@ def attachment_table(rows: int, repeat: int) -> dict[str, float]:
     """
     from docx import Document
 
-    from leitai.briefing import bundled_template
-    from leitai.docxkit import clear_body, table_xml
     from leitai.fileio import normalized_zip
+    from leitai.report.briefing import bundled_template
+    from leitai.report.docxkit import clear_body, table_xml
 
     data = [[f"单位{i % 97}", f"项目{i // 7}", str(i % 7 + 1), "完成主体工程并通过验收", "10月8日", "10月6日", "按期完成"]
             for i in range(rows)]
@@ -390,7 +390,7 @@ def stages_child(folder: Path, profile: str | None, period: int = PERIOD, clean:
     """Run one period in this (fresh) process; print JSON of the imports, load and
     ``RunResult.timings`` (the pipeline's own wall time per stage)."""
     t0 = time.perf_counter()
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
     from leitai.pipeline import run_period
     imports = time.perf_counter() - t0
 
@@ -441,8 +441,8 @@ def demo_run(repeat: int, stages_too: bool = True, quick: bool = False) -> dict[
     median wall and CPU, peak RSS, and one per-stage run. The target is leitai's own time, so
     the copy's ``[report] pdf`` is "never"; where LibreOffice is installed the run is timed again
     with the PDF (``pdf_run``, median of up to 3), which the demo writes by default."""
-    from leitai.pdf import find_soffice
     from leitai.pipeline import seeds_folder
+    from leitai.report.pdf import find_soffice
 
     seeds = seeds_folder()
     periods = sorted(int(p.name[1:-1]) for p in (seeds / "inputs").iterdir() if p.is_dir() and p.name[1:-1].isdigit())
@@ -546,8 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scale(s) {unknown}; choose from {list(SCALES)}")
 
-    from leitai.campaign import load_campaign
-    from leitai.intake import read_inputs
+    from leitai.campaign.plan import load_campaign
+    from leitai.intake.folder import read_inputs
 
     info = machine()
     print(f"machine: {info['cpus']} CPUs, {info['cpu']}, {info['ram']} RAM; Python {info['python']}, "

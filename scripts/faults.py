@@ -46,7 +46,7 @@ CLI = [sys.executable, "-c", "from leitai.cli import entry; entry()"]
 def make_base(folder: Path) -> float:
     """Periods 1 and 2 recorded; inputs for periods 3 and 4 in place. Returns a run's seconds."""
     from builders import submit, write_campaign
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
 
     write_campaign(folder)
     campaign = load_campaign(folder)
@@ -236,7 +236,7 @@ def fault_lock(kind: str) -> Callable[[Trial, random.Random, float], None]:
             lock.mkdir()
         elif kind == "stale":  # a holder killed while it held the lock
             holder = subprocess.Popen([sys.executable, "-c", (
-                "import time; from pathlib import Path; from leitai.ledger import run_lock\n"
+                "import time; from pathlib import Path; from leitai.ledger.history import run_lock\n"
                 f"with run_lock(Path({str(trial.folder / LEDGER)!r})):\n    print('held', flush=True); time.sleep(60)")],
                 stdout=subprocess.PIPE, text=True)
             assert holder.stdout is not None and holder.stdout.readline().strip() == "held"

@@ -25,9 +25,9 @@ import openpyxl
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
+from leitai.campaign.templates import FIRST_DATA_ROW, HEADERS, build_template, template_filename
 from leitai.fileio import atomic_write_text, save_workbook, sha256_file
-from leitai.templates import FIRST_DATA_ROW, HEADERS, build_template, template_filename
 
 SEED = 2020
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,9 +35,9 @@ def to_png(source: Path, work: Path, name: str, out: Path, pages: str = "1", dpi
 def main() -> None:
     import argparse
 
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
+    from leitai.campaign.templates import write_templates
     from leitai.pipeline import run_demo, seeds_folder
-    from leitai.templates import write_templates
 
     if not (shutil.which("soffice") and shutil.which("pdftoppm")):
         sys.exit("需要 LibreOffice（soffice）和 poppler（pdftoppm）")

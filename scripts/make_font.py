@@ -30,7 +30,7 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
-from leitai.fonts import gbk_codepoints as gbk_repertoire
+from leitai.charts.fonts import gbk_codepoints as gbk_repertoire
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -52,7 +52,7 @@ EXTRA = (
 
 
 def gbk_codepoints() -> set[int]:
-    """The GBK repertoire plus ASCII (leitai.fonts) and the symbols the charts draw (EXTRA)."""
+    """The GBK repertoire plus ASCII (leitai.charts.fonts) and the symbols the charts draw (EXTRA)."""
     return gbk_repertoire() | {ord(ch) for ch in EXTRA}
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/make_report_template.py [OUT]
 
 The template carries everything visual: page setup, the styles the code fills by name
-(see ``STYLE_NAMES`` in leitai.briefing), the table style and the page-number footers.
+(see ``STYLE_NAMES`` in leitai.report.briefing), the table style and the page-number footers.
 Its body holds one sample paragraph per style so an office opening it in Word sees what
 to restyle; leitai clears the body before writing. The output is byte-reproducible.
 """

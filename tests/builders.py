@@ -113,7 +113,7 @@ def submit(campaign: Any, period: int, unit: str, answers: dict[tuple[str, int],
     ``answers`` maps (project id, node seq) to a date text/date (done) or None (not done);
     nodes not in ``answers`` are left as the template has them.
     """
-    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, template_filename
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, template_filename
 
     book = build_template(campaign, unit, period)
     sheet = book[DATA_SHEET]
@@ -175,7 +175,7 @@ EXPORT_COLUMNS = ["项目编号", "项目名称", "节点序号", "节点目标"
 
 def export_rows(sheet_path: Path, unit: str) -> list[list[Any]]:
     """A filled template's node rows, as a form export would carry them: (unit, 12 SPEC columns)."""
-    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW
 
     sheet = openpyxl.load_workbook(sheet_path)[DATA_SHEET]
     return [[unit, *(sheet.cell(r, c).value for c in range(1, 13))]

@@ -114,7 +114,7 @@ lights = "{lights}"
         sheet.append([unit, group, ""])
     book.save(folder / "plan.xlsx")
 
-    from leitai.campaign import load_campaign, period_label
+    from leitai.campaign.plan import load_campaign, period_label
 
     campaign = load_campaign(folder)
     done: dict[tuple[str, int], dt.date] = {}

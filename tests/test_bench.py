@@ -50,7 +50,7 @@ def test_run_result_reports_its_stages(tmp_path):
     """RunResult.timings, which the bench reads, names every stage in order of work."""
     import shutil
 
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
     from leitai.pipeline import run_period, seeds_folder
 
     folder = tmp_path / "c"

@@ -17,9 +17,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from leitai.briefing import STYLES, BriefingInput, bundled_template, pct, point_change, write_briefing
-from leitai.campaign import CampaignInfo, ReportSettings, Rules, Schedule, Settings
+from leitai.campaign.plan import CampaignInfo, ReportSettings, Rules, Schedule, Settings
 from leitai.problems import problem
+from leitai.report.briefing import STYLES, BriefingInput, bundled_template, pct, point_change, write_briefing
 
 CUTOFFS = tuple(dt.date(2020, 9, 14) + dt.timedelta(days=14 * i) for i in range(7))
 
@@ -501,7 +501,7 @@ def test_a_superseded_duplicate_is_not_called_rejected(tmp_path: Path) -> None:
 
 
 def test_charts_without_content_are_left_out(tmp_path: Path) -> None:
-    from leitai.charts import render_charts
+    from leitai.charts.figures import render_charts
 
     r = results(1, evaluation=False)
     charts, _ = render_charts(r, [r], tmp_path / "charts")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from builders import NODES, PROJECTS, TOML, UNITS, write_campaign
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.errors import CampaignError, PlanError, SettingsError
 
 
@@ -110,7 +110,7 @@ def test_missing_files(tmp_path):
 def test_the_column_by_column_reading_gives_what_the_row_by_row_reading_gives(tmp_path, monkeypatch):
     """plan.xlsx's usual 节点 sheet is checked column by column (issue 18); the same frames as
     the row-by-row reading that any irregular sheet takes."""
-    from leitai import campaign as campaign_module
+    from leitai.campaign import plan as campaign_module
     from leitai.pipeline import seeds_folder
 
     taken = []

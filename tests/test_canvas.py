@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from test_narrative_properties import make_case
 
-import leitai.charts
-import leitai.poster
-from leitai.charts import render_charts, render_poster
+import leitai.charts.figures
+import leitai.charts.poster
+from leitai.charts.figures import render_charts, render_poster
 
 NAMES = ["乙镇", "城南街道", "白鹤镇", "县自然资源和规划局", "天台经济开发区管理委员会", "县文化和广电旅游体育局",
          "洪畴镇人民政府", "三州乡", "区住建局", "市交通运输局城乡公交一体化专班"]
@@ -76,8 +76,8 @@ def test_poster_and_charts_stay_on_their_canvas(scenario: str, n_units: int, eva
 
         return save
 
-    monkeypatch.setattr(leitai.charts, "save_png", seeing(leitai.charts.save_png))
-    monkeypatch.setattr(leitai.poster, "save_png", seeing(leitai.poster.save_png))
+    monkeypatch.setattr(leitai.charts.figures, "save_png", seeing(leitai.charts.figures.save_png))
+    monkeypatch.setattr(leitai.charts.poster, "save_png", seeing(leitai.charts.poster.save_png))
     render_poster(results, tmp_path / "poster.png", "攻坚行动擂台榜（第2期，截至2025年3月28日）", whole="全市")
     render_charts(results, history, tmp_path / "charts", whole="全市")
     assert "poster.png" in found and len(found) >= 4

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from leitai import charts, poster
-from leitai.charts import (
+from leitai.charts import figures as charts
+from leitai.charts import poster
+from leitai.charts.figures import (
     chart_text,
     pct,
     ranked_units,
@@ -26,7 +27,7 @@ from leitai.charts import (
     unit_lights,
     wrap,
 )
-from leitai.fonts import resolve_font
+from leitai.charts.fonts import resolve_font
 
 CATEGORIES = ["主要经济指标", "全面高水平小康", "重点区块征迁", "项目推进", "专项工作", "重要民生实事", "要素保障"]
 TOWNS = [
@@ -237,7 +238,7 @@ def test_the_error_filter_does_catch_matplotlib_glyph_warnings(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from leitai.fonts import register
+    from leitai.charts.fonts import register
 
     monkeypatch.setenv("LEITAI_FONT_SEARCH", "bundled-only")
     fig = Figure()
@@ -490,7 +491,7 @@ def test_every_group_has_its_own_line_in_the_trend(tmp_path: Path, monkeypatch: 
 
 
 def test_a_trend_label_goes_below_when_a_group_line_runs_above():
-    from leitai.charts import label_side
+    from leitai.charts.figures import label_side
 
     limits = (0.6, 1.06)
     # the groups' lines both pass just above the overall 0.80: the label goes below

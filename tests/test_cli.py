@@ -125,7 +125,7 @@ def test_demo_folder_is_a_campaign_for_history(demo_dir):
 
 def test_check_on_a_period_folder_reads_as_run_would(tmp_path):
     from builders import submit
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
 
     folder = write_campaign(tmp_path / "c")
     campaign = load_campaign(folder)
@@ -139,7 +139,7 @@ def test_check_on_a_period_folder_reads_as_run_would(tmp_path):
 
 def test_run_without_period_says_when_a_newer_period_has_no_folder(tmp_path):
     from builders import submit
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
 
     folder = write_campaign(tmp_path / "c")  # 2020 dates: every cutoff has passed
     submit(load_campaign(folder), 1, "甲街道", {("P01", 1): "2020-09-09"}, folder / "inputs" / "第01期")
@@ -207,7 +207,7 @@ def test_leitai_alone_prints_the_help():
 
 def test_status_names_the_office_override_file(tmp_path):
     from builders import submit, write_overrides
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
 
     folder = write_campaign(tmp_path / "c")
     campaign = load_campaign(folder)
@@ -223,7 +223,7 @@ def test_status_names_the_office_points_file(tmp_path):
     import openpyxl
 
     from builders import submit
-    from leitai.campaign import load_campaign
+    from leitai.campaign.plan import load_campaign
 
     folder = write_campaign(tmp_path / "c")
     inputs = folder / "inputs" / "第01期"

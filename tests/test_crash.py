@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from builders import submit, write_campaign
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and POSIX rename semantics")
 

@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -76,8 +76,8 @@ def test_settings() -> None:
 
 def test_reader_finds_the_truth() -> None:
     """Every period read and merged gives the node states the truth model says, mistakes forgiven."""
-    intake = pytest.importorskip("leitai.intake")
-    states_module = pytest.importorskip("leitai.states")
+    intake = pytest.importorskip("leitai.intake.folder")
+    states_module = pytest.importorskip("leitai.scoring.states")
     demo = load_script()
     campaign = load_campaign(SEEDS)
     nodes, _ = demo.truth_model(random.Random(demo.SEED))

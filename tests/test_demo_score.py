@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.pipeline import run_period, seeds_folder
 
 BEFORE = json.loads((Path(__file__).parent / "demo_scores_before_issue17.json").read_text(encoding="utf-8"))

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from test_formats import scored, soffice_convert
 
 from builders import export_rows, submit, write_campaign, write_export
-from leitai.campaign import Campaign, load_campaign
+from leitai.campaign.plan import Campaign, load_campaign
 from leitai.cli import main
-from leitai.exports import parse_time
-from leitai.intake import read_inputs
+from leitai.intake.exports import parse_time
+from leitai.intake.folder import read_inputs
 from leitai.pipeline import run_period
 
 DATA = Path(__file__).parent / "data"

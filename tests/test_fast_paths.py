@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from leitai.chartkit import new_figure, png_writes, save_png
+from leitai.charts.chartkit import new_figure, png_writes, save_png
 from leitai.errors import OutputError
-from leitai.notice import NoticeWriter, write_notice
+from leitai.report.notice import NoticeWriter, write_notice
 
 STAMP = dt.datetime(2020, 10, 12)
 
@@ -50,7 +50,7 @@ def test_an_opaque_figure_is_saved_as_rgb_with_its_dpi(tmp_path):
 
 
 def test_one_writer_for_many_notices_gives_the_bytes_of_a_fresh_one(tmp_path):
-    from leitai.notice import Notice
+    from leitai.report.notice import Notice
 
     first = Notice(kind="督办单", title="督办单", number="编号：〔2020〕第3期01号", date="2020年10月12日",
                    addressee="乙镇：", body="正文一", headers=("序号", "节点", "计划完成", "逾期"),

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from builders import submit, write_campaign
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.errors import LedgerError, LeitaiError, OutputError
-from leitai.ledger import Ledger, run_lock
+from leitai.ledger.history import Ledger, run_lock
+from leitai.ledger.publish import ASIDE_PREFIX, STAGING_PREFIX, ledger_notes, repair
 from leitai.pipeline import run_period
-from leitai.publish import ASIDE_PREFIX, STAGING_PREFIX, ledger_notes, repair
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER = "history.sqlite"
@@ -85,16 +85,16 @@ def results(folder: Path, period: int) -> str | None:
 
 KILL_POINTS = {
     # where the process dies (os._exit, as SIGKILL would): the code that runs just before it
-    "staged": "leitai.ledger.Ledger.backup",          # outputs staged, ledger backed up
+    "staged": "leitai.ledger.history.Ledger.backup",          # outputs staged, ledger backed up
     "aside": "os.rename#1",                            # the old folder moved aside, nothing recorded
-    "recorded": "leitai.ledger.Ledger.record",         # the period recorded with its marker
+    "recorded": "leitai.ledger.history.Ledger.record",         # the period recorded with its marker
     "swapped": "os.rename#2",                          # the new folder in place, the marker still set
-    "marked": "leitai.ledger.Ledger.mark_published",   # the marker cleared, the old folder not yet removed
+    "marked": "leitai.ledger.history.Ledger.mark_published",   # the marker cleared, the old folder not yet removed
 }
 
 KILLER = """
 import os, sys
-import leitai.ledger, leitai.publish
+import leitai.ledger.history, leitai.ledger.publish
 point = sys.argv[1]
 if point.startswith("os.rename#"):
     nth, calls, real = int(point.split("#")[1]), [], os.rename
@@ -103,10 +103,10 @@ if point.startswith("os.rename#"):
         calls.append(1)
         if len(calls) == nth:
             os._exit(9)
-    leitai.publish.os.rename = rename
+    leitai.ledger.publish.os.rename = rename
 else:
     owner, name = point.rsplit(".", 1)
-    cls = leitai.ledger.Ledger
+    cls = leitai.ledger.history.Ledger
     real = getattr(cls, name)
     def dying(*args, **kwargs):
         real(*args, **kwargs)

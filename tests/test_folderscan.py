@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from builders import submit, write_campaign
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.cli import main
-from leitai.folderscan import display_name, printable
-from leitai.intake import check_files, read_inputs
+from leitai.intake.folder import check_files, read_inputs
+from leitai.intake.folderscan import display_name, printable
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX names, links and pipes")
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from builders import submit, write_campaign
-from leitai.campaign import Campaign, load_campaign
-from leitai.intake import Intake, read_inputs
+from leitai.campaign.plan import Campaign, load_campaign
+from leitai.intake.folder import Intake, read_inputs
 from leitai.pipeline import run_period
 
 DATA = Path(__file__).parent / "data"

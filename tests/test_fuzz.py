@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import write_campaign
-from leitai.campaign import load_campaign
-from leitai.intake import read_inputs
+from leitai.campaign.plan import load_campaign
+from leitai.campaign.templates import build_template
+from leitai.intake.folder import read_inputs
 from leitai.normalize import clean_text, parse_date, parse_number, parse_percent, parse_status
-from leitai.templates import build_template
 
 VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=40),

@@ -24,9 +24,9 @@ import pytest
 import python_calamine as calamine
 
 from builders import submit, write_campaign
-from leitai.campaign import load_campaign
-from leitai.intake import read_inputs
-from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template
+from leitai.campaign.plan import load_campaign
+from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template
+from leitai.intake.folder import read_inputs
 
 PAYLOADS = ["=HYPERLINK(\"http://evil.example/\",\"点我\")", "@SUM(1+1)", "+1", "-1+1", "\t=1+1", "\r=1+1",
             "{=1+1}", "#N/A", "=cmd|' /C calc'!A0"]
@@ -254,7 +254,7 @@ def test_every_file_gets_a_record(corpus):
 
 RUNNER = """
 import json, resource, sys, datetime as dt
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.pipeline import run_period
 result = run_period(load_campaign(sys.argv[1]), 1, today=dt.date(2020, 12, 31))
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -320,8 +320,8 @@ def _assert_inert(path: Path, seen: set[str]) -> None:
 
 
 def test_output_names_are_safe():
-    from leitai.templates import template_filename
-    from leitai.xlsxout import put, safe_sheet_title
+    from leitai.campaign.templates import template_filename
+    from leitai.report.xlsxout import put, safe_sheet_title
 
     for unit in ["a/b\\c:d*e?f\"g<h>i|j\x01k", "CON", "nul", "COM1", "..", " ", "x" * 300, "LPT9.txt"]:
         name = template_filename(unit, 3)

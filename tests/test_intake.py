@@ -1,4 +1,4 @@
-"""intake.py: reading a period's folder of unit sheets into reports, file records and problems."""
+"""intake/folder.py: reading a period's folder of unit sheets into reports, file records and problems."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from builders import NODES, PROJECTS, write_campaign
-from leitai import intake
-from leitai.campaign import Campaign, load_campaign
+from leitai.campaign.plan import Campaign, load_campaign
 from leitai.errors import InputError
 from leitai.fileio import normalized_zip
-from leitai.intake import OVERRIDE_COLUMNS, REPORT_COLUMNS, check_files, read_inputs, read_overrides
+from leitai.intake import folder as intake
+from leitai.intake.folder import OVERRIDE_COLUMNS, REPORT_COLUMNS, check_files, read_inputs, read_overrides
 
 HEADERS = ["项目编号", "项目名称", "节点序号", "节点目标", "计划完成日期", "完成情况", "实际完成日期",
            "形象进度（%）", "累计完成投资（万元）", "进展情况", "存在问题", "下步计划"]
@@ -607,7 +607,7 @@ def _sheet_part(cells: bytes, dimension: bytes = b"") -> bytes:
     "<sst/>".encode("utf-16"),
 ])
 def test_quick_precheck_never_passes_what_the_full_scan_must_look_at(part: bytes) -> None:
-    from leitai import precheck
+    from leitai.intake import precheck
 
     assert not precheck._plainly_safe(part)
 
@@ -620,7 +620,7 @@ def test_quick_precheck_never_passes_what_the_full_scan_must_look_at(part: bytes
     b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
 ])
 def test_quick_precheck_agrees_with_the_full_scan(part: bytes) -> None:
-    from leitai import precheck
+    from leitai.intake import precheck
 
     assert precheck._plainly_safe(part)
     precheck._Extent().scan(part, "xl/worksheets/sheet1.xml")  # the full scan accepts it too

@@ -24,12 +24,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from builders import NODES, write_campaign
-from leitai.campaign import Campaign, load_campaign
+from leitai.campaign.plan import Campaign, load_campaign
+from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, cutoff_stamp, template_filename
 from leitai.fileio import normalized_zip, save_workbook
-from leitai.intake import Intake, read_inputs
+from leitai.intake.folder import Intake, read_inputs
 from leitai.problems import Problem
-from leitai.states import resolve_states
-from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, cutoff_stamp, template_filename
+from leitai.scoring.states import resolve_states
 
 PERIOD = 2  # cutoff 2020-09-28; the campaign runs 2020-09-01 .. 2020-12-09
 EXTRA_NODES = [("P01", k, f"节点{k}", "2020-10-30") for k in range(4, 7)]  # 甲街道 gets six nodes

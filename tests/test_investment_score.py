@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 
 from builders import TOML, write_campaign
-from leitai.campaign import load_campaign
-from leitai.composite import formula_text, unit_score
+from leitai.campaign.plan import load_campaign
 from leitai.errors import PlanError, SettingsError
-from leitai.investment import carry_figures, investment_light, project_investment, sums, time_progress
-from leitai.scoring import History, score_period
-from leitai.states import empty_states
+from leitai.scoring.composite import formula_text, unit_score
+from leitai.scoring.investment import carry_figures, investment_light, project_investment, sums, time_progress
+from leitai.scoring.score import History, score_period
+from leitai.scoring.states import empty_states
 
 PLANNED = {"P01": 1000, "P03": 2000, "P04": 500}
 # Period 2: P01#2 done two days late, P03#1 six days late, P04#1 on its due day, P02#1 overdue.
@@ -264,7 +264,7 @@ def sheet_with(campaign, period, unit, folder, rows: dict[tuple[str, int], tuple
     a field given as ... keeps what the template has."""
     import openpyxl  # noqa: F401 - the template is an openpyxl workbook
 
-    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, template_filename
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, template_filename
 
     book = build_template(campaign, unit, period, known)
     sheet = book[DATA_SHEET]
@@ -293,9 +293,9 @@ def test_two_periods_end_to_end(tmp_path):
     the office adds 加减分; units are ranked by score (nodes 60, investment 40)."""
     import openpyxl
 
-    from leitai.ledger import Ledger
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW
+    from leitai.ledger.history import Ledger
     from leitai.pipeline import run_period
-    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW
 
     campaign = make(tmp_path, 'rank_by = "score"\ninvestment_bands = [0, 10]',
                     "\n[score]\nnodes = 60\ninvestment = 40\n")
@@ -363,8 +363,8 @@ def test_two_periods_end_to_end(tmp_path):
 def test_the_starter_toml_documents_the_optional_rules_and_they_load_uncommented(tmp_path):
     import re
 
-    from leitai.campaign import load_settings
-    from leitai.starter import init_campaign
+    from leitai.campaign.plan import load_settings
+    from leitai.campaign.starter import init_campaign
 
     folder = init_campaign(tmp_path / "新行动", today=dt.date(2021, 3, 1))
     path = folder / "campaign.toml"
@@ -384,9 +384,9 @@ def test_the_briefing_states_the_formula_adjustments_money_and_late_nodes(tmp_pa
     """The briefing of a scored period with 计划投资: one sentence with the formula, the 加减分 with
     their reasons, the investment against 序时进度, scores in the ranking table, 逾期完成 in the
     node attachment; caught-up projects named as such."""
-    from leitai.briefing import load_wording
-    from leitai.content import BriefingInput, Paragraph, Table
-    from leitai.narrative import build_content
+    from leitai.report.briefing import load_wording
+    from leitai.report.content import BriefingInput, Paragraph, Table
+    from leitai.report.narrative import build_content
 
     campaign = make(tmp_path, 'rank_by = "score"\ninvestment_bands = [0, 10]\ncaught_up = "yellow"',
                     "\n[score]\nnodes = 60\ninvestment = 40\n")
@@ -394,7 +394,7 @@ def test_the_briefing_states_the_formula_adjustments_money_and_late_nodes(tmp_pa
     done = {**DONE, ("P02", 1): "2020-09-26"}
     scores = score(campaign, states_of(campaign, done), history=history, adjustments={"乙镇": -2.0})
     from leitai.pipeline import node_detail_frame  # the frame the pipeline hands the briefing
-    from leitai.results import build_results
+    from leitai.scoring.results import build_results
 
     results = build_results(campaign.settings.campaign.name, 2, dt.date(2020, 9, 28), True, scores, [],
                             campaign.plan.groups, [{"unit": "乙镇", "points": -2.0, "reason": "信息报送不及时"}])

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from builders import write_campaign
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.errors import LedgerError
-from leitai.ledger import Ledger
-from leitai.scoring import History, score_period
-from leitai.states import empty_states
+from leitai.ledger.history import Ledger
+from leitai.scoring.score import History, score_period
+from leitai.scoring.states import empty_states
 
 
 def record(ledger, campaign, period, done=()):
@@ -89,11 +89,11 @@ def test_a_second_run_waits_then_refuses(tmp_path):
     import sys
     import time
 
-    from leitai.ledger import run_lock
+    from leitai.ledger.history import run_lock
 
     ledger = tmp_path / "history.sqlite"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from leitai.ledger import run_lock\n"
+        "import sys, time; from pathlib import Path; from leitai.ledger.history import run_lock\n"
         f"with run_lock(Path({str(ledger)!r})):\n    print('held', flush=True); time.sleep(30)")],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -126,7 +126,7 @@ def test_a_ledger_from_before_reported_dates_opens_and_reads(campaign, tmp_path)
 def test_a_ledger_from_before_investment_figures_gets_them_in_place(campaign, tmp_path):
     import sqlite3
 
-    from leitai.investment import carry_figures
+    from leitai.scoring.investment import carry_figures
 
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as db:  # node_states with reported_date but no figures, one period in it
@@ -149,7 +149,7 @@ def test_a_ledger_from_before_investment_figures_gets_them_in_place(campaign, tm
 
 
 def test_column_converters_give_the_row_by_row_values():
-    from leitai.ledger import _dates, _values
+    from leitai.ledger.history import _dates, _values
 
     frame = pd.DataFrame({
         "when": pd.to_datetime(["2020-10-05", None, "2020-10-12 18:30", "1969-12-31 12:00"], format="mixed"),

@@ -12,11 +12,11 @@ import pytest
 from docx import Document
 
 from builders import TOML, submit, write_campaign, write_overrides
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.errors import OutputError, SettingsError
-from leitai.lookahead import early_warning, escalations, issue_date, timeliness
 from leitai.pipeline import run_period
-from leitai.reminders import text_file_bytes
+from leitai.report.reminders import text_file_bytes
+from leitai.scoring.lookahead import early_warning, escalations, issue_date, timeliness
 
 # builders' plan: period 1 ends 09-14, period 2 on 09-28, period 3 on 10-12.
 # Not due at 09-14: P01-2 (09-25), P01-3 (10-20), P02-2 (10-05), P03-2 (10-10), P04-1 (09-20), P04-2 (11-30).
@@ -223,9 +223,9 @@ def test_warning_workbook_has_a_sheet_per_unit(tmp_path):
 def test_warning_workbook_of_many_units_is_one_sheet_filtered_by_unit(tmp_path, monkeypatch):
     """Above UNIT_SHEETS_LIMIT warned units (a province has two thousand) the workbook is its first
     sheet alone, with a filter on the 单位 column, instead of a sheet per unit."""
-    import leitai.reminders
+    import leitai.report.reminders
 
-    monkeypatch.setattr(leitai.reminders, "UNIT_SHEETS_LIMIT", 2)
+    monkeypatch.setattr(leitai.report.reminders, "UNIT_SHEETS_LIMIT", 2)
     campaign = campaign_with(tmp_path, "\n[supervision]\nwarning_days = 30\n")
     submit(campaign, 1, "甲街道", {}, campaign.folder / "inputs" / "第01期")
     result = run_period(campaign, 1)
@@ -283,9 +283,9 @@ def test_bad_settings_name_the_key(tmp_path, extra, message):
 
 
 def test_pdf_always_without_libreoffice_is_one_line_before_any_work(tmp_path, monkeypatch):
-    import leitai.pdf
+    import leitai.report.pdf
 
-    monkeypatch.setattr(leitai.pdf, "find_soffice", lambda: None)
+    monkeypatch.setattr(leitai.report.pdf, "find_soffice", lambda: None)
     folder = write_campaign(tmp_path / "c", toml=TOML.format(rules="") + '\n[report]\npdf = "always"\n')
     campaign = load_campaign(folder)
     submit(campaign, 1, "甲街道", {}, folder / "inputs" / "第01期")
@@ -296,7 +296,7 @@ def test_pdf_always_without_libreoffice_is_one_line_before_any_work(tmp_path, mo
 
 
 def test_stable_pdf_sets_dates_and_id_from_content():
-    from leitai.pdf import stable_pdf
+    from leitai.report.pdf import stable_pdf
 
     body = b"%PDF-1.6\n1 0 obj<</CreationDate(D:20261127170931Z')>>endobj\ntrailer\n<</Size 2\n" \
            b"/ID [ <82772D9DB3ABA88DA864A660739467E2>\n<82772D9DB3ABA88DA864A660739467E2> ]\n" \

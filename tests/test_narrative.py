@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from test_briefing import briefing_input
 
-from leitai.briefing import load_wording
-from leitai.content import Figure, Paragraph, Table
-from leitai.narrative import build_content
+from leitai.report.briefing import load_wording
+from leitai.report.content import Figure, Paragraph, Table
+from leitai.report.narrative import build_content
 
 
 def test_content_is_sections_of_typed_blocks() -> None:
@@ -47,9 +47,9 @@ def test_a_red_project_of_a_unit_that_did_not_submit_says_so() -> None:
     gave no reason; the total names it 未报送, not 未按时报送 (district review)."""
     from test_briefing import briefing_input
 
-    from leitai.briefing import load_wording
-    from leitai.content import Table
-    from leitai.narrative import build_content
+    from leitai.report.briefing import load_wording
+    from leitai.report.content import Table
+    from leitai.report.narrative import build_content
 
     content = build_content(briefing_input(), load_wording())  # 县交通局 did not submit; P04 is its red project
     lights = next(s for s in content.sections if s.key == "lights")

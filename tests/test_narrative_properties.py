@@ -20,14 +20,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leitai.briefing import load_wording
-from leitai.campaign import CampaignInfo, Plan, ReportSettings, Rules, Schedule, Settings
-from leitai.content import BriefingContent, BriefingInput, Paragraph, Table
-from leitai.docxkit import pct
-from leitai.narrative import build_content
-from leitai.results import build_results
-from leitai.scoring import History, score_period
-from leitai.states import empty_states
+from leitai.campaign.plan import CampaignInfo, Plan, ReportSettings, Rules, Schedule, Settings
+from leitai.report.briefing import load_wording
+from leitai.report.content import BriefingContent, BriefingInput, Paragraph, Table
+from leitai.report.docxkit import pct
+from leitai.report.narrative import build_content
+from leitai.scoring.results import build_results
+from leitai.scoring.score import History, score_period
+from leitai.scoring.states import empty_states
 
 START = dt.date(2025, 3, 1)
 CUTOFFS = (dt.date(2025, 3, 14), dt.date(2025, 3, 28), dt.date(2025, 4, 11))

@@ -8,9 +8,9 @@ import shutil
 import python_calamine
 from docx import Document
 
-from leitai import content
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.pipeline import run_period, seeds_folder
+from leitai.report import content
 
 
 def test_above_the_limit_the_attachment_lists_the_overdue_and_this_periods_nodes(tmp_path, monkeypatch):

@@ -8,11 +8,11 @@ import pytest
 from test_briefing import briefing_input, make_settings
 
 from builders import TOML, write_campaign
-from leitai.briefing import load_wording
-from leitai.campaign import load_campaign
+from leitai.campaign.office import default_cc, infer_level, parse_level, whole_word
+from leitai.campaign.plan import load_campaign
 from leitai.errors import SettingsError
-from leitai.narrative import build_content
-from leitai.office import default_cc, infer_level, parse_level, whole_word
+from leitai.report.briefing import load_wording
+from leitai.report.narrative import build_content
 
 
 @pytest.mark.parametrize("issuer, whole", [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leitai.pagefit import CELL_MARGIN_PT, CELL_PT, TEXT_WIDTH_PT, em, header_lines, table_layout
+from leitai.report.pagefit import CELL_MARGIN_PT, CELL_PT, TEXT_WIDTH_PT, em, header_lines, table_layout
 
 LEADERBOARD = ["名次", "单位", "应完成节点", "已完成节点", "节点完成率", "提前完成节点", "名次变化", "亮红灯项目数"]
 

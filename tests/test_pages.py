@@ -23,9 +23,9 @@ from docx.oxml.ns import qn
 from gencampaign import LEVEL_CAMPAIGNS, make_campaign
 from PIL import Image
 
-import leitai.charts
-import leitai.poster
-from leitai.campaign import load_campaign
+import leitai.charts.figures
+import leitai.charts.poster
+from leitai.campaign.plan import load_campaign
 from leitai.pipeline import RunResult, run_period
 
 
@@ -58,8 +58,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, A
 
             return save
 
-        mp.setattr(leitai.charts, "save_png", seeing(leitai.charts.save_png))
-        mp.setattr(leitai.poster, "save_png", seeing(leitai.poster.save_png))
+        mp.setattr(leitai.charts.figures, "save_png", seeing(leitai.charts.figures.save_png))
+        mp.setattr(leitai.charts.poster, "save_png", seeing(leitai.charts.poster.save_png))
         for key, spec in LEVEL_CAMPAIGNS.items():
             folder = make_campaign(tmp_path_factory.mktemp(f"campaign{len(out)}"), **spec)
             campaign = load_campaign(folder)

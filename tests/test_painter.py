@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from leitai import painter
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
+from leitai.charts import painter
 from leitai.pipeline import run_period, seeds_folder
 
 
@@ -80,7 +80,7 @@ def test_the_callers_main_script_is_not_run_again(tmp_path, campaign_copy):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(f"""
         from pathlib import Path
-        from leitai.campaign import load_campaign
+        from leitai.campaign.plan import load_campaign
         from leitai.pipeline import run_period
         with open({str(marker)!r}, "a") as f:
             f.write("run\\n")

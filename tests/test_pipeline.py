@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 
 from builders import submit, write_campaign, write_overrides
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.pipeline import run_period, seeds_folder
 
 
@@ -116,7 +116,7 @@ def test_same_inputs_same_bytes(small, tmp_path):
 
 
 def test_configured_chart_font(tmp_path):
-    from leitai.fonts import bundled_font
+    from leitai.charts.fonts import bundled_font
 
     folder = write_campaign(tmp_path / "c", rules="[report]\nfont = \"fonts/本单位字体.otf\"")
     (folder / "fonts").mkdir()
@@ -217,8 +217,8 @@ def test_the_cycle_collector_waits_for_the_end_of_a_run(small):
 
 
 def test_a_date_reported_after_the_cutoff_is_kept_for_the_next_template(small, tmp_path):
-    from leitai.ledger import Ledger
-    from leitai.templates import write_templates
+    from leitai.campaign.templates import write_templates
+    from leitai.ledger.history import Ledger
 
     submit(small, 1, "甲街道", {("P01", 1): "2020-09-09", ("P01", 2): "2020-09-20"}, small.folder / "inputs" / "第01期")
     first = run_period(small, 1)

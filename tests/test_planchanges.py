@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 
 from builders import NODES, PROJECTS, write_campaign, write_changes
-from leitai.campaign import load_campaign
+from leitai.campaign.changes import plan_at, reconcile
+from leitai.campaign.plan import load_campaign
 from leitai.errors import PlanError
-from leitai.planchanges import plan_at, reconcile
-from leitai.scoring import History, score_period
-from leitai.states import empty_states
+from leitai.scoring.score import History, score_period
+from leitai.scoring.states import empty_states
 
 D = dt.date.fromisoformat
 
@@ -225,9 +225,9 @@ def test_reconcile_of_an_unedited_plan_is_the_full_comparisons_answer():
     """The usual case (the record equals today's plan) skips the comparison: the same plan, typed the same."""
     from pandas.testing import assert_frame_equal
 
-    from leitai.campaign import load_campaign
+    from leitai.campaign.changes import EffectivePlan
+    from leitai.campaign.plan import load_campaign
     from leitai.pipeline import seeds_folder
-    from leitai.planchanges import EffectivePlan
 
     plan = load_campaign(seeds_folder()).plan
     for cutoff in (D("2020-09-14"), D("2020-11-23")):
@@ -245,11 +245,11 @@ def test_reconcile_of_an_unedited_plan_is_the_full_comparisons_answer():
 # ------------------------------------------------------------------ through the pipeline
 
 from builders import submit  # noqa: E402
+from leitai.campaign.starter import init_campaign  # noqa: E402
+from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template  # noqa: E402
 from leitai.errors import StrictModeError  # noqa: E402
-from leitai.ledger import Ledger  # noqa: E402
+from leitai.ledger.history import Ledger  # noqa: E402
 from leitai.pipeline import run_period  # noqa: E402
-from leitai.starter import init_campaign  # noqa: E402
-from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template  # noqa: E402
 
 
 def results_of(run):
@@ -360,9 +360,9 @@ def test_the_briefing_lists_this_periods_changes_and_counts_the_stopped_nodes_ou
 
     from test_briefing import briefing_input
 
-    from leitai.briefing import load_wording
-    from leitai.content import Table
-    from leitai.narrative import build_content
+    from leitai.report.briefing import load_wording
+    from leitai.report.content import Table
+    from leitai.report.narrative import build_content
 
     data = briefing_input()
     results = dict(data.results)

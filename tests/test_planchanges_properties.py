@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import write_campaign
-from leitai.campaign import load_campaign
-from leitai.ledger import Ledger
-from leitai.planchanges import CHANGE_COLUMNS, plan_at, reconcile
-from leitai.scoring import score_period
-from leitai.states import empty_states
+from leitai.campaign.changes import CHANGE_COLUMNS, plan_at, reconcile
+from leitai.campaign.plan import load_campaign
+from leitai.ledger.history import Ledger
+from leitai.scoring.score import score_period
+from leitai.scoring.states import empty_states
 
 FOLDER = Path(tempfile.mkdtemp(prefix="leitai-planchanges-"))
 CAMPAIGN = load_campaign(write_campaign(FOLDER / "c"))

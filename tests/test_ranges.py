@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from builders import NODES, PROJECTS, TOML, UNITS, write_campaign
-from leitai.campaign import NAME_LIMITS, load_campaign
+from leitai.campaign.plan import NAME_LIMITS, load_campaign
 from leitai.errors import PlanError, SettingsError
 
 

@@ -21,11 +21,11 @@ import pytest
 from docx import Document
 
 from builders import NODES, write_campaign
-from leitai.campaign import Campaign, load_campaign
+from leitai.campaign.plan import Campaign, load_campaign
+from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, cutoff_stamp, template_filename
 from leitai.fileio import save_workbook
-from leitai.intake import read_inputs
+from leitai.intake.folder import read_inputs
 from leitai.pipeline import run_period
-from leitai.templates import DATA_SHEET, FIRST_DATA_ROW, build_template, cutoff_stamp, template_filename
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PERIOD = 2  # cutoff 2020-09-28

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from builders import write_campaign
-from leitai.campaign import Rules, load_campaign
-from leitai.scoring import History, score_period
-from leitai.states import empty_states, resolve_states
+from leitai.campaign.plan import Rules, load_campaign
+from leitai.scoring.score import History, score_period
+from leitai.scoring.states import empty_states, resolve_states
 
 D = dt.date.fromisoformat
 

@@ -8,9 +8,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leitai.campaign import Plan, Rules
-from leitai.scoring import History, score_period
-from leitai.states import empty_states
+from leitai.campaign.plan import Plan, Rules
+from leitai.scoring.score import History, score_period
+from leitai.scoring.states import empty_states
 
 CUTOFF = dt.date(2020, 10, 12)
 START = dt.date(2020, 9, 1)
@@ -131,7 +131,7 @@ def test_one_units_answers_never_change_another_units_rate(case, data):
 @PROPS
 @given(campaigns(), st.data())
 def test_applying_a_periods_reports_twice_changes_nothing(case, data):
-    from leitai.states import resolve_states
+    from leitai.scoring.states import resolve_states
 
     plan, previous, _ = case
     nodes = plan.nodes

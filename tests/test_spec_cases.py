@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from builders import submit, write_campaign, write_overrides
-from leitai.campaign import Campaign, load_campaign
+from leitai.campaign.plan import Campaign, load_campaign
 from leitai.cli import main
 from leitai.pipeline import run_period
 
@@ -97,7 +97,7 @@ def test_an_assumed_date_is_flagged_then_replaced_by_the_first_real_date(small: 
     submit(small, 1, "甲街道", {("P01", 1): None}, small.folder / "inputs" / "第01期")
     import openpyxl
 
-    from leitai.templates import DATA_SHEET, FIRST_DATA_ROW
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW
 
     first = small.folder / "inputs" / "第01期" / "甲街道-第01期.xlsx"
     book = openpyxl.load_workbook(first)
@@ -118,8 +118,8 @@ def test_an_assumed_date_is_flagged_then_replaced_by_the_first_real_date(small: 
     assert row[5] == "日期未填或有误" and "9月14日" not in row[5]  # never printed as if reported
 
     # the next template leaves the date blank for the unit to fill in
-    from leitai.ledger import Ledger
-    from leitai.templates import build_template
+    from leitai.campaign.templates import build_template
+    from leitai.ledger.history import Ledger
 
     with Ledger(small.ledger_path) as ledger:
         known = ledger.states(1)
@@ -137,7 +137,7 @@ def test_an_assumed_date_is_flagged_then_replaced_by_the_first_real_date(small: 
 
 
 def test_a_ledger_without_the_assumed_column_is_migrated_in_place(small: Campaign) -> None:
-    from leitai.ledger import Ledger
+    from leitai.ledger.history import Ledger
 
     submit(small, 1, "甲街道", {("P01", 1): "2020-09-09"}, small.folder / "inputs" / "第01期")
     run_period(small, 1)

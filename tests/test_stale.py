@@ -8,9 +8,9 @@ import sqlite3
 from click.testing import CliRunner
 
 from builders import submit, write_campaign
-from leitai.campaign import load_campaign
+from leitai.campaign.plan import load_campaign
 from leitai.cli import main
-from leitai.ledger import Ledger
+from leitai.ledger.history import Ledger
 from leitai.pipeline import run_period
 
 

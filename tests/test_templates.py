@@ -13,8 +13,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from builders import write_campaign
-from leitai.campaign import Campaign, load_campaign
-from leitai.templates import (
+from leitai.campaign.plan import Campaign, load_campaign
+from leitai.campaign.templates import (
     DATA_SHEET,
     HEADERS,
     IDENTITY_SHEET,

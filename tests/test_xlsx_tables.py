@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from leitai.fileio import workbook_bytes
-from leitai.xlsxout import (
+from leitai.report.xlsxout import (
     _default_style,
     _letter,
     _lines,
