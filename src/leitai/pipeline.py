@@ -3,7 +3,7 @@
 Order of work: mend what an interrupted run left (publish.repair), read the campaign and
 the inputs, merge node states with the ledger, score, write every output into a staging
 folder (manifest.json last), then publish: the ledger records the period and the staged
-folder takes the place of the old one together (publish.py), so after any fault the
+folder takes the place of the old one together (ledger/publish.py), so after any fault the
 ledger and the outputs of a period agree.
 """
 

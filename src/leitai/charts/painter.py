@@ -55,7 +55,7 @@ def _font(configured: str | None, text: str) -> tuple[Any, list[str]]:
 def draw_charts(results: dict[str, Any], history: list[dict[str, Any]], out_dir: Path, title: str,
                 investment: dict[str, Any] | None = None, configured: str | None = None, whole: str | None = None
                 ) -> tuple[dict[str, Path], list[str]]:
-    """The briefing's charts (``charts.render_charts``) in the configured font, if any: (paths, warnings),
+    """The briefing's charts (``figures.render_charts``) in the configured font, if any: (paths, warnings),
     a font that is not found or lacks characters said first."""
     from .figures import chart_text, render_charts
 
@@ -68,7 +68,7 @@ def draw_charts(results: dict[str, Any], history: list[dict[str, Any]], out_dir:
 def draw_poster(results: dict[str, Any], history: list[dict[str, Any]], path: Path, title: str,
                 investment: dict[str, Any] | None = None, configured: str | None = None,
                 whole: str | None = None, rank_by: str = "cumulative") -> list[str]:
-    """The poster (``charts.render_poster``) in the same font as the charts; its warnings."""
+    """The poster (``figures.render_poster``) in the same font as the charts; its warnings."""
     from .figures import chart_text, render_poster
 
     font, _ = _font(configured, chart_text(results, history, investment) + title)  # said once, with the charts

@@ -14,7 +14,7 @@ Choices where SPEC is silent:
 - a unit's nodes absent from the export are one warning for the unit (it keeps what is known);
 - a unit's submission time is its latest 提交时间, read as local time; without the column,
   the workbook's saved time. A unit both in an export and in its own file: the later wins
-  (intake.py).
+  (folder.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``read_sheet`` takes an open workbook (workbook.py) and returns the unit and its node rows
 (an export carrying many units is exports.py's); row problems are collected with their
 cells, file-level ones raise ``Reject``. The batch
-around it (files, duplicates, worker processes, 核定.xlsx) is intake.py's.
+around it (files, duplicates, worker processes, 核定.xlsx) is folder.py's.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ on Windows the child has no limit but a crash still only loses that file); .xls 
 rare and a child costs ~0.3 s.
 
 What cannot be read raises ``Reject`` carrying the data problem to record; nothing here
-decides what a sheet means (intake.py does).
+decides what a sheet means (folder.py does).
 """
 
 from __future__ import annotations

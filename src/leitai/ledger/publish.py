@@ -5,7 +5,7 @@ either the period as it was (ledger and outputs) or the new one complete in both
 
 1. every output, manifest.json last, is written into a staging folder beside the output
    folder (``outputs/.~leitai-new-第03期``, the same file system);
-2. the ledger is backed up (ledgercheck.write_backup);
+2. the ledger is backed up (check.write_backup);
 3. the old output folder, if any, is moved aside (``.~leitai-old-第03期``): a folder that
    cannot be moved (a file open in Word on Windows) stops the run here, nothing recorded;
 4. ONE ledger transaction records the period with a 'publishing' marker holding the output

@@ -1,6 +1,6 @@
 """Machine-readable results of one period: ``build_results``, the results.json dict of SPEC §6
 (rates unrounded fractions, ISO dates), and the order problems are listed in. The workbooks made
-from them are in xlsxout.py.
+from them are in report/xlsxout.py.
 """
 
 from __future__ import annotations
