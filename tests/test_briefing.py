@@ -501,7 +501,7 @@ def test_a_superseded_duplicate_is_not_called_rejected(tmp_path: Path) -> None:
 
 
 def test_charts_without_content_are_left_out(tmp_path: Path) -> None:
-    from leitai.charts.figures import render_charts
+    from leitai.charts.render import render_charts
 
     r = results(1, evaluation=False)
     charts, _ = render_charts(r, [r], tmp_path / "charts")

@@ -13,7 +13,7 @@ from test_narrative_properties import make_case
 
 import leitai.charts.figures
 import leitai.charts.poster
-from leitai.charts.figures import render_charts, render_poster
+from leitai.charts.render import render_charts, render_poster
 
 NAMES = ["乙镇", "城南街道", "白鹤镇", "县自然资源和规划局", "天台经济开发区管理委员会", "县文化和广电旅游体育局",
          "洪畴镇人民政府", "三州乡", "区住建局", "市交通运输局城乡公交一体化专班"]

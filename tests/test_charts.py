@@ -16,18 +16,15 @@ import pytest
 from leitai.charts import figures as charts
 from leitai.charts import poster
 from leitai.charts.figures import (
-    chart_text,
     pct,
     ranked_units,
-    render_charts,
-    render_poster,
     safe_name,
     shown_rows,
-    shutdown_workers,
     unit_lights,
     wrap,
 )
 from leitai.charts.fonts import resolve_font
+from leitai.charts.render import chart_text, render_charts, render_poster, shutdown_workers
 
 CATEGORIES = ["主要经济指标", "全面高水平小康", "重点区块征迁", "项目推进", "专项工作", "重要民生实事", "要素保障"]
 TOWNS = [
@@ -491,7 +488,7 @@ def test_every_group_has_its_own_line_in_the_trend(tmp_path: Path, monkeypatch: 
 
 
 def test_a_trend_label_goes_below_when_a_group_line_runs_above():
-    from leitai.charts.figures import label_side
+    from leitai.charts.chartkit import label_side
 
     limits = (0.6, 1.06)
     # the groups' lines both pass just above the overall 0.80: the label goes below

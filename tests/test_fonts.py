@@ -8,8 +8,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from test_charts import INVESTMENT, demo_history
 
-from leitai.charts.figures import chart_text
 from leitai.charts.fonts import FontChoice, bundled_font, gbk_codepoints, missing_glyphs, resolve_font
+from leitai.charts.render import chart_text
 
 GBK_SAMPLE = (
     "赤城街道始丰街道福溪街道县自然资源局县经信局主要经济指标全面高水平小康重点区块征迁要素保障擂台榜黄牌督评龥"

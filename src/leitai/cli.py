@@ -554,7 +554,7 @@ def entry() -> None:
         from .charts import painter
 
         painter.stop()
-        charts = sys.modules.get("leitai.charts.figures")
+        charts = sys.modules.get("leitai.charts.render")
         if charts is not None:
             charts.shutdown_workers()
     if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does

@@ -150,7 +150,7 @@ def _run_period(
     today: dt.date | None,
 ) -> RunResult:
     from .charts import painter
-    from .charts.figures import drawn_part
+    from .charts.render import drawn_part
     from .intake.folder import read_inputs
 
     painter.start()  # matplotlib loads in the painter while this process reads and scores
@@ -352,7 +352,7 @@ def _write_outputs(
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
     ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
     from .charts import painter
-    from .charts.figures import drawn_part
+    from .charts.render import drawn_part
 
     settings = campaign.settings
     label = period_label(period)

@@ -360,3 +360,32 @@ def change_text(change: int | None) -> tuple[str, str]:
 # A group of more than UNITS_LIMIT units is drawn as its top UNITS_HEAD and bottom UNITS_TAIL
 # (and any carded unit between), with a row saying how many are left out.
 UNITS_LIMIT, UNITS_HEAD, UNITS_TAIL = 40, 20, 20
+
+
+def label_side(x: int, value: float, series: list[list[float | None]], need: float, half_width: float,
+               limits: tuple[float, float]) -> int:
+    """+1 to put a value label above its point at (``x``, ``value``), -1 below: above unless a line of
+    ``series`` (one rate or None per period) crosses the label's box there (``need`` tall, in rates,
+    ``half_width`` wide, in periods) and the box below is clearer. Within ``limits`` (the axis)."""
+    def crossings(lo: float, hi: float) -> int:
+        count = 0
+        for s in series:
+            for dx in (-half_width, 0.0, half_width):
+                at = _at(s, x + dx)
+                if at is not None and lo <= at <= hi:
+                    count += 1
+        return count
+
+    above = crossings(value, value + need) + (value + need > limits[1])
+    below = crossings(value - need, value) + (value - need < limits[0])
+    return -1 if below < above else 1
+
+
+def _at(series: list[float | None], x: float) -> float | None:
+    """The line through ``series`` (values at 0, 1, 2…) at ``x``, None where it is not drawn."""
+    left, right = math.floor(x), math.ceil(x)
+    if left < 0 or right >= len(series) or series[left] is None or series[right] is None:
+        return None
+    a, b = series[left], series[right]
+    assert a is not None and b is not None
+    return a + (b - a) * (x - left)

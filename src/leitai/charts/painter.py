@@ -55,9 +55,9 @@ def _font(configured: str | None, text: str) -> tuple[Any, list[str]]:
 def draw_charts(results: dict[str, Any], history: list[dict[str, Any]], out_dir: Path, title: str,
                 investment: dict[str, Any] | None = None, configured: str | None = None, whole: str | None = None
                 ) -> tuple[dict[str, Path], list[str]]:
-    """The briefing's charts (``figures.render_charts``) in the configured font, if any: (paths, warnings),
+    """The briefing's charts (``render.render_charts``) in the configured font, if any: (paths, warnings),
     a font that is not found or lacks characters said first."""
-    from .figures import chart_text, render_charts
+    from .render import chart_text, render_charts
 
     font, warnings = _font(configured, chart_text(results, history, investment) + title)
     extra: dict[str, Any] = {} if whole is None else {"whole": whole}
@@ -68,8 +68,8 @@ def draw_charts(results: dict[str, Any], history: list[dict[str, Any]], out_dir:
 def draw_poster(results: dict[str, Any], history: list[dict[str, Any]], path: Path, title: str,
                 investment: dict[str, Any] | None = None, configured: str | None = None,
                 whole: str | None = None, rank_by: str = "cumulative") -> list[str]:
-    """The poster (``figures.render_poster``) in the same font as the charts; its warnings."""
-    from .figures import chart_text, render_poster
+    """The poster (``render.render_poster``) in the same font as the charts; its warnings."""
+    from .render import chart_text, render_poster
 
     font, _ = _font(configured, chart_text(results, history, investment) + title)  # said once, with the charts
     extra: dict[str, Any] = {} if whole is None else {"whole": whole}
@@ -93,7 +93,7 @@ def _warm_up() -> None:
     import matplotlib.figure  # noqa: F401
     from PIL import PngImagePlugin  # noqa: F401
 
-    from . import figures, poster  # noqa: F401
+    from . import figures, poster, render  # noqa: F401
     from .chartkit import Ink, new_figure
     from .fonts import resolve_font
 
