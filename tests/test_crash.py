@@ -80,7 +80,7 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path):
     assert old_results != new_results and old_files["results.json"] != new_files["results.json"]
 
     rng = random.Random(20201)
-    outcomes = {"old": 0, "new": 0, "mixed": 0}
+    outcomes = {"old": 0, "new": 0, "mixed": 0, "swapping": 0}
     work = tmp_path / "work"
     for kill in range(KILLS):
         shutil.rmtree(work, ignore_errors=True)
@@ -101,6 +101,13 @@ def test_sigkill_at_random_points_leaves_old_or_new(tmp_path):
             for output in manifest["outputs"]:
                 assert hashlib.sha256(files[output["file"]]).hexdigest() == output["sha256"], output["file"]
         assert _results(work) in (old_results, new_results)
+        if not files:  # killed mid-swap: the old folder set aside, the new one staged, 第01期 not there
+            aside = [p.name for p in (work / "outputs").iterdir() if p.name.startswith((".~leitai-new-", ".~leitai-old-"))]
+            assert aside, "the period's outputs are gone and nothing was set aside"
+            outcomes["swapping"] += 1
+            _finish(work)  # the next run finishes the swap or rolls it back, then runs
+            assert _snapshot(work) == (new_files, new_results)
+            continue
         kinds = {"old" if data == old_files.get(name) else "new" for name, data in files.items()}
         outcomes["mixed" if len(kinds) > 1 else kinds.pop()] += 1
 
