@@ -464,7 +464,8 @@ def test_tied_yellow_cards_are_explained(tmp_path: Path) -> None:
     write_briefing(briefing_input(results=r, settings=settings), path)
     text = "\n".join(read(path)[0])
     assert "以下3个单位节点完成率排名末位" in text
-    assert "福溪街道、始丰街道与末位单位各项排名指标相同，一并亮黄牌。" in text
+    # tied with each other at the card line (here the last place), which the sentence says
+    assert "福溪街道、始丰街道在乡镇（街道）中并列第2名，各项排名指标相同，一并亮黄牌。" in text
 
 
 def test_large_attachment(tmp_path: Path) -> None:

@@ -101,6 +101,9 @@ def test_documents_are_dated_when_the_last_sheet_counted_had_arrived():
     assert issue_date(deadline, []) == deadline
     assert issue_date(deadline, [dt.datetime(2020, 9, 14, 9), dt.datetime(2020, 9, 15, 23, 59)]) == deadline
     assert issue_date(deadline, [dt.datetime(2020, 9, 14, 9), dt.datetime(2020, 9, 17, 0, 5)]) == dt.date(2020, 9, 17)
+    # a unit not heard from: its sheet could still come in on time on the deadline day
+    assert issue_date(deadline, [dt.datetime(2020, 9, 14, 9)], missing=True) == dt.date(2020, 9, 16)
+    assert issue_date(deadline, [dt.datetime(2020, 9, 18, 9)], missing=True) == dt.date(2020, 9, 18)
 
 
 def test_a_briefing_with_a_late_unit_is_dated_on_its_arrival(tmp_path):
@@ -467,3 +470,20 @@ def test_check_on_the_inputs_folder_notes_arrivals(tmp_path):
     runner.invoke(main, ["check", "--campaign", str(campaign.folder), str(sheet.parent), str(outside)])
     seen = json.loads((campaign.folder / "arrivals.json").read_text(encoding="utf-8"))["files"]
     assert sha256_file(sheet) in seen and sha256_file(outside) not in seen  # not yet in the inputs folder
+
+
+def test_the_last_period_warns_of_nothing_and_says_so(tmp_path):
+    """With no later cutoff (and no warning_days) the look-ahead is empty: the 预警清单's title says
+    this is the last period (it read 10月13日至10月12日), and 催报 does not promise nodes falling due."""
+    from leitai.report.reminders import Outlook, load_texts, reminder_text, warning_workbook
+
+    campaign = campaign_with(tmp_path)
+    cutoff = dt.date(2020, 10, 12)
+    results = {"cutoff": cutoff.isoformat(), "period": 3, "early_warning": [], "units": []}
+    texts = load_texts()
+    last = Outlook(campaign.settings, campaign.plan, results, [], {}, cutoff, cutoff)
+    title = warning_workbook(last, texts)["预警清单"]["A1"].value
+    assert title == "百日攻坚第3期预警清单（本期为最后一期，其后没有到期的节点）"
+    assert "下一截止日前到期" not in reminder_text(last, texts) and "不再预警" in reminder_text(last, texts)
+    ahead = Outlook(campaign.settings, campaign.plan, results, [], {}, cutoff, dt.date(2020, 10, 26))
+    assert warning_workbook(ahead, texts)["预警清单"]["A1"].value == "百日攻坚第3期预警清单（10月13日至10月26日到期、尚未完成的节点）"

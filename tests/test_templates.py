@@ -187,3 +187,19 @@ def test_survives_libreoffice_xls(saved: Path, tmp_path: Path) -> None:
     check_calamine(legacy)
     # calamine does not read validations from .xls: open it again in LibreOffice to see them.
     check_openpyxl(convert(legacy, "xlsx", tmp_path / "back", tmp_path / "profile"))
+
+
+def test_the_instructions_give_the_submission_deadline(tmp_path: Path) -> None:
+    """With submit_days, units are told the 报送截止 they are judged by, not the cutoff."""
+    from builders import TOML
+    from leitai.campaign.templates import HELP_SHEET
+
+    toml = TOML.format(rules="") + "\n[supervision]\nsubmit_days = 2\n"
+    campaign = load_campaign(write_campaign(tmp_path / "c", toml=toml))
+    book = build_template(campaign, "甲街道", 2)
+    text = "\n".join(str(c.value) for row in book[HELP_SHEET].iter_rows() for c in row if c.value)
+    assert "截止日期为2020年9月28日" in text and "请于2020年9月30日（含当天）前在" in text
+    assert "本期数据截至2020年9月28日，请于2020年9月30日（含当天）前报送。" in text
+    plain = build_template(load_campaign(write_campaign(tmp_path / "d")), "甲街道", 2)
+    assert "请于2020年9月28日（含当天）前在" in "\n".join(
+        str(c.value) for row in plain[HELP_SHEET].iter_rows() for c in row if c.value)

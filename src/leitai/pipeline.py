@@ -357,7 +357,8 @@ def _write_outputs(
     settings = campaign.settings
     label = period_label(period)
     stamp = _stamp(cutoff)
-    issued = issue_date(submit_deadline(settings.schedule, period, settings.supervision), arrived.values())
+    issued = issue_date(submit_deadline(settings.schedule, period, settings.supervision), arrived.values(),
+                        missing=bool(missing))
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_step = 1 if soffice else 0
     total, step = REPORT_STEPS + pdf_step, 0

@@ -389,7 +389,8 @@ def _help_lines(campaign: Campaign, unit: str, period: int, cutoff: dt.date) -> 
     info = campaign.settings.campaign
     wording = load_help(campaign)
     fields = {"short_name": info.short_name, "issuer": info.issuer, "unit": unit, "period": str(period),
-              "cutoff": _cn_date(cutoff), "data_sheet": DATA_SHEET, "file_name": template_filename(unit, period)}
+              "cutoff": _cn_date(cutoff), "data_sheet": DATA_SHEET, "file_name": template_filename(unit, period),
+              "deadline": _cn_date(cutoff + dt.timedelta(days=campaign.settings.supervision.submit_days))}  # 报送截止
     example = cutoff - dt.timedelta(days=4)  # a date in this period, so the examples are in the campaign's year
     y, m, d = example.year, example.month, example.day
     fields.update(example_iso=example.isoformat(), example_slash=f"{y}/{m}/{d}", example_dot=f"{y}.{m}.{d}",

@@ -184,11 +184,13 @@ class _Layout:
         self.text(content.lead)
         self.main_text(content)
         last = None
+        # the 附件 list is one block with the signature: never split, nor the signature alone on a page
+        self._keep_room(sum(paragraph_height(line) for line in content.attachment_list) + 3 * LINE_PT)
         for line in content.attachment_list:
-            last = self.text(line, "attach_list")
+            last = self.text(line, "attach_list", keep_with_next=True)
         if last is None and self.doc.paragraphs:
             last = self.doc.paragraphs[-1]
-        if last is not None:  # the signature never stands alone on a page
+        if last is not None:
             last.paragraph_format.keep_with_next = True
         self.signature(content.signature)
         self.attachment_pages(content.attachments)
@@ -197,7 +199,8 @@ class _Layout:
     def main_text(self, content: BriefingContent) -> None:
         """The numbered sections. A figure that neither fits the rest of its page nor can be
         shrunk to it waits while the text after it fills the page, and opens the next one; it
-        never leaves its section (a chart of the rankings under 亮灯情况 would be out of place)."""
+        never leaves its section or subsection (a chart of the rankings under 亮灯情况, or one group's
+        chart under the next group's heading, would be out of place)."""
         items: list[Block] = []
         for number, section in enumerate(content.sections, start=1):
             items.append(Paragraph(f"{cn_number(number)}、{section.title}", "h1"))
@@ -206,7 +209,7 @@ class _Layout:
         waiting_page = 0
         for i, block in enumerate(items):
             before_table = i + 1 < len(items) and isinstance(items[i + 1], Table)
-            if waiting and isinstance(block, Paragraph) and block.style == "h1":  # the section ends here
+            if waiting and isinstance(block, Paragraph) and block.style in ("h1", "h2"):  # its (sub)section ends
                 for figure in waiting:
                     self.figure(figure)
                 waiting = []

@@ -475,12 +475,17 @@ class _Narrative(Annexes):
             self.para(self.t(section, "card_item" if section == "score" else "item", n=n, unit=u["unit"],
                              group=u["group"], rate=pct(u["rate"]), rank=u.get("rank") or "—", due=u["due"],
                              missing=u["due"] - u["done"], red=red, score=score_text(u, "—")))
-        tied = self._tied_cards(carded)
-        if tied:
-            self.para(self.t("cards", "tie", names=join_names(u["unit"] for u in tied)))
+        for tied in self._tied_cards(carded):  # each set of units tied at a group's card line
+            names = join_names(u["unit"] for u in tied)
+            same = {(u["group"], u.get("rank")) for u in tied}
+            if len(same) == 1 and tied[0].get("rank") is not None:
+                self.para(self.t("cards", "tie_rank", names=names, group=tied[0]["group"], rank=tied[0]["rank"]))
+            else:
+                self.para(self.t("cards", "tie", names=names))
 
-    def _tied_cards(self, carded: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Carded units beyond the configured number, with the unit they tie with (SPEC §5)."""
+    def _tied_cards(self, carded: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """The units tied at the card line where more are carded than configured (SPEC §5): one
+        list per pool (a group, or all units when the number is not set per group)."""
         cards = self.settings.rules.yellow_cards
         if isinstance(cards, tuple):
             pools = [(n, [u for u in carded if u["group"] == g]) for g, n in cards]
@@ -492,12 +497,12 @@ class _Narrative(Annexes):
         def key(u: dict[str, Any]) -> tuple[Any, ...]:
             return (-round(u[measure] or 0, 9), -u["ahead"], u["red_projects"])
 
-        tied: list[dict[str, Any]] = []
+        tied: list[list[dict[str, Any]]] = []
         for n, pool in pools:
             if len(pool) > n > 0:
                 pool = sorted(pool, key=key)
                 boundary = key(pool[len(pool) - n])
-                tied += [u for u in pool if key(u) == boundary]
+                tied.append([u for u in pool if key(u) == boundary])
         return tied
 
     def examples(self) -> None:

@@ -55,6 +55,11 @@ class Outlook:
     def cutoff(self) -> dt.date:
         return dt.date.fromisoformat(self.results["cutoff"])
 
+    @property
+    def looks_ahead(self) -> bool:
+        """False in the last period without ``warning_days``: no later cutoff, nothing to warn of."""
+        return self.horizon > self.cutoff
+
     def fields(self) -> dict[str, Any]:
         info = self.settings.campaign
         return {"short_name": info.short_name, "issuer": info.issuer, "name": info.name,
@@ -97,7 +102,7 @@ def reminder_text(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -> s
     for item in outlook.results.get("early_warning", []):
         soon.setdefault(item["unit"], []).append(item)
 
-    lines = [t("title"), t("lead"), ""]
+    lines = [t("title"), t("lead" if outlook.looks_ahead else "lead_last"), ""]
     quiet = []
     for unit in outlook.plan.units["unit"]:
         block = []
@@ -145,7 +150,8 @@ def warning_workbook(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -
     ``UNIT_SHEETS_LIMIT`` units have warnings; else the first sheet carries a filter by unit)."""
     w = texts["warning"]
     start = outlook.cutoff + dt.timedelta(days=1)
-    title = str(w["title"]).format(**{**outlook.fields(), "start": cn_date(start, year=False),
+    heading = w["title" if outlook.looks_ahead else "title_last"]
+    title = str(heading).format(**{**outlook.fields(), "start": cn_date(start, year=False),
                                       "horizon": cn_date(outlook.horizon, year=False)})
     names = outlook.node_names()
     items = outlook.results.get("early_warning", [])

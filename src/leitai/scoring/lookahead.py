@@ -38,11 +38,12 @@ def submit_deadline(schedule: Schedule, period: int, supervision: Supervision) -
     return schedule.cutoff(period) + dt.timedelta(days=supervision.submit_days)
 
 
-def issue_date(deadline: dt.date, arrived: Iterable[dt.datetime]) -> dt.date:
+def issue_date(deadline: dt.date, arrived: Iterable[dt.datetime], missing: bool = False) -> dt.date:
     """成文日期 of the briefing and its 督办单: the 报送截止 day, or the day the last sheet counted
-    arrived when that is later. A document dated earlier would report as late, or as not sent,
-    sheets that could still arrive on or after its own date."""
-    return max([deadline, *(when.date() for when in arrived)])
+    arrived when that is later; with a unit ``missing``, at least the day after the deadline (on
+    the deadline day its sheet could still come in on time). A document dated earlier would report
+    as late, or as not sent, sheets that could still arrive on or after its own date."""
+    return max([deadline + dt.timedelta(days=1 if missing else 0), *(when.date() for when in arrived)])
 
 
 def early_warning(nodes: pd.DataFrame, cutoff: dt.date, horizon: dt.date) -> list[dict[str, Any]]:
