@@ -136,6 +136,25 @@ def test_an_assumed_date_is_flagged_then_replaced_by_the_first_real_date(small: 
                           " ORDER BY period").fetchall() == [(1, 1), (2, 0)]
 
 
+def test_a_date_still_missing_is_said_to_count_at_the_cutoff_it_was_counted_at(small: Campaign) -> None:
+    """已完成 without a date two periods running: the node stays done at period 1's cutoff, and period
+    2's data problem names that date (it had said period 2's cutoff, which nothing counts)."""
+    import openpyxl
+
+    from leitai.campaign.templates import DATA_SHEET, FIRST_DATA_ROW
+
+    for period in (1, 2):
+        path = submit(small, period, "甲街道", {("P01", 1): None}, small.folder / "inputs" / f"第{period:02d}期")
+        book = openpyxl.load_workbook(path)
+        book[DATA_SHEET].cell(FIRST_DATA_ROW, 6).value = "已完成"  # P01 node 1: done, no date
+        book[DATA_SHEET].cell(FIRST_DATA_ROW, 7).value = None
+        book.save(path)
+        result = run_period(small, period)
+        [found] = [p for p in result.problems if p.code == "done_without_date"]
+        assert found.message == "标为已完成但未填实际完成日期，按截止日期 2020年9月14日 计"
+    assert node_state(small, 2, "P01", 1)[:2] == (1, "2020-09-14")
+
+
 def test_a_ledger_without_the_assumed_column_is_migrated_in_place(small: Campaign) -> None:
     from leitai.ledger.history import Ledger
 

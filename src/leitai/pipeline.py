@@ -37,7 +37,7 @@ from .scoring.investment import carry_figures, category_investment, time_progres
 from .scoring.lookahead import early_warning, issue_date, submit_deadline, warning_horizon
 from .scoring.results import build_results, node_rows, sorted_problems
 from .scoring.score import Scores, score_period
-from .scoring.states import applied_overrides, resolve_states
+from .scoring.states import applied_overrides, resolve_states, with_counted_dates
 
 if TYPE_CHECKING:
     from .intake.folder import Intake
@@ -207,7 +207,7 @@ def _run_period(
         intake = intake.with_stage_problems([*merge_problems, *figure_problems],
                                             overrides=applied_overrides(intake.overrides, cutoff))
         clock.lap("states")
-        problems = list(intake.problems)
+        problems = with_counted_dates(list(intake.problems), intake.reports, states, cutoff)
         adjustments = intake.adjustments if settings.rules.score is not None else []
         if intake.adjustments and settings.rules.score is None:
             problems.append(problem("adjustments_unused", file=ADJUSTMENTS_FILE))

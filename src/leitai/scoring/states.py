@@ -170,3 +170,23 @@ def applied_overrides(overrides: pd.DataFrame, cutoff: dt.date) -> pd.DataFrame:
 def _cn_date(value: object) -> str:
     stamp = pd.Timestamp(value)
     return f"{stamp.year}年{stamp.month}月{stamp.day}日"
+
+
+def with_counted_dates(problems: list[Problem], reports: pd.DataFrame, states: pd.DataFrame,
+                       cutoff: dt.date) -> list[Problem]:
+    """``problems`` with each 已完成-without-a-date (``done_without_date``) naming the date the node
+    is counted at: intake says this cutoff, but a node already counted done at an earlier cutoff
+    (its date assumed then) keeps that earlier date."""
+    if not any(p.code == "done_without_date" for p in problems) or reports.empty:
+        return problems
+    nodes = dict(zip(zip(reports["file"], reports["date_cell"]), zip(reports["project_id"], reports["seq"])))
+    assumed = states[states["done"] & states["date_assumed"].astype(bool)]
+    dates = dict(zip(zip(assumed["project_id"], assumed["seq"]), assumed["done_date"]))
+    out = []
+    for found in problems:
+        when = dates.get(nodes.get((found.file, found.cell), ("", -1))) if found.code == "done_without_date" else None
+        if when is not None and not pd.isna(when) and pd.Timestamp(when).date() < cutoff:
+            found = problem(found.code, file=found.file, unit=found.unit, sheet=found.sheet, cell=found.cell,
+                            value=found.value, detail=_cn_date(when))
+        out.append(found)
+    return out
