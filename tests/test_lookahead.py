@@ -200,9 +200,9 @@ def test_reminder_text_for_notepad(tmp_path):
     assert "县丁局：截至2020年9月14日" in text
     bad = [p for p in result.problems if p.unit == "甲街道" and p.code == "bad_date"]
     assert bad and f"{bad[0].sheet} {bad[0].cell}：{bad[0].message}" in text
-    assert "甲街道：以下1个节点将于2020年9月28日前到期" in text
+    assert "甲街道：以下1个节点于9月15日至9月28日到期，截至2020年9月14日尚未完成" in text
     assert "一号路改造（P01）节点2“开工”，计划9月25日完成" in text
-    assert "县丁局：以下1个节点将于2020年9月28日前到期" in text  # not submitted, and warned too
+    assert "县丁局：以下1个节点于9月15日至9月28日到期，截至2020年9月14日尚未完成" in text  # not submitted, and warned too
 
 
 def test_text_file_bytes_turns_every_line_end_to_crlf():
@@ -422,7 +422,7 @@ def test_briefing_tells_notices_warnings_and_late_units(tmp_path):
     assert ("本期向1个项目的牵头单位发出督办单：二号区块征迁（乙镇）。请相关牵头单位于2020年10月19日前"
             "将整改情况连同回执报送测试县百日攻坚行动指挥部办公室。") in text
     # due after 10-12 and by 10-26, not done: P01-3 (10-20, 甲街道)
-    assert "至2020年10月26日，还有1个节点将到期且尚未完成，涉及1个单位：甲街道1个。" in text
+    assert "10月13日至10月26日到期、截至2020年10月12日尚未完成的节点还有1个，涉及1个单位：甲街道1个。" in text
 
 
 def test_briefing_names_late_units(tmp_path):
@@ -442,7 +442,7 @@ def test_demo_briefing_period_five_outlook(demo_dir):
     escalated = [p["name"] for p in data["projects"] if p["light"] == "red" and p["red_count"] >= 3]
     assert f"向{len(escalated)}个项目的牵头单位发出督办单：" in text
     assert all(f"{name}（" in text for name in escalated)
-    assert f"至2020年11月23日，还有{len(data['early_warning'])}个节点将到期且尚未完成" in text
+    assert f"11月10日至11月23日到期、截至2020年11月9日尚未完成的节点还有{len(data['early_warning'])}个" in text
     assert "南屏乡、县水利局的填报表晚于报送截止时间（2020年11月9日）送达，记为迟报。" in text
     # dated the day the last of them arrived (the manifest's arrival times), not at the cutoff
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -328,7 +328,9 @@ class _Narrative(Annexes):
             warned_in = Counter(w["unit"] for w in warned)
             counts = {unit: warned_in[unit] for unit in order}
             listed = [self.t("outlook", "warning_item", unit=u, count=n) for u, n in counts.items() if n]
-            self.para(self.t("outlook", "warning", horizon=cn_date(horizon), count=len(warned),
+            start = self.cutoff + dt.timedelta(days=1)
+            self.para(self.t("outlook", "warning", horizon=cn_date(horizon, year=False),
+                             start=cn_date(start, year=False), count=len(warned),
                              units=len(listed), list="、".join(listed)))
 
     def _rank_change(self, change: int | None) -> str:

@@ -64,7 +64,9 @@ class Outlook:
         info = self.settings.campaign
         return {"short_name": info.short_name, "issuer": info.issuer, "name": info.name,
                 "period": self.results["period"], "cutoff": cn_date(self.cutoff),
-                "deadline": cn_date(self.deadline), "horizon": cn_date(self.horizon)}
+                "deadline": cn_date(self.deadline), "horizon": cn_date(self.horizon),
+                "start": cn_date(self.cutoff + dt.timedelta(days=1), year=False),
+                "horizon_md": cn_date(self.horizon, year=False)}
 
     def node_names(self) -> dict[tuple[str, int], tuple[str, str]]:
         """(project id, seq) -> (project name, node target)."""
