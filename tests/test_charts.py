@@ -462,7 +462,7 @@ def test_poster_and_unit_charts_state_the_ranking_basis(tmp_path: Path, drawn: d
     titles = [t for name, texts in drawn.items() if name.startswith("单位排名") for t in texts if "各单位" in t]
     assert titles and all(t.endswith("（按综合得分排名）" if rank_by == "score" else "节点完成率排名") for t in titles)
     if rank_by == "score":
-        assert "综合得分" in drawn["poster.png"] and "90.0分" in drawn["poster.png"]
+        assert "综合得分" in drawn["poster.png"] and "90.00分" in drawn["poster.png"]  # the briefing's precision
     else:
         assert not any(t.endswith("分") and t[:-1].replace(".", "").isdigit() for t in drawn["poster.png"])
 

@@ -172,7 +172,8 @@ def _group_panel(
     row = min(ROW_MAX, avail / max(len(rows), 1))
     px = max(TEXT_MIN, min(34.0, row * ROW_TEXT))
     px = min(px, w / 26)  # three or more groups: narrower panels, smaller type, so columns never meet
-    bar_w = x["rate"] - x["bar"] - px * 3.9 - 8  # room for "100.0%" right-aligned at x["rate"]
+    # room for "100.0%" (or "100.00分") right-aligned at x["rate"]
+    bar_w = x["rate"] - x["bar"] - px * (4.5 if by_score else 3.9) - 8
     gaps = 0
     for i, u in enumerate(rows):
         yc = top + row * (i + 0.5)
@@ -195,7 +196,7 @@ def _group_panel(
         score = u.get("score") if by_score else None
         if score is not None:
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(score / 100, 1.0)), bar_h, PALETTE[light])
-            c.text(x["rate"], yc, f"{score:.1f}分", px, ha="right")
+            c.text(x["rate"], yc, f"{score:.2f}分", px, ha="right")  # as the briefing and 擂台榜 give it
         elif rate is not None:
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(rate, 1.0)), bar_h, PALETTE[light])
             c.text(x["rate"], yc, pct(rate), px, ha="right")
