@@ -57,3 +57,28 @@ def test_a_red_project_of_a_unit_that_did_not_submit_says_so() -> None:
     assert next(r for r in rows if r[2] == "县交通局")[5] == "本期未报送"
     assert next(r for r in rows if r[2] == "福溪街道")[5] == "未说明原因"
     assert "县交通局未报送（见附件2）" in content.text() and "未按时报送" not in content.text()
+
+
+def test_a_laggard_that_fell_is_named_once_with_its_fall() -> None:
+    """Outside evaluation periods the last of each group is named 排名靠后; one that also fell has its
+    fall in the same bracket, and is not named again under 名次下滑 (office review)."""
+    content = build_content(briefing_input(evaluation=False), load_wording())
+    text = content.text()
+    assert "县自然资源局（完成率71.4%，组内第3名，下降1位）" in text and "始丰街道（完成率72.7%，组内第3名）" in text
+    assert "福溪街道（下降1位）名次下滑" in text and "县自然资源局（下降1位）" not in text
+
+
+def test_a_score_ranked_laggard_is_named_by_its_score() -> None:
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    r = results(5, evaluation=False)
+    for n, u in enumerate(r["units"]):
+        u["score"] = None if u["rate"] is None else round(u["rate"] * 100 - n, 2)
+        u["score_parts"] = {}
+    data = briefing_input(evaluation=False, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="score")))
+    text = build_content(data, load_wording()).text()
+    late = next(u for u in r["units"] if u["unit"] == "始丰街道")
+    assert f"始丰街道（综合得分{late['score']:.2f}分，组内第3名）" in text

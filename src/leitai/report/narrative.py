@@ -537,16 +537,19 @@ class _Narrative(Annexes):
         back = []
         if not self.r.get("evaluation"):  # at evaluation periods the yellow cards name them
             back = [u for group in self.groups for u in self.bottom.get(group, [])]
+        key = "laggard_item_score" if scored(self.r) else "laggard_item"  # the measure the ranks rest on
+        named = {u["unit"] for u in back}
         if back:
             items = [
-                self.t("examples", "laggard_item", unit=u["unit"], group=u["group"], rank=u["rank"],
-                       rate=pct(u["rate"]))
+                self.t("examples", key, unit=u["unit"], group=u["group"], rank=u["rank"], rate=pct(u["rate"]),
+                       score=score_text(u, "—"),
+                       fell=self.t("examples", "fell", n=-u["rank_change"]) if (u.get("rank_change") or 0) < 0 else "")
                 for u in back
             ]
             back_text = self.t("examples", "laggards", list="、".join(items))
         else:
             back_text = ""
-        fallers = self.fallers
+        fallers = [u for u in self.fallers if u["unit"] not in named]  # a laggard's fall is said in its bracket
         if fallers:
             items = [self.t("examples", "faller_item", unit=u["unit"], n=-u["rank_change"]) for u in fallers]
             back_text += self.t("examples", "fallers", list="、".join(items))
