@@ -30,3 +30,21 @@ def test_a_crowded_table_breaks_its_headers_before_a_unit_name_wraps():
     assert lines[2] == ["综合", "得分"] and lines[7] == ["名次", "变化"]
     assert widths[1] >= em("县生态环境分局") * CELL_PT + 2 * CELL_MARGIN_PT
     assert abs(sum(widths) - TEXT_WIDTH_PT) < 0.01
+
+
+def test_merged_cells_are_measured_once_per_run():
+    """A project's name merged down its nodes' rows is drawn once: the rows are as tall as their own
+    cells, and a name taller than its run lengthens the run's last row only."""
+    from leitai.report.pagefit import merged_heights, row_height
+
+    widths = [60.0, 40.0, 120.0]  # 单位, 项目 (narrow: a long name takes three lines), 节点目标
+    name = "某某区块征迁安置房建设工程"  # 13 ems in a 40 pt column
+    rows = [["甲街道", name, f"节点{n}"] for n in range(1, 6)]
+    heights, reopened = merged_heights(rows, widths, [0, 1])
+    one_line = row_height(["", "", "节点1"], widths)
+    assert heights == [one_line] * 5  # five rows hold the name with room to spare
+    assert reopened == row_height([name], [40.0]) - one_line > 0  # a part opening mid-run writes it out again
+    short = merged_heights(rows[:1] + [["乙镇", name, "节点1"]], widths, [0, 1])[0]
+    assert short[0] == short[1] == row_height([name], [40.0])  # a run of one row is as tall as the name
+    repeated = [row_height(row, widths) for row in rows]  # measuring the name in every row
+    assert sum(repeated) > 2 * sum(heights)

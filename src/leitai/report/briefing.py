@@ -35,6 +35,7 @@ from ..fileio import atomic_write_bytes, normalized_zip, report_texts
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Paragraph, Table
 from .docxkit import (
     LANDSCAPE_WIDTH_MM,
+    MAX_MERGED_ROWS,
     TEXT_WIDTH_MM,
     Paragraphs,
     clean,
@@ -55,6 +56,7 @@ from .pagefit import (
     TEXT_WIDTH_PT,
     Pager,
     fitted_size,
+    merged_heights,
     page_chunks,
     paragraph_height,
     row_height,
@@ -343,10 +345,13 @@ class _Layout:
         # there rows are estimated generously; an attachment's parts keep a margin instead
         factor = 1.15 if paged else 1.45
         header_pt = row_height(["\n".join(h) for h in headers], widths, line_factor=factor)
-        heights = [row_height(row, widths, line_factor=factor) for row in table.rows]
+        if paged and table.merge:  # merged cells measured once per run, as they are drawn
+            heights, reopened = merged_heights(table.rows, widths, table.merge, factor, MAX_MERGED_ROWS)
+        else:
+            heights, reopened = [row_height(row, widths, line_factor=factor) for row in table.rows], 0.0
         fills = table.fills
         if paged:
-            parts = page_chunks(heights, self.pager.remaining, self.pager.height, header_pt)
+            parts = page_chunks(heights, self.pager.remaining, self.pager.height, header_pt + reopened)
         else:
             parts = [(0, len(table.rows))]
             # it opens with its header and first rows together (KEEP_FIRST_ROWS), on this page or the next

@@ -175,6 +175,38 @@ def _cell_lines(text: str, width_pt: float, size_pt: float) -> int:
     return total
 
 
+def merged_heights(rows: Sequence[Sequence[str]], widths_pt: Sequence[float], merge: Sequence[int],
+                   line_factor: float = 1.15, longest_run: int = 30) -> tuple[list[float], float]:
+    """Row heights of a table whose ``merge`` columns are merged down where they repeat (as
+    ``docxkit.table_xml`` merges them, runs capped at ``longest_run`` rows), and the most a part's
+    first row may add when it opens inside a run (its merged cells written out again).
+
+    A continued cell is empty, so a row is as tall as its other cells; a run as tall as its merged
+    text needs, the shortfall added to its last row. Measuring the repeated name in every row had
+    made an attachment's parts a third shorter than their pages."""
+    merged = sorted(set(merge))
+    plain = [[("" if i in merged else c) for i, c in enumerate(row)] for row in rows]
+    own = [row_height(row, widths_pt, line_factor=line_factor) for row in plain]
+    heights = list(own)
+    extra = 0.0
+    for i in merged:
+        start, length = 0, 0
+        for n in range(len(rows) + 1):
+            same = (0 < n < len(rows) and length < longest_run
+                    and all(rows[n][j] == rows[n - 1][j] for j in merged if j <= i))
+            if same:
+                length += 1
+                continue
+            if n:  # the run rows[start:n] ends here
+                need = row_height([rows[start][i]], [widths_pt[i]], line_factor=line_factor)
+                short = need - sum(heights[start:n])
+                if short > 0:
+                    heights[n - 1] += short
+                extra = max(extra, need - min(own[start:n]))
+            start, length = n, 1
+    return heights, max(extra, 0.0)
+
+
 def page_chunks(heights: Sequence[float], first_pt: float, page_pt: float, header_pt: float,
                 min_tail: int = 3) -> list[tuple[int, int]]:
     """Rows (by height) cut into page-sized parts ``[(start, end), ...]``: the first part in
