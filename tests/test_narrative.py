@@ -82,3 +82,12 @@ def test_a_score_ranked_laggard_is_named_by_its_score() -> None:
     text = build_content(data, load_wording()).text()
     late = next(u for u in r["units"] if u["unit"] == "始丰街道")
     assert f"始丰街道（综合得分{late['score']:.2f}分，组内第3名）" in text
+
+
+def test_the_overview_speaks_of_the_whole_as_the_office_does() -> None:
+    """截至…，全县N个攻坚项目（工作）…: the office's whole (全县, 全区 …) in the first figure it gives."""
+    data = briefing_input()
+    text = build_content(data, load_wording()).text()
+    projects = len(data.results["projects"])
+    assert f"截至2020年11月9日，{data.settings.campaign.whole}{projects}个攻坚项目（工作）应完成节点" in text
+    assert data.settings.campaign.whole == "全县"
