@@ -578,3 +578,23 @@ def test_a_wrapped_cc_line_hangs_under_its_first_word(written: Path) -> None:
     assert cc.paragraph_format.first_line_indent == -Pt(14 * 3)
     assert cc.paragraph_format.left_indent == style_left + Pt(14 * 3)
     assert printed.paragraph_format.left_indent is None and printed.paragraph_format.first_line_indent is None
+
+
+def test_leaderboards_break_their_headers_alike(tmp_path: Path) -> None:
+    """A score-ranked campaign: one group's long unit name crowds its table, so its 综合得分 and 名次变化
+    headers break; the other group's table breaks them the same way (office review: one document,
+    one look)."""
+    r = results()
+    for n, u in enumerate(r["units"]):
+        u["score"] = None if u["rate"] is None else round(u["rate"] * 100 - n, 2)
+        u["score_parts"] = {}
+    r["units"][4]["unit"] = "县生态环境分局"  # seven characters, in 县级部门
+    settings = make_settings(rank_by="score")
+    path = tmp_path / "score.docx"
+    write_briefing(briefing_input(results=r, settings=settings), path)
+    doc = Document(str(path))
+    boards = [t for t in doc.tables if t.rows[0].cells[0].text == "名次"]
+    assert len(boards) == 2
+    for table in boards:
+        heads = [c.text for c in table.rows[0].cells]
+        assert "综合\n得分" in heads and "名次\n变化" in heads, heads

@@ -55,6 +55,7 @@ from .pagefit import (
     TEXT_HEIGHT_PT,
     TEXT_WIDTH_PT,
     Pager,
+    crowded,
     fitted_size,
     merged_heights,
     page_chunks,
@@ -160,6 +161,7 @@ class _Layout:
         self.paragraphs = Paragraphs(doc, [STYLES.get(key) or OPTIONAL_STYLES[key] for key in self.style_ids])
         self._section_just_started = False
         self.pager = Pager()
+        self.compact_headers: set[tuple[str, ...]] = set()  # headers of tables too crowded for one-line headers
 
     def para(self, text: str, style: str = "body") -> Any:
         return self.paragraphs.add(clean(text), STYLES.get(style) or OPTIONAL_STYLES[style])
@@ -207,6 +209,9 @@ class _Layout:
         for number, section in enumerate(content.sections, start=1):
             items.append(Paragraph(f"{cn_number(number)}、{section.title}", "h1"))
             items += section.blocks
+        # tables of one kind (the groups' leaderboards) break their headers alike: all, if one must
+        self.compact_headers = {t.headers for t in items if isinstance(t, Table) and crowded(
+            t.headers, t.rows, set(t.left) | set(t.merge), (LANDSCAPE_WIDTH_MM if t.wide else TEXT_WIDTH_MM) * PT_PER_MM)}
         waiting: list[Figure] = []
         waiting_page = 0
         for i, block in enumerate(items):
@@ -340,7 +345,8 @@ class _Layout:
         two rows and a merged cell never continues blank on the next page."""
         width_pt = (LANDSCAPE_WIDTH_MM if table.wide else TEXT_WIDTH_MM) * PT_PER_MM
         flexible = set(table.left) | set(table.merge)
-        headers, widths = table_layout(table.headers, table.rows, table.widths, flexible, width_pt)
+        headers, widths = table_layout(table.headers, table.rows, table.widths, flexible, width_pt,
+                                       compact=table.headers in self.compact_headers)
         # in the main text a table taller than estimated would push a figure off its page, so
         # there rows are estimated generously; an attachment's parts keep a margin instead
         factor = 1.15 if paged else 1.45

@@ -103,14 +103,21 @@ def _words(text: str) -> list[str]:
 
 
 def table_layout(headers: Sequence[str], rows: Sequence[Sequence[str]], weights: Sequence[float],
-                 flexible: set[int], width_pt: float = TEXT_WIDTH_PT) -> tuple[list[list[str]], list[float]]:
+                 flexible: set[int], width_pt: float = TEXT_WIDTH_PT,
+                 compact: bool = False) -> tuple[list[list[str]], list[float]]:
     """Each header's lines and the column widths (pt). A header of up to four ems stays on one
     line, unless the columns would then need more than ``width_pt`` (so that a unit's name or a
-    number would wrap): then such headers break too (名次/变化, 综合/得分)."""
+    number would wrap), or ``compact`` says so: then such headers break too (名次/变化, 综合/得分)."""
     lines = [header_lines(h) for h in headers]
-    if sum(_needs(lines, rows, flexible)) > width_pt:
+    if compact or crowded(headers, rows, flexible, width_pt):
         lines = [header_lines(h, 2) for h in headers]
     return lines, column_widths(lines, rows, weights, flexible, width_pt)
+
+
+def crowded(headers: Sequence[str], rows: Sequence[Sequence[str]], flexible: set[int],
+            width_pt: float = TEXT_WIDTH_PT) -> bool:
+    """Whether the table's columns, headers of up to four ems on one line, need more than ``width_pt``."""
+    return sum(_needs([header_lines(h) for h in headers], rows, flexible)) > width_pt
 
 
 def _needs(headers: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], flexible: set[int]) -> list[float]:
