@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -28,8 +30,12 @@ def campaign_copy(tmp_path):
     return folder
 
 
-def test_worker_and_in_process_give_the_same_files(tmp_path, campaign_copy, monkeypatch):
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_worker_and_in_process_give_the_same_files(tmp_path, campaign_copy, monkeypatch, fork):
+    """The same bytes drawn here, by the painter's forked copies (Linux) and by the painter itself."""
     campaign = load_campaign(campaign_copy)
+    painter.stop()
+    monkeypatch.setenv("LEITAI_PAINTER_FORK", fork)
     monkeypatch.setenv("LEITAI_CHART_WORKERS", "1")
     here = run_period(campaign, 1, outputs_root=tmp_path / "here", ledger_path=tmp_path / "here.sqlite")
     monkeypatch.delenv("LEITAI_CHART_WORKERS")
@@ -90,3 +96,42 @@ def test_the_callers_main_script_is_not_run_again(tmp_path, campaign_copy):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert marker.read_text() == "run\n" and done.stdout.strip() == "True"
+
+
+def test_jobs_sent_together_are_drawn_at_once_the_later_at_idle_priority(tmp_path, campaign_copy, monkeypatch):
+    """Where the painter forks, a job sent while another is drawn starts at once in its own copy of
+    the warm worker, at idle priority unless it draws charts; both replies come back whole."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the painter forks on Linux only")
+    painter.stop()
+    monkeypatch.delenv("LEITAI_PAINTER_FORK", raising=False)
+    assert painter.forks()
+    results = run_period(load_campaign(campaign_copy), 1, outputs_root=tmp_path / "o",
+                         ledger_path=tmp_path / "h.sqlite").results
+    worker = painter.start()
+    assert worker is not None
+    first = worker.submit("charts", results, [results], tmp_path / "charts", "擂台榜")
+    second = worker.submit("poster", results, [results], tmp_path / "p.png", "擂台榜")
+    listing = Path(f"/proc/{worker._process.pid}/task/{worker._process.pid}/children")
+    policies: dict[int, int] = {}
+    deadline = time.monotonic() + 5
+    while (len(policies) < 2 or os.SCHED_IDLE not in policies.values()) and time.monotonic() < deadline:
+        for pid in map(int, listing.read_text().split()):
+            try:
+                policies[pid] = os.sched_getscheduler(pid)
+            except OSError:
+                pass  # already done
+        time.sleep(0.005)
+    paths, warnings = first.result()
+    assert second.result() == [] and first.in_worker and second.in_worker
+    assert set(paths) >= {"category", "trend", "lights"} and (tmp_path / "p.png").stat().st_size > 10_000
+    assert sorted(policies.values()) == sorted([os.SCHED_OTHER, os.SCHED_IDLE])
+    assert painter.draw_poster(results, [results], tmp_path / "q.png", "擂台榜") == []
+    assert (tmp_path / "p.png").read_bytes() == (tmp_path / "q.png").read_bytes()
+
+
+def test_the_painter_forks_only_where_it_is_safe(monkeypatch):
+    monkeypatch.setenv("LEITAI_PAINTER_FORK", "0")
+    assert not painter.forks()
+    monkeypatch.delenv("LEITAI_PAINTER_FORK")
+    assert painter.forks() == sys.platform.startswith("linux")

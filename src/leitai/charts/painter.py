@@ -122,41 +122,160 @@ def _watch_parent(every: float = 0.05) -> None:
     threading.Thread(target=watch, name="leitai-painter-watch", daemon=True).start()
 
 
+def _run_job(job_id: str, job_file: str, behind: bool = False) -> bytes:
+    """One job from its file: the pickled reply ``(id, ok, value, seconds)``. ``behind``: another job
+    is being drawn, so this one, unless it draws charts (which the briefing waits for), runs at idle
+    priority: only on a CPU nothing else wants."""
+    start = time.perf_counter()
+    ok: bool | None = None  # None: the job could not even be set up here; the caller draws it
+    value: Any = None
+    try:
+        with open(job_file, "rb") as handle:
+            name, args, kwargs = pickle.load(handle)
+        os.unlink(job_file)
+        if behind and name != "charts":
+            _yield_cpu()
+        function = _function(name)
+        ok = False
+        value, ok = function(*args, **kwargs), True
+    except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller
+        value = exc if ok is False else None
+    seconds = time.perf_counter() - start
+    try:
+        return pickle.dumps((int(job_id), ok, value, seconds))
+    except Exception:  # noqa: BLE001 - an exception that cannot be pickled: say what it was
+        return pickle.dumps((int(job_id), False, RuntimeError(repr(value)), seconds))
+
+
+def _yield_cpu() -> None:
+    """This process runs only when a CPU is otherwise idle (Linux SCHED_IDLE), else at the lowest nice."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        try:
+            os.nice(19)
+        except OSError:
+            pass
+
+
+def forks() -> bool:
+    """Whether the painter draws each job in a forked copy of itself (Linux: the copy starts warm in
+    a millisecond), so the poster is drawn beside the charts, on whatever CPU the rest of the run
+    leaves idle. Not on macOS, where system libraries are not safe to use after fork, nor on Windows,
+    which has none: there the jobs are drawn one after another. ``LEITAI_PAINTER_FORK=0`` turns it off."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
+            and os.environ.get("LEITAI_PAINTER_FORK", "").strip() != "0")
+
+
 def serve() -> None:
     """The worker's loop: warm up, then for each line ``id<TAB>job file`` on stdin run the job
     and write the pickled ``(id, ok, value, seconds)`` to stdout, until stdin closes."""
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the replies
-    _watch_parent()
-    _warm_up()
-    for line in sys.stdin.buffer:
-        job_id, _, job_file = line.decode("utf-8").rstrip("\r\n").partition("\t")
-        start = time.perf_counter()
-        ok: bool | None = None  # None: the job could not even be set up here; the caller draws it
-        value: Any = None
-        try:
-            with open(job_file, "rb") as handle:
-                name, args, kwargs = pickle.load(handle)
-            os.unlink(job_file)
-            function = _function(name)
-            ok = False
-            value, ok = function(*args, **kwargs), True
-        except Exception as exc:  # noqa: BLE001 - sent back and raised in the caller
-            value = exc if ok is False else None
-        seconds = time.perf_counter() - start
-        try:
-            data = pickle.dumps((int(job_id), ok, value, seconds))
-        except Exception:  # noqa: BLE001 - an exception that cannot be pickled: say what it was
-            data = pickle.dumps((int(job_id), False, RuntimeError(repr(value)), seconds))
-        try:
-            replies.write(data)
-            replies.flush()
-        except OSError:
-            break  # the caller is gone
+    if forks():
+        parent = os.getppid()
+        _warm_up()
+        _serve_forking(replies, parent)
+    else:
+        _watch_parent()
+        _warm_up()
+        for line in sys.stdin.buffer:
+            job_id, _, job_file = line.decode("utf-8").rstrip("\r\n").partition("\t")
+            try:
+                replies.write(_run_job(job_id, job_file))
+                replies.flush()
+            except OSError:
+                break  # the caller is gone
     # Every reply is sent and each job wrote its files whole: end now, without the interpreter's
     # teardown of matplotlib (a tenth of a second the caller would wait for at its exit).
     sys.stderr.flush()
     os._exit(0)
+
+
+def _serve_forking(replies: Any, parent: int, every: float = 0.05) -> None:
+    """Each job drawn by a forked child of this warm worker, so jobs sent together are drawn at once.
+
+    A job other than the charts, started while another is being drawn, runs at idle priority
+    (``SCHED_IDLE``): the charts, which the briefing waits for, and the caller's own work keep the
+    CPUs; the poster takes what they leave. One thread only (a select loop, which also notices the
+    caller's death), so forking is safe. A child that dies without a reply gets the ``ok=None``
+    reply: the caller draws that job itself.
+    """
+    import gc
+    import selectors
+
+    gc.freeze()  # the warm worker's objects are left alone by its children's collectors: fewer pages copied
+    selector = selectors.DefaultSelector()
+    stdin = sys.stdin.fileno()
+    selector.register(stdin, selectors.EVENT_READ)
+    pending = b""
+    drawing: dict[int, tuple[str, int, bytearray]] = {}  # pipe -> (job id, child pid, reply so far)
+    open_input = True
+    while open_input or drawing:
+        if os.getppid() != parent:
+            os._exit(0)  # the caller is gone; the children see this worker go and end too
+        for key, _ in selector.select(every):
+            fd = key.fd
+            if fd == stdin:
+                chunk = os.read(stdin, 65536)
+                if not chunk:
+                    open_input = False
+                    selector.unregister(stdin)
+                    continue
+                pending += chunk
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    job_id, _, job_file = line.decode("utf-8").rstrip("\r").partition("\t")
+                    try:
+                        pipe, pid = _fork_job(job_id, job_file, behind=bool(drawing), replies=replies)
+                    except OSError:  # no fork now (out of processes or memory): draw it here
+                        answer = _run_job(job_id, job_file)
+                        try:
+                            replies.write(answer)
+                            replies.flush()
+                        except OSError:
+                            os._exit(0)
+                        continue
+                    drawing[pipe] = (job_id, pid, bytearray())
+                    selector.register(pipe, selectors.EVENT_READ)
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if chunk:
+                drawing[fd][2].extend(chunk)
+                continue
+            job_id, pid, reply = drawing.pop(fd)
+            selector.unregister(fd)
+            os.close(fd)
+            os.waitpid(pid, 0)
+            try:
+                replies.write(bytes(reply) if reply else pickle.dumps((int(job_id), None, None, 0.0)))
+                replies.flush()
+            except OSError:
+                os._exit(0)  # the caller is gone
+
+
+def _fork_job(job_id: str, job_file: str, *, behind: bool, replies: Any) -> tuple[int, int]:
+    """Fork a child that runs the job and writes its reply into a pipe: (the pipe's read end, pid)."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
+    if pid:
+        os.close(write_end)
+        return read_end, pid
+    try:  # the child
+        os.close(read_end)
+        os.close(replies.fileno())  # only the worker itself answers the caller
+        _watch_parent()  # the worker gone (its caller killed): stop drawing
+        data = _run_job(job_id, job_file, behind)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_end, view):]
+    finally:
+        os._exit(0)
 
 
 _BOOT = "import sys; sys.path.insert(0, {root!r}); from leitai.charts.painter import serve; serve()"
@@ -222,7 +341,7 @@ class Painter:
         return Job(None, job_id, name, args, kwargs)
 
     def _collect(self, job_id: int) -> tuple[bool | None, Any, float] | None:
-        """The reply to ``job_id`` (replies come in order), or None if the worker died first."""
+        """The reply to ``job_id`` (replies may come in any order), or None if the worker died first."""
         while job_id not in self._done:
             if not self.alive:
                 return None
