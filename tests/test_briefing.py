@@ -598,3 +598,25 @@ def test_leaderboards_break_their_headers_alike(tmp_path: Path) -> None:
     for table in boards:
         heads = [c.text for c in table.rows[0].cells]
         assert "综合\n得分" in heads and "名次\n变化" in heads, heads
+
+
+def test_a_document_is_packed_once_to_the_same_bytes(tmp_path: Path) -> None:
+    """docxkit.docx_bytes gives what python-docx's save then fileio.normalized_zip gave, packed once."""
+    import io
+
+    from docx import Document as open_document
+
+    from leitai.fileio import normalized_zip
+    from leitai.report.docxkit import docx_bytes
+
+    png = tmp_path / "c.png"
+    from PIL import Image
+
+    Image.new("RGB", (300, 200), "white").save(png)
+    path = tmp_path / "b.docx"
+    write_briefing(briefing_input(charts={"category": png}), path)
+    doc = open_document(str(path))
+    stamp = dt.datetime(2020, 11, 9)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    assert docx_bytes(doc, stamp) == normalized_zip(buffer.getvalue(), stamp)

@@ -109,15 +109,20 @@ def normalized_zip(data: bytes, stamp: dt.datetime | None = None) -> bytes:
     (writers such as openpyxl put the wall clock there on every save).
     """
     source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    names.sort(key=lambda n: (n != "[Content_Types].xml", n.startswith("docProps/"), n))
+    return normalized_package({name: source.read(name) for name in source.namelist()}, stamp)
+
+
+def normalized_package(members: dict[str, bytes], stamp: dt.datetime | None = None) -> bytes:
+    """An OOXML package of ``members`` (member name -> bytes), as ``normalized_zip`` writes it: the
+    same bytes, without first packing and unpacking it (a briefing's pictures deflated once, not twice)."""
+    names = sorted(members, key=lambda n: (n != "[Content_Types].xml", n.startswith("docProps/"), n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            content = source.read(name)
+            content = members[name]
             if stamp is not None and name == "docProps/core.xml":
                 content = _restamp(content, stamp)
             target.writestr(info, content)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from ..errors import OutputError
-from ..fileio import atomic_write_bytes, normalized_zip, report_texts
+from ..fileio import atomic_write_bytes, report_texts
 from .content import Attachment, Block, BriefingContent, BriefingInput, Figure, Paragraph, Table
 from .docxkit import (
     LANDSCAPE_WIDTH_MM,
@@ -41,6 +40,7 @@ from .docxkit import (
     clean,
     clear_body,
     cn_number,
+    docx_bytes,
     has_style,
     new_section,
     pct,
@@ -134,9 +134,7 @@ def write_briefing(data: BriefingInput, path: Path, template: Path | None = None
     props.keywords = props.comments = props.category = ""
     props.revision = 1
     props.created = props.modified = stamp
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    atomic_write_bytes(Path(path), normalized_zip(buffer.getvalue(), stamp))
+    atomic_write_bytes(Path(path), docx_bytes(doc, stamp))
 
 
 

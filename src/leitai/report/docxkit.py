@@ -220,3 +220,26 @@ def new_section(doc: DocxDocument, landscape: bool) -> None:
     if landscape:  # turned a quarter: the binding side (left) becomes the top
         margins = (first.left_margin, first.top_margin, first.right_margin, first.bottom_margin)
     section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = margins
+
+
+def docx_bytes(doc: DocxDocument, stamp: dt.datetime) -> bytes:
+    """The document as ``doc.save`` then ``fileio.normalized_zip`` would give it, the same bytes,
+    packed once: python-docx's own writer deflates every part (the pictures too) only for the
+    normalizing step to inflate and deflate them again. The members are what python-docx's
+    ``OpcPackage.save`` writes (its package writer's steps, done here)."""
+    from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
+    from docx.opc.pkgwriter import _ContentTypesItem
+
+    from ..fileio import normalized_package
+
+    package = doc.part.package
+    parts = list(package.iter_parts())
+    for part in parts:
+        part.before_marshal()
+    members = {CONTENT_TYPES_URI.membername: _ContentTypesItem.from_parts(parts).blob,
+               PACKAGE_URI.rels_uri.membername: package.rels.xml}
+    for part in parts:
+        members[part.partname.membername] = part.blob
+        if len(part.rels):
+            members[part.partname.rels_uri.membername] = part.rels.xml
+    return normalized_package(members, stamp)

@@ -10,7 +10,6 @@ overdue nodes with their dates, red count and streak, what is required and by wh
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,9 +25,9 @@ from docx.shared import Mm, Pt
 
 from ..campaign.plan import Settings
 from ..errors import OutputError
-from ..fileio import atomic_write_bytes, normalized_zip
+from ..fileio import atomic_write_bytes
 from .briefing import STYLES, bundled_template
-from .docxkit import Paragraphs, clean, clear_body, cn_date, has_style, table_xml
+from .docxkit import Paragraphs, clean, clear_body, cn_date, docx_bytes, has_style, table_xml
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 REPLY_ROW_MM = 8.5
@@ -190,9 +189,7 @@ class NoticeWriter:
         props.subject = props.keywords = props.comments = props.category = ""
         props.revision = 1
         props.created = props.modified = stamp
-        buffer = io.BytesIO()
-        doc.save(buffer)
-        atomic_write_bytes(Path(path), normalized_zip(buffer.getvalue(), stamp))
+        atomic_write_bytes(Path(path), docx_bytes(doc, stamp))
 
 
 def _reply_table(ids: Mapping[str, str], rows: Sequence[tuple[str, str]], tall: Sequence[int] = ()) -> Any:
