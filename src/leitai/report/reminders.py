@@ -151,10 +151,8 @@ def warning_workbook(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -
     """预警清单: every warned node on the first sheet, then one sheet per unit (when no more than
     ``UNIT_SHEETS_LIMIT`` units have warnings; else the first sheet carries a filter by unit)."""
     w = texts["warning"]
-    start = outlook.cutoff + dt.timedelta(days=1)
     heading = w["title" if outlook.looks_ahead else "title_last"]
-    title = str(heading).format(**{**outlook.fields(), "start": cn_date(start, year=False),
-                                      "horizon": cn_date(outlook.horizon, year=False)})
+    title = str(heading).format(**{**outlook.fields(), "horizon": cn_date(outlook.horizon, year=False)})
     names = outlook.node_names()
     items = outlook.results.get("early_warning", [])
     book = Workbook()
