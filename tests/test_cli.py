@@ -121,6 +121,9 @@ def test_demo_folder_is_a_campaign_for_history(demo_dir):
     result = invoke("history", "--campaign", str(demo_dir))
     assert result.exit_code == 0, result.output
     assert "第5期" in result.output and "85.0%" in result.output
+    # in an 80-column terminal a period's row stays one line: its date and figures are never broken
+    rows = [line for line in result.output.splitlines() if "第" in line and "期" in line and "│" in line]
+    assert len(rows) == 5 and all(re.search(r"2020-\d\d-\d\d .*\d+\.\d% .* (30|29)/30", row) for row in rows), rows
 
 
 def test_check_on_a_period_folder_reads_as_run_would(tmp_path):

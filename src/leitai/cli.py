@@ -463,7 +463,8 @@ def history(campaign_dir: Path) -> None:
     table = Table(title="已汇总的期次")
     headers = ("期次", "截止日期", "督评", "应完成", "已完成", "完成率", "绿灯", "红灯", "黄牌", "报送单位")
     for header in headers + (("状态",) if stale else ()):  # the column only when a period is stale
-        table.add_column(header, justify="right", overflow="fold")
+        # a date or a rate is never broken (in 80 columns the headers wrap instead)
+        table.add_column(header, justify="right", overflow="fold", no_wrap=header in ("期次", "截止日期", "完成率", "报送单位"))
     for r in rows:
         rate = "—" if r["rate"] is None else f"{r['rate'] * 100:.1f}%"
         state = [f"已过时（第{stale[r['period']]}期已改变）" if r["period"] in stale else ""] if stale else []
