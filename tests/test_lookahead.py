@@ -126,6 +126,10 @@ def test_a_briefing_with_a_late_unit_is_dated_on_its_arrival(tmp_path):
     assert paragraphs[paragraphs.index("2020年10月16日") - 1] == "测试县百日攻坚行动指挥部办公室"  # 落款
     notice = "\n".join(p.text for p in Document(str(result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx")).paragraphs)
     assert "〔2020〕第3期01号\t2020年10月16日" in notice and "2020年10月23日前" in notice
+    # the files say so too: created and modified on the document's date
+    for path in (result.briefing, result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx"):
+        props = Document(str(path)).core_properties
+        assert props.created == props.modified == dt.datetime(2020, 10, 16, tzinfo=dt.timezone.utc)
     # on time, the same campaign's documents carry the 报送截止 day
     at(late, "2020-10-13T09:30:00")
     again = run_period(campaign, 3)

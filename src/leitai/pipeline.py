@@ -462,7 +462,7 @@ def _write_outputs(
     clock.lap("poster")
     clock.laps["drawing"] = chart_job.seconds + poster_job.seconds  # in the painter, alongside the rest
     outputs += actions
-    outputs += write_pdf(soffice, path, stamp, render_warnings)
+    outputs += write_pdf(soffice, path, _stamp(issued), render_warnings)  # the briefing's own date
     if soffice:
         advance(path.with_suffix(".pdf").name)
     clock.lap("pdf")

@@ -75,7 +75,7 @@ def write_actions(
         notice = notice_content(item, settings, period, cutoff, nodes, texts, preview=preview, issued=issued)
         path = folder / notice.file_name
         writer = writer or NoticeWriter(template)
-        writer.write(notice, path, stamp)
+        writer.write(notice, path, dt.datetime.combine(issued or cutoff, dt.time()))  # dated as the notice is
         written.append(path)
         step(path.name)
     _remove_others(folder, written, (".docx",))

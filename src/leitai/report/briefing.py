@@ -125,7 +125,7 @@ def write_briefing(data: BriefingInput, path: Path, template: Path | None = None
     _Layout(doc, data.charts).write(content)
 
     cutoff = dt.date.fromisoformat(data.results["cutoff"])
-    stamp = dt.datetime.combine(cutoff, dt.time())
+    stamp = dt.datetime.combine(data.issued or cutoff, dt.time())  # the document's own date (成文日期)
     info = data.settings.campaign
     props = doc.core_properties
     props.title = content.title
