@@ -129,7 +129,7 @@ def test_a_briefing_with_a_late_unit_is_dated_on_its_arrival(tmp_path):
     # the files say so too: created and modified on the document's date
     for path in (result.briefing, result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx"):
         props = Document(str(path)).core_properties
-        assert props.created == props.modified == dt.datetime(2020, 10, 16, tzinfo=dt.timezone.utc)
+        assert props.created == props.modified == dt.datetime(2020, 10, 16, tzinfo=dt.UTC)
     # on time, the same campaign's documents carry the 报送截止 day
     at(late, "2020-10-13T09:30:00")
     again = run_period(campaign, 3)
