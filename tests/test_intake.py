@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -689,3 +690,53 @@ def test_a_worker_that_dies_costs_only_its_file(campaign: Campaign, inbox: Path,
     assert record(result, "乙镇.xlsx").status == "rejected"
     assert "异常退出" in record(result, "乙镇.xlsx").reason
     assert result.submitted_units == {"甲街道", "县丙局"}
+
+
+@pytest.mark.parametrize("core", [
+    # openpyxl: the prefix bound on the element itself
+    b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties">'
+    b'<dcterms:modified xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    b' xsi:type="dcterms:W3CDTF">2020-10-12T08:30:00Z</dcterms:modified></cp:coreProperties>',
+    # Excel and WPS: bound on the root
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<cp:coreProperties xmlns:cp="http://schemas.'
+    b'openxmlformats.org/package/2006/metadata/core-properties" xmlns:dcterms="http://purl.org/dc/terms/" '
+    b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dcterms:created xsi:type="dcterms:W3CDTF">'
+    b'2020-10-01T00:00:00Z</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">2020-10-12T08:30:00Z'
+    b'</dcterms:modified></cp:coreProperties>',
+    # another prefix: read as XML
+    b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    b'xmlns:t="http://purl.org/dc/terms/"><t:modified>2020-10-12T16:30:00+08:00</t:modified></cp:coreProperties>',
+])
+def test_the_saved_time_is_read_however_core_xml_spells_it(core: bytes) -> None:
+    from leitai.intake import workbook
+
+    assert workbook._stamp(core) == dt.datetime(2020, 10, 12, 8, 30, tzinfo=dt.UTC).timestamp()
+
+
+def test_a_saved_time_that_is_no_date_is_none() -> None:
+    from leitai.intake import workbook
+
+    bad = (b'<cp:coreProperties xmlns:cp="x" xmlns:dcterms="http://purl.org/dc/terms/">'
+           b'<dcterms:modified>yesterday</dcterms:modified></cp:coreProperties>')
+    assert workbook._stamp(bad) is None
+    assert workbook._stamp(bad.replace(b"yesterday", b"")) is None
+
+
+def test_a_row_shorter_than_the_header_reads_its_missing_cells_as_blank(campaign: Campaign) -> None:
+    """Rows of an export or a hand-made sheet may stop before the last column: the rest is blank."""
+    from leitai.intake.sheetrows import PlanIndex, Problems, new_sheet, read_row
+    from leitai.intake.workbook import Table
+
+    header = ["项目编号", "节点序号", "完成情况", "实际完成日期", "累计完成投资", "存在问题"]
+    grid = [header, ["P01", 1, "已完成", dt.date(2020, 9, 10), 120.5, ""], ["P01", 2, "未完成"], ["P01", 3]]
+    columns = {"pid": 0, "seq": 1, "status": 2, "date": 3, "invest": 4, "issue_text": 5}
+    out = Problems("甲街道.xlsx", "甲街道")
+    sheet = new_sheet(Table("进度填报", grid, 0, columns), PlanIndex(campaign), "甲街道", campaign,
+                      dt.date(2020, 9, 27), out)
+    full, short, shorter = (read_row(sheet, r) for r in (1, 2, 3))
+    assert full is not None and full["invest_done"] == 120.5 and full["status_cell"] == "C2"
+    assert short is not None and not short["done"] and math.isnan(short["invest_done"])
+    assert short["issue_text"] == "" and short["invest_cell"] == "E3"
+    assert shorter is not None and not shorter["done"] and shorter["date_cell"] == "D4"  # due 10月20日: no reason asked
+    # P01 node 2 was due 9月25日, before the cutoff, and has no reason: asked for at its (empty) cell
+    assert [(p.code, p.cell) for p in out.items] == [("missing_reason", "F3")]

@@ -231,3 +231,40 @@ def test_number_round_trips_with_separators(amount: object) -> None:
     value = float(amount)  # type: ignore[arg-type]
     assert math.isclose(parse_number(f"{value:,.2f}") or 0.0, value, abs_tol=1e-6)
     assert math.isclose(parse_number(f"{value:,.2f}万元") or 0.0, value, abs_tol=1e-6)
+
+
+@given(st.text())
+def test_clean_text_drops_exactly_the_control_characters(text: str) -> None:
+    """The fast path (no category-C character) and the slow one agree with the definition."""
+    import unicodedata
+
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    assert clean_text(text) == kept.strip()[:2000]
+    assert clean_text(text + "\u3000\n\x07") == (kept + "\u3000\n").strip()[:2000]
+
+
+@given(st.sampled_from(["已完成", " 完成。", "未完成", "推进中", "", "  ", "差不多", "完成了吗"]))
+def test_parse_status_is_the_same_every_time_it_is_asked(text: str) -> None:
+    """A status spelling is read once and remembered; an unreadable one raises every time."""
+    outcomes = []
+    for _ in range(3):
+        try:
+            outcomes.append(parse_status(text))
+        except ValueError:
+            outcomes.append("error")
+    assert len(set(outcomes)) == 1
+    assert outcomes[0] == {"已完成": True, " 完成。": True, "未完成": False, "推进中": False, "": False,
+                           "  ": False}.get(text, "error")
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_parse_percent_of_a_number_cell(value: float) -> None:
+    """A float (what calamine gives) reads as a string of it would: fractions scaled, NaN blank."""
+    if math.isnan(value):
+        assert parse_percent(value) is None
+    elif math.isinf(value):
+        with pytest.raises(ValueError):
+            parse_percent(value)
+    else:
+        assert parse_percent(value) == (round(value * 100, 9) if 0 < value < 1 else value)
+        assert parse_percent(value) == parse_percent(int(value)) or value != int(value)

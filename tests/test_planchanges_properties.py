@@ -120,3 +120,26 @@ def test_a_change_counts_exactly_from_its_approval(register, period):
         assert node["status"] == {"取消": "cancelled", "豁免": "exempt"}.get(last["type"], "active")
         moves = rows[(rows["seq"] == key[1]) & rows["type"].isin(["延期", "提前"])]
         assert node["due"] == (moves.iloc[-1]["new_due"] if len(moves) else node["original_due"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(registers(), st.integers(1, PERIODS), st.sampled_from([None, *PROJECTS]), st.integers(0, 40))
+def test_intake_takes_the_dates_in_effect_with_or_without_changes(register, period, late_project, late_days):
+    """PlanIndex.due_at skips plan_at when nothing has changed yet (unchanged_at): the dates are the same."""
+    from leitai.campaign.changes import unchanged_at
+    from leitai.intake.sheetrows import PlanIndex
+
+    cutoff = CAMPAIGN.settings.schedule.cutoff(period)
+    projects = CAMPAIGN.plan.projects.copy()
+    if late_project is not None:  # one project included some day of the campaign
+        projects["included"] = pd.to_datetime(
+            [START + dt.timedelta(days=late_days) if pid == late_project else None for pid in projects["id"]])
+    plan = dataclasses.replace(CAMPAIGN.plan, changes=register, projects=projects)
+    nodes = plan_at(plan, cutoff).nodes
+    active = nodes[nodes["status"] == "active"]
+    expected = dict(zip(zip(active["project_id"], active["seq"].astype(int)), active["due"]))
+    index = PlanIndex(dataclasses.replace(CAMPAIGN, plan=plan))
+    assert index.due_at(cutoff) == expected
+    changed = bool((register["approved"] <= cutoff).any()) or (
+        late_project is not None and START + dt.timedelta(days=late_days) > cutoff)
+    assert unchanged_at(plan, cutoff) is not changed

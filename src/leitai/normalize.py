@@ -168,10 +168,25 @@ _TRAILING = "。.，,；;！!"
 
 def parse_status(value: Any) -> bool:
     """True for done, False for not done (blank is not done); ValueError if unreadable."""
+    if type(value) is str and len(value) <= 64:
+        return _status_text(value)
     if is_blank(value):
         return False
     if isinstance(value, bool):
         return value
+    text = _squeeze(value).lower().strip(_TRAILING)
+    if text in _DONE:
+        return True
+    if text in _NOT_DONE:
+        return False
+    raise ValueError(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _status_text(value: str) -> bool:
+    # a column of a few spellings (已完成/未完成…), read once each; an unreadable one raises every time
+    if value.strip() == "":
+        return False
     text = _squeeze(value).lower().strip(_TRAILING)
     if text in _DONE:
         return True
@@ -235,6 +250,12 @@ def parse_percent(value: Any) -> float | None:
     """
     if value is None:
         return None
+    if type(value) is float:  # what calamine gives for a number: the usual case
+        if value != value:  # NaN: blank
+            return None
+        if not math.isfinite(value):
+            raise ValueError(value)
+        return round(value * 100, 9) if 0 < value < 1 else value
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -255,10 +276,16 @@ def parse_percent(value: Any) -> float | None:
     return number
 
 
+# Characters str.isprintable() calls unprintable but clean_text keeps: line breaks and tabs, and
+# the separators (category Z: U+3000, no-break spaces…). Mapped to a printable one only to test.
+_KEPT_UNPRINTABLE = {ord(ch): "x" for ch in "\n\t" + "".join(
+    chr(c) for c in range(0x3001) if unicodedata.category(chr(c))[0] == "Z")}
+
+
 def clean_text(value: Any, *, limit: int = 2000) -> str:
     """Free text as a plain string: control characters dropped, trimmed, capped at ``limit``."""
-    if type(value) is str and value.isprintable():  # no control (or other unprintable) character
-        return value.strip()[:limit]
+    if type(value) is str and (value.isprintable() or value.translate(_KEPT_UNPRINTABLE).isprintable()):
+        return value.strip()[:limit]  # no control (or other category C) character to drop
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():

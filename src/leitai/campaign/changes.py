@@ -8,7 +8,8 @@ A project with a 纳入日期 (项目 sheet) counts only at cutoffs on or after 
 
 - ``read_changes``: the register's rows as a frame, every error with its cell.
 - ``plan_at``: pure; the plan in effect at a cutoff (each node's original and current
-  date and status, each project's status).
+  date and status, each project's status). ``unchanged_at`` says, without building it,
+  when that plan is plan.xlsx's own (no change approved yet, every project included).
 - ``reconcile``: a recorded period's plan against today's plan.xlsx: what the register
   explains keeps the recorded plan (history does not move); a base date, node or project
   edited directly is listed, and today's plan is used for it.
@@ -209,6 +210,19 @@ class EffectivePlan:
 
 def change_key(change: dict[str, Any]) -> tuple[Any, ...]:
     return (change["project_id"], change["seq"], change["type"], change["approved"])
+
+
+def unchanged_at(plan: Any, cutoff: dt.date) -> bool:
+    """True when ``plan_at(plan, cutoff)`` is plan.xlsx's own plan: no change approved on or
+    before ``cutoff`` and no project included after it, so every node is active at its base date."""
+    changes = getattr(plan, "changes", None)
+    if changes is not None and len(changes) and bool((changes["approved"] <= cutoff).any()):
+        return False
+    projects = plan.projects
+    if "included" not in projects:
+        return True
+    included = pd.to_datetime(projects["included"])
+    return not bool((included > pd.Timestamp(cutoff)).any())
 
 
 def plan_at(plan: Any, cutoff: dt.date) -> EffectivePlan:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pandas as pd
 
 from ..campaign.plan import Campaign, unit_key
 from ..normalize import clean_text, is_blank, nfkc, parse_date, parse_number, parse_percent, parse_status
-from ..problems import Problem, problem
+from ..problems import Problem, column_letter, problem
 from .workbook import (
     Book,
     Reject,
@@ -124,7 +125,7 @@ class PlanIndex:
         self.pids = {self.pid_key(pid): pid for pid in ids}
         keys = list(zip(plan.nodes["project_id"].tolist(), plan.nodes["seq"].astype(int).tolist()))
         self.nodes = set(keys)
-        self.due = dict(zip(keys, (d.date() for d in plan.nodes["due"])))
+        self.due = dict(zip(keys, plan.nodes["due"].to_numpy(dtype="datetime64[D]").tolist()))  # dt.date each
         self._due_at: dict[dt.date, dict[tuple[str, int], dt.date]] = {}
         self.unit_nodes: dict[str, list[tuple[str, int]]] = {}
         for pid, seq in keys:
@@ -133,9 +134,12 @@ class PlanIndex:
     def due_at(self, cutoff: dt.date) -> dict[tuple[str, int], dt.date]:
         """(project, seq) -> the date in effect at ``cutoff`` (计划调整 applied), for the nodes then active."""
         if cutoff not in self._due_at:
-            from ..campaign.changes import plan_at
+            from ..campaign.changes import plan_at, unchanged_at
 
-            self.use_plan(cutoff, plan_at(self.campaign.plan, cutoff))
+            if unchanged_at(self.campaign.plan, cutoff):  # the usual case: nothing to apply
+                self._due_at[cutoff] = self.due
+            else:
+                self.use_plan(cutoff, plan_at(self.campaign.plan, cutoff))
         return self._due_at[cutoff]
 
     def use_plan(self, cutoff: dt.date, effective: Any) -> None:
@@ -189,6 +193,35 @@ class Sheet:
     out: Problems
     fractions: bool = False  # 形象进度 holds fractions (a percent-formatted column): 1 means 100%
     cutoff: dt.date | None = None  # the sheet's period's cutoff, when the period is known
+    # Worked out once per sheet, not per row: the table's (field, column) pairs, each field's
+    # column letter, and the dates in effect at the cutoff.
+    fields: tuple[tuple[str, int], ...] = field(init=False, repr=False)
+    letters: dict[str, str] = field(init=False, repr=False)
+    due: dict[tuple[str, int], dt.date] = field(init=False, repr=False)
+    _names: tuple[str, ...] = field(init=False, repr=False)
+    _pick: Callable[[Sequence[Any]], Any] = field(init=False, repr=False)
+    _width: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.fields = tuple(self.table.columns.items())
+        self.letters = {name: column_letter(col + 1) for name, col in self.fields}
+        self.due = self.plan.due_at(self.cutoff) if self.cutoff is not None else {}
+        self._names = tuple(name for name, _ in self.fields)
+        cols = [col for _, col in self.fields]
+        self._pick = (lambda cells: (cells[cols[0]],)) if len(cols) == 1 else operator.itemgetter(*cols)
+        self._width = max(cols) + 1
+
+    def values(self, r: int) -> dict[str, Any]:
+        """Field -> raw cell value of 0-based row ``r``; a field whose column the row does not reach is absent."""
+        cells = self.table.grid[r]
+        if len(cells) >= self._width:
+            return dict(zip(self._names, self._pick(cells)))
+        return {name: cells[col] for name, col in self.fields if col < len(cells)}
+
+    def cell(self, r: int, name: str) -> str:
+        """The A1 reference of field ``name`` on 0-based row ``r`` ('' if the column is absent)."""
+        letter = self.letters.get(name)
+        return "" if letter is None else f"{letter}{r + 1}"
 
 
 @dataclass
@@ -271,35 +304,30 @@ def new_sheet(table: Table, plan: PlanIndex, unit: str, campaign: Campaign, cuto
                  fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers), cutoff=cutoff)
 
 
-_FIELDS = tuple(dict.fromkeys(ALL_HEADERS.values()))
+_BLANK_ROW = dict.fromkeys(dict.fromkeys(ALL_HEADERS.values()))  # field -> None
 
 
 def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
     """One node row, or None for a blank row, a note row or a row that names no node of this unit."""
-    table, out = sheet.table, sheet.out
-    cells = table.grid[r]
-    width = len(cells)
-    values = {name: None for name in _FIELDS}
-    for name, col in table.columns.items():
-        if col < width:
-            values[name] = cells[col]
-    if all(is_blank(values[k]) for k in ("seq", "status", "date")):
+    out, plan = sheet.out, sheet.plan
+    values = _BLANK_ROW | sheet.values(r)
+    if is_blank(values["seq"]) and is_blank(values["status"]) and is_blank(values["date"]):
         return None  # blank, or a note under the table (填表人、联系电话…)
     if bare(values["pid"]) in ALL_HEADERS:
         return None  # the header repeated, or a second header row
-    node = sheet.plan.node(values["pid"], values["seq"])
+    node = plan.node(values["pid"], values["seq"])
     if node is None:
-        pid_known = sheet.plan.pid_key(values["pid"]) in sheet.plan.pids
-        out.add("unknown_node", cell=table.cell(r, "seq" if pid_known else "pid"),
+        pid_known = plan.pid_key(values["pid"]) in plan.pids
+        out.add("unknown_node", cell=sheet.cell(r, "seq" if pid_known else "pid"),
                 value=node_label(values["pid"], values["seq"]))
         return None
     pid, seq = node
-    owner = sheet.plan.owner.get(pid, "")
+    owner = plan.owner.get(pid, "")
     if owner != sheet.unit:
-        out.add("other_unit_node", cell=table.cell(r, "pid"), value=pid, detail=owner)
+        out.add("other_unit_node", cell=sheet.cell(r, "pid"), value=pid, detail=owner)
         return None
 
-    status_cell, date_cell = table.cell(r, "status"), table.cell(r, "date")
+    status_cell, date_cell = sheet.cell(r, "status"), sheet.cell(r, "date")
     done, status_ok = False, True
     try:
         done = parse_status(values["status"])
@@ -326,45 +354,46 @@ def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
                 out.add("done_without_date", cell=date_cell, detail=cn_date(sheet.cutoff))
         elif date > sheet.cutoff:
             out.add("date_after_cutoff", cell=date_cell, value=cn_date(date), detail=cn_date(sheet.cutoff))
-    pct = _parsed(parse_percent, values["pct"], "bad_percent", table.cell(r, "pct"), out)
+    pct = _parsed(parse_percent, values["pct"], "bad_percent", sheet, r, "pct")
     if sheet.fractions and pct == 1:
         pct = 100.0
     if pct is not None and not 0 <= pct <= 100:
-        out.add("percent_out_of_range", cell=table.cell(r, "pct"), value=f"{pct:g}")
+        out.add("percent_out_of_range", cell=sheet.cell(r, "pct"), value=f"{pct:g}")
         pct = None
-    invest = _parsed(parse_number, values["invest"], "bad_number", table.cell(r, "invest"), out)
+    raw_invest = values["invest"]
+    invest = _parsed(parse_number, raw_invest, "bad_number", sheet, r, "invest")
     if invest is not None and invest < 0:
-        out.add("negative_number", cell=table.cell(r, "invest"), value=clean_text(values["invest"]))
+        out.add("negative_number", cell=sheet.cell(r, "invest"), value=clean_text(raw_invest))
         invest = None
-    elif invest is not None and _APPROXIMATE.search(clean_text(values["invest"])):
-        out.add("approximate_number", cell=table.cell(r, "invest"), value=clean_text(values["invest"]),
+    elif invest is not None and isinstance(raw_invest, str) and _APPROXIMATE.search(clean_text(raw_invest)):
+        out.add("approximate_number", cell=sheet.cell(r, "invest"), value=clean_text(raw_invest),
                 detail=f"{invest:g}")
     texts = {}
     for name in ("progress_text", "issue_text", "next_plan"):
         full = clean_text(values[name], limit=10 * TEXT_LIMIT + 1)
         if len(full) > TEXT_LIMIT:
-            out.add("long_text", cell=table.cell(r, name), detail=len(full))
+            out.add("long_text", cell=sheet.cell(r, name), detail=len(full))
         texts[name] = full[:TEXT_LIMIT]
     # The 填报说明 asks a reason for every overdue node: say so where it is missing.
-    due = sheet.plan.due_at(sheet.cutoff).get((pid, seq)) if sheet.cutoff is not None else None
-    if (status_ok and not done and sheet.cutoff is not None and due is not None and due <= sheet.cutoff
-            and not texts["issue_text"] and "issue_text" in table.columns):
-        out.add("missing_reason", cell=table.cell(r, "issue_text"), detail=cn_date(due))
+    if status_ok and not done and not texts["issue_text"] and sheet.cutoff is not None:
+        due = sheet.due.get((pid, seq))
+        if due is not None and due <= sheet.cutoff and "issue_text" in sheet.letters:
+            out.add("missing_reason", cell=sheet.cell(r, "issue_text"), detail=cn_date(due))
     return {
         "row": r + 1, "project_id": pid, "seq": seq, "done": done,
         "done_date": pd.Timestamp(date) if date else pd.NaT,
         "progress_pct": float("nan") if pct is None else pct,
         "invest_done": float("nan") if invest is None else invest,
-        **texts, "status_cell": status_cell, "date_cell": date_cell, "invest_cell": table.cell(r, "invest"),
+        **texts, "status_cell": status_cell, "date_cell": date_cell, "invest_cell": sheet.cell(r, "invest"),
     }
 
 
-def _parsed(parse: Callable[[Any], Any], value: Any, code: str, cell: str, out: Problems) -> Any:
-    """``parse(value)``, or None with a ``code`` problem at ``cell`` when it cannot be read."""
+def _parsed(parse: Callable[[Any], Any], value: Any, code: str, sheet: Sheet, r: int, name: str) -> Any:
+    """``parse(value)``, or None with a ``code`` problem at field ``name`` of row ``r`` when it cannot be read."""
     try:
         return parse(value)
     except ValueError:
-        out.add(code, cell=cell, value=clean_text(value))
+        sheet.out.add(code, cell=sheet.cell(r, name), value=clean_text(value))
         return None
 
 

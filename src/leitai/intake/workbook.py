@@ -333,18 +333,29 @@ def modified(data: bytes) -> float | None:
         return None
 
 
+# core.xml as Excel, WPS and openpyxl write it: the element with its usual prefix bound to its
+# namespace, plain text inside. Anything else is parsed as XML.
+_MODIFIED = re.compile(rb"<dcterms:modified(?:\s[^>]*)?>([^<&]*)</dcterms:modified>")
+_DCTERMS = b'xmlns:dcterms="http://purl.org/dc/terms/"'
+
+
 def _stamp(core: bytes | None) -> float | None:
     """dcterms:modified of a docProps/core.xml part (dc:date of an .ods meta.xml) as POSIX seconds, or None."""
     if core is None:
         return None
     try:
-        root = ElementTree.fromstring(core)
-        node = root.find("{http://purl.org/dc/terms/}modified")  # OOXML core.xml
-        if node is None:  # OpenDocument meta.xml: office:meta/dc:date
-            node = root.find(".//{http://purl.org/dc/elements/1.1/}date")
-        if node is None or not node.text:
+        match = _MODIFIED.search(core) if _DCTERMS in core else None
+        if match is not None:
+            text = match.group(1).decode("utf-8")
+        else:
+            root = ElementTree.fromstring(core)
+            node = root.find("{http://purl.org/dc/terms/}modified")  # OOXML core.xml
+            if node is None:  # OpenDocument meta.xml: office:meta/dc:date
+                node = root.find(".//{http://purl.org/dc/elements/1.1/}date")
+            text = node.text if node is not None else None
+        if not text:
             return None
-        stamp = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+        stamp = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=dt.UTC)
         return stamp.timestamp()
