@@ -740,3 +740,27 @@ def test_a_row_shorter_than_the_header_reads_its_missing_cells_as_blank(campaign
     assert shorter is not None and not shorter["done"] and shorter["date_cell"] == "D4"  # due 10月20日: no reason asked
     # P01 node 2 was due 9月25日, before the cutoff, and has no reason: asked for at its (empty) cell
     assert [(p.code, p.cell) for p in out.items] == [("missing_reason", "F3")]
+
+
+@pytest.mark.parametrize("files, workers", [(0, 2), (1, 2), (7, 2), (200, 2), (2000, 2), (2000, 4), (45, 3)])
+@pytest.mark.parametrize("chunk", [1, 2, 40])
+def test_chunks_keep_every_file_in_order_and_shrink_towards_the_end(files, workers, chunk, monkeypatch) -> None:
+    monkeypatch.setattr(intake, "CHUNK_FILES", chunk)
+    paths = [Path(f"{i}.xlsx") for i in range(files)]
+    chunks = intake.chunked(paths, workers)
+    assert [p for c in chunks for p in c] == paths
+    sizes = [len(c) for c in chunks]
+    assert all(0 < s <= chunk for s in sizes)
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # the last takes what is left
+    if chunk >= 8 and files >= 8 * chunk * workers:
+        assert sizes[0] == chunk and sizes[-2] < chunk  # whole chunks first, smaller ones at the end
+
+
+@pytest.mark.parametrize("pid", ["P00305", "p00305", "ＰＯ１", " P 01 ", "A-01", "项目1", "X" * 70])
+def test_a_project_id_is_keyed_the_same_on_the_fast_path(pid: str) -> None:
+    import re as re_
+
+    from leitai.intake.sheetrows import PlanIndex
+    from leitai.normalize import nfkc
+
+    assert PlanIndex.pid_key(pid) == re_.sub(r"\s+", "", nfkc(pid).strip()).upper()

@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ..bulk import collector_paused
 from ..campaign.changes import EffectivePlan
 from ..campaign.plan import Campaign
 from ..errors import InputError
@@ -277,6 +278,16 @@ class _Result:
 def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
               progress: ProgressCallback | None, *, resolve_duplicates: bool,
               plan_in_effect: EffectivePlan | None = None) -> Intake:
+    # Every row and problem read lives until the frames are built: the cycle collector would
+    # only walk them (and the loaded plan) again and again, finding nothing to free.
+    with collector_paused():
+        return _read_all_paused(paths, campaign, period, progress, resolve_duplicates=resolve_duplicates,
+                                plan_in_effect=plan_in_effect)
+
+
+def _read_all_paused(paths: Sequence[Path], campaign: Campaign, period: int | None,
+                     progress: ProgressCallback | None, *, resolve_duplicates: bool,
+                     plan_in_effect: EffectivePlan | None = None) -> Intake:
     plan = PlanIndex(campaign)
     if plan_in_effect is not None and period is not None:
         plan.use_plan(campaign.settings.schedule.cutoff(period), plan_in_effect)
@@ -304,7 +315,7 @@ def _read_all(paths: Sequence[Path], campaign: Campaign, period: int | None,
     rows = [row for result in results for row in result.rows]
     problems = [p for result in results for p in result.problems] + override_problems
     records = [r.record for r in results]
-    renamed = {p.name: display_name(p.name) for p in paths if display_name(p.name) != p.name}
+    renamed = {p.name: shown for p in paths if (shown := display_name(p.name)) != p.name}
     if renamed:  # names that are not UTF-8 or carry control characters: shown as text everywhere
         records = [replace(r, file=renamed.get(r.file, r.file)) for r in records]
         problems = [replace(p, file=renamed.get(p.file, p.file)) for p in problems]
@@ -330,6 +341,18 @@ def intake_workers(files: int) -> int:
     return max(1, min(wanted, -(-files // CHUNK_FILES)))
 
 
+def chunked(paths: list[Path], workers: int) -> list[list[Path]]:
+    """``paths`` in order, cut into the chunks the workers take one at a time: CHUNK_FILES
+    each, then smaller towards the end (a quarter of what is left per worker, at least
+    CHUNK_FILES // 8), so that the workers finish together rather than one waiting on another's last chunk."""
+    chunks, start = [], 0
+    while start < len(paths):
+        size = max(1, CHUNK_FILES // 8, min(CHUNK_FILES, (len(paths) - start) // (4 * workers)))
+        chunks.append(paths[start:start + size])
+        start += size
+    return chunks
+
+
 def _read_many(paths: list[Path], campaign: Campaign, plan: PlanIndex, period: int | None) -> Iterator[_Result]:
     """``_read_one`` of each path, in order; by worker processes when there are many."""
     workers = intake_workers(len(paths))
@@ -348,7 +371,7 @@ def _read_many(paths: list[Path], campaign: Campaign, plan: PlanIndex, period: i
         for path in paths:
             yield _read_one(path, campaign, plan, period)
         return
-    chunks = [paths[i:i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
+    chunks = chunked(paths, workers)
     context = pool._mp_context  # noqa: SLF001 - the same start method for the isolated re-reads
     with pool:
         gc.freeze()  # forked workers: their garbage collector leaves the inherited objects (and pages) alone
@@ -391,6 +414,7 @@ _WORKER: tuple[Campaign, PlanIndex, int | None] | None = None
 def _worker_init(campaign: Campaign, plan: PlanIndex, period: int | None) -> None:
     global _WORKER
     _WORKER = (campaign, plan, period)
+    gc.enable()  # forked from a paused parent: a worker reads file after file, its garbage is its own
 
 
 def _read_chunk(paths: list[Path]) -> list[_Result]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import itertools
 import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from ..campaign.plan import Campaign, unit_key
 from ..normalize import clean_text, is_blank, nfkc, parse_date, parse_number, parse_percent, parse_status
@@ -124,12 +123,16 @@ class PlanIndex:
         self.owner = dict(zip(ids, plan.projects["unit"].tolist()))
         self.pids = {self.pid_key(pid): pid for pid in ids}
         keys = list(zip(plan.nodes["project_id"].tolist(), plan.nodes["seq"].astype(int).tolist()))
-        self.nodes = set(keys)
         self.due = dict(zip(keys, plan.nodes["due"].to_numpy(dtype="datetime64[D]").tolist()))  # dt.date each
         self._due_at: dict[dt.date, dict[tuple[str, int], dt.date]] = {}
         self.unit_nodes: dict[str, list[tuple[str, int]]] = {}
-        for pid, seq in keys:
-            self.unit_nodes.setdefault(self.owner.get(pid, ""), []).append((pid, seq))
+        for pid, run in itertools.groupby(keys, key=operator.itemgetter(0)):  # a project's nodes, in plan order
+            self.unit_nodes.setdefault(self.owner.get(pid, ""), []).extend(run)
+
+    @property
+    def nodes(self) -> Any:
+        """Every (project, seq) of the plan (a view of ``due``'s keys)."""
+        return self.due.keys()
 
     def due_at(self, cutoff: dt.date) -> dict[tuple[str, int], dt.date]:
         """(project, seq) -> the date in effect at ``cutoff`` (计划调整 applied), for the nodes then active."""
@@ -151,6 +154,8 @@ class PlanIndex:
     @staticmethod
     def pid_key(value: Any) -> str:
         if type(value) is str and len(value) <= 64:
+            if value.isascii() and value.isalnum():  # P00305: nothing to normalise
+                return value.upper()
             return _pid_key_text(value)
         return re.sub(r"\s+", "", nfkc(clean_text(value))).upper()
 
@@ -381,7 +386,7 @@ def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
             out.add("missing_reason", cell=sheet.cell(r, "issue_text"), detail=cn_date(due))
     return {
         "row": r + 1, "project_id": pid, "seq": seq, "done": done,
-        "done_date": pd.Timestamp(date) if date else pd.NaT,
+        "done_date": date,  # dt.date or None: made datetime64 a column at a time (intake.folder's frame)
         "progress_pct": float("nan") if pct is None else pct,
         "invest_done": float("nan") if invest is None else invest,
         **texts, "status_cell": status_cell, "date_cell": date_cell, "invest_cell": sheet.cell(r, "invest"),
