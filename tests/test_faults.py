@@ -25,7 +25,7 @@ from builders import submit, write_campaign
 from leitai.campaign.plan import load_campaign
 from leitai.errors import LedgerError, LeitaiError, OutputError
 from leitai.ledger.history import Ledger, run_lock
-from leitai.ledger.publish import ASIDE_PREFIX, STAGING_PREFIX, ledger_notes, repair
+from leitai.ledger.publish import ASIDE_PREFIX, STAGING_PREFIX, TRASH_PREFIX, ledger_notes, repair
 from leitai.pipeline import run_period
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +90,7 @@ KILL_POINTS = {
     "recorded": "leitai.ledger.history.Ledger.record",         # the period recorded with its marker
     "swapped": "os.rename#2",                          # the new folder in place, the marker still set
     "marked": "leitai.ledger.history.Ledger.mark_published",   # the marker cleared, the old folder not yet removed
+    "trashed": "os.rename#3",                          # the old folder renamed for deletion, not yet deleted
 }
 
 KILLER = """
@@ -138,17 +139,38 @@ def test_a_kill_at_each_step_of_publishing_leaves_old_or_new(work, point):
         assert notes and "第3期上次汇总被中断" in notes[0] and len(notes) == 1
     if point == "aside":
         assert notes == ["第3期的输出在上次中断的运行中被移开：运行 leitai run 将自动放回"]
+    if point in ("marked", "trashed"):
+        assert notes == []  # published: what is left to delete is no inconsistency
+    if point == "trashed":
+        assert [p for p in outputs.iterdir() if p.name.startswith(TRASH_PREFIX)]
     with run_lock(work / LEDGER), Ledger(work / LEDGER) as ledger:
         said = repair(ledger, outputs)
     assert agreement(work) is None, said
-    assert not [p for p in outputs.iterdir() if p.name.startswith((STAGING_PREFIX, ASIDE_PREFIX))]
+    assert not [p for p in outputs.iterdir() if p.name.startswith((STAGING_PREFIX, ASIDE_PREFIX, TRASH_PREFIX))]
     new = results(work, 3) != old
-    assert new == (point in ("recorded", "swapped", "marked")), (point, said)
+    assert new == (point in ("recorded", "swapped", "marked", "trashed")), (point, said)
     names = {p["file"] for p in json.loads((outputs / "第03期" / "manifest.json").read_text(encoding="utf-8"))["inputs"]}
     assert ("县丁局-第03期.xlsx" in names) == new
     assert (outputs / "第03期" / "办公室批注.txt").read_text(encoding="utf-8") == "人工加的文件"
     assert manifest is None or manifest["period"] == 3
     assert ledger_notes(work / LEDGER, outputs) == []
+
+
+def test_the_old_folder_is_deleted_behind_the_run_and_waited_for(work):
+    """A re-run returns while the replaced folder is deleted; waiting leaves nothing behind, and the
+    next run in the same process waits for it first."""
+    from leitai.ledger.publish import wait_for_removals
+    from leitai.pipeline import run_period
+
+    campaign = load_campaign(work)
+    outputs = work / "outputs"
+    for _ in range(2):
+        run_period(campaign, 3, background_cleanup=True)
+        assert agreement(work) is None
+    wait_for_removals()
+    assert not [p for p in outputs.iterdir() if p.name.startswith((STAGING_PREFIX, ASIDE_PREFIX, TRASH_PREFIX))]
+    run_period(campaign, 3)  # waits before it returns
+    assert not [p for p in outputs.iterdir() if p.name.startswith(".")]
 
 
 def test_a_failed_ledger_write_leaves_the_old_folder_and_record(work, monkeypatch):

@@ -361,7 +361,8 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_
         _summary(runs[-1])
         return
     with progress_bar() as progress:
-        result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today())
+        result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today(),
+                            background_cleanup=True)  # the old outputs are deleted while the summary is printed
     _summary(result)
 
 
@@ -558,6 +559,9 @@ def entry() -> None:
         charts = sys.modules.get("leitai.charts.render")
         if charts is not None:
             charts.shutdown_workers()
+        published = sys.modules.get("leitai.ledger.publish")
+        if published is not None:
+            published.wait_for_removals()
     if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does
         print(code, file=sys.stderr)
         code = 1

@@ -30,7 +30,7 @@ from .intake.adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .intake.arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .intake.folderscan import printable
 from .ledger.history import Ledger, run_lock
-from .ledger.publish import abandon, begin, carry_over, publish, repair
+from .ledger.publish import abandon, begin, carry_over, publish, repair, wait_for_removals
 from .problems import Problem, problem
 from .report.pdf import require_soffice
 from .scoring.investment import carry_figures, category_investment, time_progress
@@ -122,16 +122,21 @@ def run_period(
     progress: Progress | None = None,
     today: dt.date | None = None,
     note_stale: bool = True,
+    background_cleanup: bool = False,
 ) -> RunResult:
     """Score ``period`` from its input folder, record it, and write its outputs.
 
     ``today`` (the caller's clock) only serves to warn when the cutoff is still ahead.
     One run at a time per campaign: the run lock covers the ledger and the outputs.
+    ``background_cleanup``: return while the period's old output folder is still being deleted
+    (the program says what it did meanwhile, and waits with ``publish.wait_for_removals``).
     """
     ledger_path = ledger_path or campaign.ledger_path
     with run_lock(ledger_path), collector_paused():
         result = _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
                              ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
+        if not background_cleanup:
+            wait_for_removals()
     if not note_stale:
         result.warnings[:] = [w for w in result.warnings if w != result.stale_note]
     return result

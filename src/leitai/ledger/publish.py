@@ -10,7 +10,8 @@ either the period as it was (ledger and outputs) or the new one complete in both
    cannot be moved (a file open in Word on Windows) stops the run here, nothing recorded;
 4. ONE ledger transaction records the period with a 'publishing' marker holding the output
    folder and the sha256 of the staged manifest (which lists every output's sha256);
-5. the staging folder is renamed into place; 6. the marker is cleared; the old folder removed.
+5. the staging folder is renamed into place; 6. the marker is cleared; the old folder removed
+   (in a thread, while the run finishes; ``wait_for_removals``).
 
 Ctrl-C is held back during steps 3–6 (a few renames and one commit). A kill leaves
 something ``repair`` finishes at the next ``leitai run``, under the run lock: a staging
@@ -44,6 +45,7 @@ from .check import backup_path
 from .history import Ledger
 
 STAGING_PREFIX, ASIDE_PREFIX = ".~leitai-new-", ".~leitai-old-"
+TRASH_PREFIX = ".~leitai-del-"  # a replaced output folder being deleted (after its run's commit)
 MANIFEST = "manifest.json"
 
 
@@ -137,7 +139,9 @@ def _resolve(ledger_path: Path, stored: str) -> Path:
 
 def publish(ledger: Ledger, period: int, label: str, out_dir: Path, staging: Path,
             record: Callable[[tuple[str, str]], None]) -> None:
-    """Steps 2–6 above. ``record(publication)`` writes the period's ledger transaction."""
+    """Steps 2–6 above. ``record(publication)`` writes the period's ledger transaction; the old
+    folder is deleted in a thread (``wait_for_removals``)."""
+    wait_for_removals()
     digest = file_digest(staging / MANIFEST)
     if digest is None:
         raise OutputError(f"新的输出文件夹 {staging} 缺少 {MANIFEST}，本期未记录")
@@ -168,10 +172,42 @@ def publish(ledger: Ledger, period: int, label: str, out_dir: Path, staging: Pat
             raise OutputError(f"第{period}期已记入台账，但无法把新输出移入 {out_dir}（{os_reason(exc)}）："
                               f"请排除后重新运行 leitai run，将自动补完") from None
         ledger.mark_published(period)
+    # Renamed first, so that the run lock can be let go while it is deleted: no later run takes a
+    # folder of that name for its own set-aside one (a later run's repair deletes what is left).
+    trash = out_dir.with_name(f"{TRASH_PREFIX}{os.getpid()}-{out_dir.name}")
     try:
-        _remove(aside)
+        os.rename(aside, trash)
+    except FileNotFoundError:
+        return  # the period's first publication: there was no old folder
     except OSError:
-        pass  # removed at the next run
+        _remove_quietly(aside)  # else removed at the next run
+        return
+    remove_in_background(trash)
+
+
+# The old output folder is deleted while the run finishes (a few dozen files whose blocks the file
+# system may discard one by one: measured 60-100 ms on this project's test machine). Whoever
+# publishes or repairs next waits for it first, and so does the program before it ends.
+_REMOVALS: list[threading.Thread] = []
+
+
+def remove_in_background(path: Path) -> None:
+    """Delete ``path`` (a folder or file) in a thread; an error leaves it for the next run's repair."""
+    def work() -> None:
+        try:
+            _remove(path)
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=work, name="leitai-remove", daemon=True)
+    _REMOVALS.append(thread)
+    thread.start()
+
+
+def wait_for_removals() -> None:
+    """Return once every ``remove_in_background`` started by this process has finished."""
+    while _REMOVALS:
+        _REMOVALS.pop().join()
 
 
 # ------------------------------------------------------------------------------ repair
@@ -182,6 +218,7 @@ def repair(ledger: Ledger, outputs_root: Path, period: int | None = None) -> lis
     ``period`` is the period about to be re-run: a mismatch there is mended by the run itself.
     Raises ``LedgerError`` when a recorded period's outputs do not match and it is not that period.
     """
+    wait_for_removals()  # an old folder this process is still deleting is not a leftover
     notes: list[str] = []
     for row in ledger.publications():
         if row[3] == "publishing":
@@ -238,14 +275,15 @@ def _whole(folder: Path) -> bool:
 
 
 def _leftovers(outputs_root: Path) -> list[str]:
-    """Staging and set-aside folders of runs killed before their ledger commit."""
+    """Staging and set-aside folders of runs killed before their ledger commit; replaced folders
+    a run had not finished deleting."""
     notes = []
     try:
         entries = sorted(outputs_root.iterdir()) if outputs_root.is_dir() else []
     except OSError:
         return []
     for path in entries:
-        if path.name.startswith(STAGING_PREFIX):
+        if path.name.startswith((STAGING_PREFIX, TRASH_PREFIX)):
             _remove_quietly(path)
         elif path.name.startswith(ASIDE_PREFIX):
             out_dir = path.with_name(path.name[len(ASIDE_PREFIX):])
