@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -186,6 +187,44 @@ def test_a_failed_ledger_write_leaves_the_old_folder_and_record(work, monkeypatc
     assert (work / "outputs" / "第03期" / "manifest.json").read_bytes() == old_manifest
     assert agreement(work) is None
     assert sorted(p.name for p in (work / "outputs").iterdir()) == ["第01期", "第02期", "第03期"]
+
+
+def test_a_disk_that_refuses_a_deferred_fsync_records_nothing(work, monkeypatch):
+    """Staged files are flushed by a thread; one the disk refuses stops the run before the commit."""
+    import errno
+
+    from leitai import fileio
+
+    old_results, old_manifest = results(work, 3), (work / "outputs" / "第03期" / "manifest.json").read_bytes()
+    submit(load_campaign(work), 3, "县丁局", {("P04", 1): "2020-09-18"}, work / "inputs" / "第03期")
+    real = fileio._fsync
+
+    def failing(path):
+        if path.name.startswith("擂台榜"):
+            raise OSError(errno.EIO, "Input/output error")
+        real(path)
+    monkeypatch.setattr(fileio, "_fsync", failing)
+    with pytest.raises(OutputError, match="无法把 .*擂台榜.* 写入磁盘"):
+        run_period(load_campaign(work), 3)
+    assert results(work, 3) == old_results
+    assert (work / "outputs" / "第03期" / "manifest.json").read_bytes() == old_manifest
+    assert agreement(work) is None
+    assert sorted(p.name for p in (work / "outputs").iterdir()) == ["第01期", "第02期", "第03期"]
+    assert fileio._DEFERRED is None  # nothing left deferred after the failed run
+
+
+def test_writes_outside_a_run_reach_the_disk_before_they_take_their_name(tmp_path, monkeypatch):
+    from leitai import fileio
+
+    synced: list[str] = []
+    real = os.fsync
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: (synced.append("inline"), real(fd))[1])
+    fileio.atomic_write_bytes(tmp_path / "a.txt", b"a")
+    assert synced == ["inline"]
+    with fileio.syncs_deferred():
+        fileio.atomic_write_bytes(tmp_path / "b.txt", b"b")
+        assert (tmp_path / "b.txt").read_bytes() == b"b" and fileio._DEFERRED
+    assert fileio._DEFERRED is None and synced == ["inline", "inline"]  # b's, by the thread, before leaving
 
 
 def _raising(func):

@@ -25,7 +25,7 @@ from .bulk import collector_paused
 from .campaign.changes import EffectivePlan, Reconciled, plan_at, reconcile
 from .campaign.plan import Campaign, load_campaign, period_label
 from .errors import InputError, OutputError, PeriodError, StrictModeError, os_reason
-from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file
+from .fileio import atomic_write_bytes, atomic_write_text, json_text, save_workbook, sha256_file, syncs_deferred
 from .intake.adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .intake.arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .intake.folderscan import printable
@@ -246,11 +246,12 @@ def _run_period(
         out_dir = outputs_root / label
         staging = begin(out_dir)
         try:
-            outputs, render_warnings = _write_outputs(
-                campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
-                missing, notes, progress, clock, preview, states, unit_arrived, soffice)
-            _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems, arrived)
-            carry_over(out_dir, staging)
+            with syncs_deferred():  # every staged file on disk before the ledger commit, not each before the next
+                outputs, render_warnings = _write_outputs(
+                    campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
+                    missing, notes, progress, clock, preview, states, unit_arrived, soffice)
+                _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems, arrived)
+                carry_over(out_dir, staging)
             clock.lap("manifest")
         except OSError as exc:  # a renderer's own write (a chart, the poster): the real cause, in one line
             abandon(staging)
