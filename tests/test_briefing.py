@@ -620,3 +620,12 @@ def test_a_document_is_packed_once_to_the_same_bytes(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     doc.save(buffer)
     assert docx_bytes(doc, stamp) == normalized_zip(buffer.getvalue(), stamp)
+    # The picture is stored as it is (a PNG is compressed already); the XML parts are deflated.
+    import zipfile
+
+    packed = zipfile.ZipFile(io.BytesIO(docx_bytes(doc, stamp)))
+    kinds = {i.filename: i.compress_type for i in packed.infolist()}
+    media = [n for n in kinds if n.startswith("word/media/")]
+    assert media and all(kinds[n] == zipfile.ZIP_STORED for n in media)
+    assert kinds["word/document.xml"] == zipfile.ZIP_DEFLATED
+    assert packed.read(media[0]) == png.read_bytes()

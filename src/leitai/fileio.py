@@ -174,6 +174,9 @@ def normalized_zip(data: bytes, stamp: dt.datetime | None = None) -> bytes:
     return normalized_package({name: source.read(name) for name in source.namelist()}, stamp)
 
 
+_PACKED_MEDIA = (".png", ".jpg", ".jpeg", ".gif")
+
+
 def normalized_package(members: dict[str, bytes], stamp: dt.datetime | None = None) -> bytes:
     """An OOXML package of ``members`` (member name -> bytes), as ``normalized_zip`` writes it: the
     same bytes, without first packing and unpacking it (a briefing's pictures deflated once, not twice)."""
@@ -182,7 +185,8 @@ def normalized_package(members: dict[str, bytes], stamp: dt.datetime | None = No
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # A picture is compressed already: deflating it again saves ~1% for most of the time it takes to pack.
+            info.compress_type = zipfile.ZIP_STORED if name.lower().endswith(_PACKED_MEDIA) else zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
             content = members[name]
             if stamp is not None and name == "docProps/core.xml":
