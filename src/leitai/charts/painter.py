@@ -362,7 +362,8 @@ class Painter:
             except OSError:
                 pass  # the worker removed it
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Close the worker's input, so that it ends once its jobs are drawn; ``wait`` for that."""
         self.alive = False
         for stream in (self._process.stdin, self._process.stdout):
             try:
@@ -370,11 +371,12 @@ class Painter:
                     stream.close()
             except OSError:
                 pass
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        if wait:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
         for job_id in list(self._files):
             self._forget(job_id)
 
@@ -411,12 +413,13 @@ def submit(name: str, *args: Any, **kwargs: Any) -> Job:
     return painter.submit(name, *args, **kwargs)
 
 
-def stop() -> None:
-    """End the painter (also done at exit)."""
+def stop(wait: bool = True) -> None:
+    """End the painter (also done at exit). ``wait=False``: only tell it to (every reply is in: the
+    program that ends now need not wait some 20 ms for the worker's own exit)."""
     global _PAINTER
     painter, _PAINTER = _PAINTER, None
     if painter is not None:
-        painter.stop()
+        painter.stop(wait)
 
 
 atexit.register(stop)
