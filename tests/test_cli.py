@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -84,6 +85,7 @@ def test_templates_check_run_status_history(tmp_path):
     result = invoke("run", "--campaign", str(folder), "--period", "1")
     assert result.exit_code == 0, result.output
     assert "督查通报-第01期.docx" in result.output
+    assert gc.isenabled()  # only the program itself (entry), which ends after the run, leaves it off
     assert (folder / "outputs" / "第01期" / "results.json").exists()
     assert (folder / "outputs" / "第01期" / "manifest.json").exists()
 

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -157,10 +158,9 @@ def test_a_kill_at_each_step_of_publishing_leaves_old_or_new(work, point):
     assert ledger_notes(work / LEDGER, outputs) == []
 
 
-def test_the_old_folder_is_deleted_behind_the_run_and_waited_for(work):
-    """A re-run returns while the replaced folder is deleted; waiting leaves nothing behind, and the
-    next run in the same process waits for it first."""
-    from leitai.ledger.publish import wait_for_removals
+def test_the_old_folder_is_deleted_by_a_process_of_its_own(work):
+    """`leitai run` leaves the replaced folder, renamed, to a detached process and ends; it goes
+    within moments, and a library call deletes it before it returns."""
     from leitai.pipeline import run_period
 
     campaign = load_campaign(work)
@@ -168,10 +168,24 @@ def test_the_old_folder_is_deleted_behind_the_run_and_waited_for(work):
     for _ in range(2):
         run_period(campaign, 3, background_cleanup=True)
         assert agreement(work) is None
-    wait_for_removals()
-    assert not [p for p in outputs.iterdir() if p.name.startswith((STAGING_PREFIX, ASIDE_PREFIX, TRASH_PREFIX))]
-    run_period(campaign, 3)  # waits before it returns
+    deadline = time.monotonic() + 20
+    while [p for p in outputs.iterdir() if p.name.startswith(TRASH_PREFIX)] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not [p for p in outputs.iterdir() if p.name.startswith(".")]
+    run_period(campaign, 3)  # deleted before it returns
+    assert not [p for p in outputs.iterdir() if p.name.startswith(".")]
+
+
+def test_a_deleter_that_cannot_start_leaves_the_deleting_to_the_run(work, monkeypatch):
+    import subprocess as subprocess_
+
+    from leitai.pipeline import run_period
+
+    def no_process(*args, **kwargs):
+        raise OSError("no more processes")
+    monkeypatch.setattr(subprocess_, "Popen", no_process)
+    run_period(load_campaign(work), 3, background_cleanup=True)
+    assert not [p for p in (work / "outputs").iterdir() if p.name.startswith(".")]
 
 
 def test_a_failed_ledger_write_leaves_the_old_folder_and_record(work, monkeypatch):

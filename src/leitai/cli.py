@@ -360,9 +360,13 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_
             _console().print(f"{each.label}已重算：{each.briefing}")
         _summary(runs[-1])
         return
+    if _PROGRAM:  # the program ends after this one period: collecting its garbage at the end is wasted time
+        import gc
+
+        gc.disable()
     with progress_bar() as progress:
         result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today(),
-                            background_cleanup=True)  # the old outputs are deleted while the summary is printed
+                            background_cleanup=True)  # the old outputs deleted by a process of their own
     _summary(result)
 
 
@@ -541,12 +545,17 @@ def _summary(result: Any) -> None:
     _console().print(table)
 
 
+_PROGRAM = False  # set by ``entry``: this process is the program, which ends after its command
+
+
 def entry() -> None:
     """The ``leitai`` program (console script and ``python -m leitai.cli``): ``main``, then the
     process ends at once. The work is done and written by then; Python's own teardown of
     pandas, openpyxl and the rest would only add a few tenths of a second to every command.
     What the teardown would do that matters is done here first: the painter told to end,
     chart workers stopped, the streams flushed. (Tests call ``main`` and keep their process.)"""
+    global _PROGRAM
+    _PROGRAM = True
     code: int | str | None = 0
     try:
         main()
@@ -559,9 +568,6 @@ def entry() -> None:
         charts = sys.modules.get("leitai.charts.render")
         if charts is not None:
             charts.shutdown_workers()
-        published = sys.modules.get("leitai.ledger.publish")
-        if published is not None:
-            published.wait_for_removals()
     if isinstance(code, str):  # sys.exit("message"): printed, status 1, as Python does
         print(code, file=sys.stderr)
         code = 1

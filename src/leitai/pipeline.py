@@ -30,7 +30,7 @@ from .intake.adjustments import ADJUSTMENTS_FILE, points_by_unit
 from .intake.arrivals import arrivals_path, record_arrivals, unit_timeliness
 from .intake.folderscan import printable
 from .ledger.history import Ledger, run_lock
-from .ledger.publish import abandon, begin, carry_over, publish, repair, wait_for_removals
+from .ledger.publish import abandon, begin, carry_over, publish, repair
 from .problems import Problem, problem
 from .report.pdf import require_soffice
 from .scoring.investment import carry_figures, category_investment, time_progress
@@ -128,15 +128,14 @@ def run_period(
 
     ``today`` (the caller's clock) only serves to warn when the cutoff is still ahead.
     One run at a time per campaign: the run lock covers the ledger and the outputs.
-    ``background_cleanup``: return while the period's old output folder is still being deleted
-    (the program says what it did meanwhile, and waits with ``publish.wait_for_removals``).
+    ``background_cleanup``: the period's replaced output folder is deleted by a process of its
+    own, which may outlive this call by a moment (``leitai run``, which ends right after).
     """
     ledger_path = ledger_path or campaign.ledger_path
     with run_lock(ledger_path), collector_paused():
         result = _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
-                             ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today)
-        if not background_cleanup:
-            wait_for_removals()
+                             ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today,
+                             detach=background_cleanup)
     if not note_stale:
         result.warnings[:] = [w for w in result.warnings if w != result.stale_note]
     return result
@@ -153,6 +152,7 @@ def _run_period(
     strict: bool,
     progress: Progress | None,
     today: dt.date | None,
+    detach: bool = False,
 ) -> RunResult:
     from .charts import painter
     from .charts.render import drawn_part
@@ -262,7 +262,7 @@ def _run_period(
             raise
         publish(ledger, period, label, out_dir, staging, lambda publication: ledger.record(
             period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
-            {f.file: f.sha256 for f in intake.files}, __version__, publication=publication))
+            {f.file: f.sha256 for f in intake.files}, __version__, publication=publication), detach=detach)
         stale = sorted(p for p in ledger.stale() if p > period)
     clock.lap("ledger")  # recording and publishing count with the ledger's reads
     note = stale_note(period, stale) if stale else ""

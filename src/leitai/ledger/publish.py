@@ -11,7 +11,8 @@ either the period as it was (ledger and outputs) or the new one complete in both
 4. ONE ledger transaction records the period with a 'publishing' marker holding the output
    folder and the sha256 of the staged manifest (which lists every output's sha256);
 5. the staging folder is renamed into place; 6. the marker is cleared; the old folder removed
-   (in a thread, while the run finishes; ``wait_for_removals``).
+   (renamed ``.~leitai-del-<pid>-第03期`` first; ``leitai run`` leaves the deleting to a process of
+   its own and ends).
 
 Ctrl-C is held back during steps 3–6 (a few renames and one commit). A kill leaves
 something ``repair`` finishes at the next ``leitai run``, under the run lock: a staging
@@ -138,10 +139,9 @@ def _resolve(ledger_path: Path, stored: str) -> Path:
 
 
 def publish(ledger: Ledger, period: int, label: str, out_dir: Path, staging: Path,
-            record: Callable[[tuple[str, str]], None]) -> None:
-    """Steps 2–6 above. ``record(publication)`` writes the period's ledger transaction; the old
-    folder is deleted in a thread (``wait_for_removals``)."""
-    wait_for_removals()
+            record: Callable[[tuple[str, str]], None], *, detach: bool = False) -> None:
+    """Steps 2–6 above. ``record(publication)`` writes the period's ledger transaction. ``detach``:
+    the old folder is deleted by a process of its own (the program ends without waiting for it)."""
     digest = file_digest(staging / MANIFEST)
     if digest is None:
         raise OutputError(f"新的输出文件夹 {staging} 缺少 {MANIFEST}，本期未记录")
@@ -172,8 +172,8 @@ def publish(ledger: Ledger, period: int, label: str, out_dir: Path, staging: Pat
             raise OutputError(f"第{period}期已记入台账，但无法把新输出移入 {out_dir}（{os_reason(exc)}）："
                               f"请排除后重新运行 leitai run，将自动补完") from None
         ledger.mark_published(period)
-    # Renamed first, so that the run lock can be let go while it is deleted: no later run takes a
-    # folder of that name for its own set-aside one (a later run's repair deletes what is left).
+    # Renamed first, so that no later run takes a folder of that name for its own set-aside one
+    # (a later run's repair deletes whatever is left of it).
     trash = out_dir.with_name(f"{TRASH_PREFIX}{os.getpid()}-{out_dir.name}")
     try:
         os.rename(aside, trash)
@@ -182,32 +182,29 @@ def publish(ledger: Ledger, period: int, label: str, out_dir: Path, staging: Pat
     except OSError:
         _remove_quietly(aside)  # else removed at the next run
         return
-    remove_in_background(trash)
+    if not (detach and _delete_detached(trash)):
+        _remove_quietly(trash)
 
 
-# The old output folder is deleted while the run finishes (a few dozen files whose blocks the file
-# system may discard one by one: measured 60-100 ms on this project's test machine). Whoever
-# publishes or repairs next waits for it first, and so does the program before it ends.
-_REMOVALS: list[threading.Thread] = []
+# A process of its own that deletes a folder, outliving the program by a moment: a replaced output
+# folder is a few dozen files whose blocks the file system may discard one by one (60-100 ms on
+# this project's test machine), which the office need not wait for.
+_DELETER = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
 
 
-def remove_in_background(path: Path) -> None:
-    """Delete ``path`` (a folder or file) in a thread; an error leaves it for the next run's repair."""
-    def work() -> None:
-        try:
-            _remove(path)
-        except OSError:
-            pass
+def _delete_detached(path: Path) -> bool:
+    """Start deleting ``path`` in a detached process; False if none could be started."""
+    import subprocess
+    import sys
 
-    thread = threading.Thread(target=work, name="leitai-remove", daemon=True)
-    _REMOVALS.append(thread)
-    thread.start()
-
-
-def wait_for_removals() -> None:
-    """Return once every ``remove_in_background`` started by this process has finished."""
-    while _REMOVALS:
-        _REMOVALS.pop().join()
+    options: dict[str, Any] = {"start_new_session": True} if os.name == "posix" else {
+        "creationflags": getattr(subprocess, "DETACHED_PROCESS", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    try:
+        subprocess.Popen([sys.executable, "-c", _DELETER, str(path)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True, **options)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------ repair
@@ -218,7 +215,6 @@ def repair(ledger: Ledger, outputs_root: Path, period: int | None = None) -> lis
     ``period`` is the period about to be re-run: a mismatch there is mended by the run itself.
     Raises ``LedgerError`` when a recorded period's outputs do not match and it is not that period.
     """
-    wait_for_removals()  # an old folder this process is still deleting is not a leftover
     notes: list[str] = []
     for row in ledger.publications():
         if row[3] == "publishing":
