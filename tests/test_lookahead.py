@@ -130,10 +130,15 @@ def test_a_briefing_with_a_late_unit_is_dated_on_its_arrival(tmp_path):
     for path in (result.briefing, result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx"):
         props = Document(str(path)).core_properties
         assert props.created == props.modified == dt.datetime(2020, 10, 16, tzinfo=dt.UTC)
+    # results.json records the dates the documents print (成文日期, 报送截止)
+    recorded = json.loads((result.out_dir / "results.json").read_text(encoding="utf-8"))
+    assert (recorded["issue_date"], recorded["submit_deadline"]) == ("2020-10-16", "2020-10-13")
     # on time, the same campaign's documents carry the 报送截止 day
     at(late, "2020-10-13T09:30:00")
     again = run_period(campaign, 3)
     assert [p.text for p in Document(str(again.briefing)).paragraphs if p.text.strip()][2].endswith("\t2020年10月13日")
+    recorded = json.loads((again.out_dir / "results.json").read_text(encoding="utf-8"))
+    assert (recorded["issue_date"], recorded["submit_deadline"]) == ("2020-10-13", "2020-10-13")
 
 
 def red_three_times(tmp_path, extra: str = ""):
@@ -452,6 +457,27 @@ def test_demo_briefing_period_five_outlook(demo_dir):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     last = max(dt.date.fromisoformat(i["arrived"][:10]) for i in manifest["inputs"] if i["arrived"])
     assert last == dt.date(2020, 11, 10) and "天攻坚办〔2020〕5号\t2020年11月10日" in text
+
+
+@pytest.mark.parametrize("period", [1, 2, 3, 4, 5])
+def test_results_json_records_the_dates_the_demo_briefing_prints(demo_dir, period):
+    """results.json's issue_date is the 成文日期 of the header, the 落款 and the 印发 line, and its
+    submit_deadline the 报送截止 the briefing names its late units against."""
+    from leitai.report.docxkit import cn_date
+
+    folder = demo_dir / f"第{period:02d}期"
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    issued, deadline = dt.date.fromisoformat(data["issue_date"]), dt.date.fromisoformat(data["submit_deadline"])
+    paragraphs = [p.text for p in Document(str(folder / f"督查通报-第{period:02d}期.docx")).paragraphs if p.text.strip()]
+    text = "\n".join(paragraphs)
+    assert paragraphs[2] == f"天攻坚办〔2020〕{period}号\t{cn_date(issued)}"
+    assert paragraphs[paragraphs.index(cn_date(issued)) - 1] == "天台县百日攻坚行动指挥部办公室"  # 落款
+    assert f"\t{cn_date(issued)}印发" in text
+    assert deadline == dt.date.fromisoformat(data["cutoff"])  # submit_days = 0
+    late = [u["unit"] for u in data["units"] if u["timeliness"] == "late"]
+    if late:
+        assert f"的填报表晚于报送截止时间（{cn_date(deadline)}）送达" in text
+    assert issued >= deadline
 
 
 def test_a_preview_notice_has_no_number(tmp_path):
