@@ -33,13 +33,18 @@ def infer_level(issuer: str) -> str | None:
             continue  # 杭州市, 广州市: the 州 is part of the city's name; read on to the 市
         if not name and level is None:
             continue  # the issuer starts with a level word: no place name before it
-        if not name or len(name) > _PLACE_NAME_MAX or not name.isalpha():  # “…” or digits: no place name
+        if not name or len(name) > _PLACE_NAME_MAX or not _place_like(name):  # “…” or digits: no place name
             break  # text that is not a place name: the place names have ended
         if level is not None and (unit + after in _NOUNS or any(
                 name == word or (len(word) > 1 and name.endswith(word)) for word in _NOUN_STEMS.get(unit, ()))):
             break  # after the first place name, a common noun (重点区块, 开发区, 城区) is no place
         level, end = unit, match.end()
     return level
+
+
+def _place_like(name: str) -> bool:
+    """Letters only; ×, the placeholder of a name still to be filled in (××市…), counts as one."""
+    return all(ch.isalpha() or ch == "×" for ch in name)
 
 
 _PLACE_NAME_MAX = 9  # 克孜勒苏柯尔克孜 (自治州) is eight; a longer run is not a place name
