@@ -517,3 +517,13 @@ def test_the_last_period_warns_of_nothing_and_says_so(tmp_path):
     assert "下一截止日前到期" not in reminder_text(last, texts) and "不再预警" in reminder_text(last, texts)
     ahead = Outlook(campaign.settings, campaign.plan, results, [], {}, cutoff, dt.date(2020, 10, 26))
     assert warning_workbook(ahead, texts)["预警清单"]["A1"].value == "百日攻坚第3期预警清单（10月13日至10月26日到期、尚未完成的节点）"
+
+
+def test_notice_quotes_a_quoted_name_with_single_quotes_and_keeps_the_seals_date_whole():
+    from leitai.report.notice import nested_quotes, seal_lines
+
+    assert nested_quotes("“污水零直排区”建设") == "‘污水零直排区’建设"
+    short = "单位负责人（签字）：          三合镇（盖章）    年  月  日"
+    assert seal_lines(short) == [short]
+    long = "单位负责人（签字）：          县生态环境分局（盖章）    年  月  日"
+    assert seal_lines(long) == ["单位负责人（签字）：          县生态环境分局（盖章）", "年  月  日"]

@@ -285,3 +285,29 @@ def test_sheets_in_on_time_date_the_briefing_at_the_deadline(generated: dict[str
     said = f"{dated.year}年{dated.month}月{dated.day}日"
     paragraphs = [p.text for p in Document(str(run.briefing)).paragraphs if p.text.strip()]
     assert paragraphs[2].endswith("\t" + said) and said in paragraphs and "迟报" not in "\n".join(paragraphs)
+
+
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+@pytest.mark.parametrize("period", [2, 5])
+def test_a_notices_dates_are_never_broken_across_lines(demo_dir: Path, tmp_path: Path, period: int) -> None:
+    """LibreOffice broke 2020年10|月4日 (the reply's deadline) and 年  月 | 日 (the 回执's blanks)
+    across lines; every date of every demo 督办单/提醒单 of the period is now on one line, the blanks
+    too, and each notice is one page (period 2 has the long unit names: 县生态环境分局)."""
+    if not all(shutil.which(tool) for tool in ("soffice", "pdftotext", "pdfinfo")):
+        pytest.skip("LibreOffice or poppler is not installed")
+    notices = sorted((demo_dir / f"第{period:02d}期" / "督办单").glob("*.docx"))
+    assert notices
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), *map(str, notices)], check=True, capture_output=True, timeout=300)
+    for notice in notices:
+        pdf = tmp_path / (notice.stem + ".pdf")
+        assert "Pages:           1\n" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        lines = [squeeze(line) for line in subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                                                          text=True).stdout.splitlines()]
+        dates = set(DATE.findall(docx_text(notice)))
+        assert len(dates) >= 3, dates  # the notice's own date, the nodes' due dates, the reply's deadline
+        for date in dates:
+            assert any(date in line for line in lines), (notice.name, date)
+        assert any(line.endswith("年月日") for line in lines), notice.name  # the 回执's blanks
