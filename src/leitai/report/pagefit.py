@@ -257,6 +257,25 @@ class Pager:
             self.y -= self.height
             self.page += 1
 
+    def lines(self, count: int, line_pt: float) -> None:
+        """A paragraph of ``count`` lines, as a renderer breaks it: whole lines on a page, and
+        widow/orphan control (two lines at least on either side of a break; a paragraph that can
+        keep only one line on this page, or leave only one for the next, moves a line on). A
+        short paragraph moved whole leaves the foot of its page empty; ``flow`` would have
+        counted it there, and every block after it would land a few lines too high."""
+        left = count
+        while left:
+            fit = max(0, math.floor((self.remaining + 0.01) / line_pt))
+            if left <= fit:
+                self.y += left * line_pt
+                return
+            first = fit if left - fit >= 2 else fit - 1  # a widow: one more line goes on
+            if first < 2 or self.y <= 0:  # an orphan: the paragraph opens on the next page
+                first = 0 if self.y > 0 else max(1, fit)  # (at a page's top it must break)
+            left -= first
+            self.page += 1
+            self.y = 0.0
+
     def keep(self, h: float) -> None:
         """Content that moves whole to the next page when it does not fit."""
         if self.y + h > self.height and self.y > 0:
