@@ -91,3 +91,27 @@ def test_the_overview_speaks_of_the_whole_as_the_office_does() -> None:
     projects = len(data.results["projects"])
     assert f"截至2020年11月9日，{data.settings.campaign.whole}{projects}个攻坚项目（工作）应完成节点" in text
     assert data.settings.campaign.whole == "全县"
+
+
+def test_a_unit_carded_on_its_score_or_not_heard_from_is_not_praised() -> None:
+    """A 市 review: ranked by score, a unit at 100% of its nodes was carded (its investment lagged)
+    and praised 到期节点全部完成 in the same briefing; a unit that sent nothing (listed as 未报送) was
+    praised for the nodes it had done before, and for its rise in rank."""
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    r = results(5, evaluation=True)
+    units = {u["unit"]: u for u in r["units"]}
+    units["县经信局"].update(yellow_card=True)  # 8 of 8 nodes, carded on its score
+    units["县交通局"].update(done=9, rate=1.0, rank_change=2)  # did not submit (briefing_input's missing unit)
+    for n, u in enumerate(r["units"]):
+        u["score"] = None if u["rate"] is None else round(u["rate"] * 100 - 10 * n, 2)
+        u["score_parts"] = {}
+    data = briefing_input(evaluation=True, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="score")))
+    content = build_content(data, load_wording())
+    examples = next(s for s in content.sections if s.key == "examples").blocks[0].text
+    assert examples.startswith("赤城街道到期节点全部完成")
+    assert "县经信局" not in examples and "县交通局" not in examples
+    assert "县经信局，综合得分" in "".join(b.text for b in next(s for s in content.sections if s.key == "cards").blocks)

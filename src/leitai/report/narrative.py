@@ -507,13 +507,19 @@ class _Narrative(Annexes):
                 tied.append([u for u in pool if key(u) == boundary])
         return tied
 
+    def praised(self, unit: dict[str, Any]) -> bool:
+        """A unit the briefing may praise: not warned (a score-ranked unit at 100% of its nodes can
+        still be carded on its score), and one that sent its sheet (a unit listed as 未报送 and
+        praised in the same briefing, as it keeps what it had done before, reads as a mistake)."""
+        return unit["unit"] not in self.warned and unit.get("submitted", True) is not False
+
     def examples(self) -> None:
         sentences = []
-        ranked = [u for u in self.units if u.get("rate") is not None]
+        ranked = [u for u in self.units if u.get("rate") is not None and self.praised(u)]
         full = [u["unit"] for u in ranked if u["due"] and u["done"] == u["due"]]
         if full:
             sentences.append(self.t("examples", "full", names=join_names(full)))
-        ahead = sorted((u for u in self.units if u.get("ahead") and u["unit"] not in self.warned),
+        ahead = sorted((u for u in self.units if u.get("ahead") and self.praised(u)),
                        key=lambda u: -u["ahead"])
         if len(ahead) == 1:
             sentences.append(self.t("examples", "ahead_one", unit=ahead[0]["unit"], count=ahead[0]["ahead"]))
@@ -527,7 +533,7 @@ class _Narrative(Annexes):
         ]
         if turned:
             sentences.append(self.t("examples", "turned_green", names=join_names(turned)))
-        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0 and u["unit"] not in self.warned),
+        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0 and self.praised(u)),
                         key=lambda u: -u["rank_change"])[:3]
         if risers:
             items = [self.t("examples", "riser_item", unit=u["unit"], n=u["rank_change"]) for u in risers]
