@@ -115,3 +115,27 @@ def test_a_unit_carded_on_its_score_or_not_heard_from_is_not_praised() -> None:
     assert examples.startswith("赤城街道到期节点全部完成")
     assert "县经信局" not in examples and "县交通局" not in examples
     assert "县经信局，综合得分" in "".join(b.text for b in next(s for s in content.sections if s.key == "cards").blocks)
+
+
+def test_a_unit_not_ranked_shows_no_score() -> None:
+    """Ranked by score, a unit with nothing due (暂不参与排名) still has a score of its investment
+    part (30.71 in a 市 review), which the leaderboards showed beside its 不排名: none now."""
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    from leitai.report.xlsxout import leaderboard_workbook
+
+    r = results(5, evaluation=False)
+    for n, u in enumerate(r["units"]):
+        u["score"] = 30.71 if u["unit"] == "县统计局" else round((u["rate"] or 0) * 100 - n, 2)
+        u["score_parts"] = {}
+    data = briefing_input(evaluation=False, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="score")))
+    ranking = next(s for s in build_content(data, load_wording()).sections if s.key == "ranking")
+    rows = [row for b in ranking.blocks if isinstance(b, Table) for row in b.rows]
+    assert next(row for row in rows if row[1] == "县统计局")[:3] == ("—", "县统计局", "—")
+    assert next(row for row in rows if row[1] == "县经信局")[2] == f"{r['units'][3]['score']:.2f}"
+    sheet = leaderboard_workbook(r, "擂台榜（第5期）").worksheets[1]
+    row = next([c.value for c in cells] for cells in sheet.iter_rows(min_row=3) if cells[1].value == "县统计局")
+    assert row[:3] == ["不排名", "县统计局", "—"]

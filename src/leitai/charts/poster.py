@@ -193,7 +193,7 @@ def _group_panel(
         rate = u.get("rate")
         bar_h = row * 0.34
         c.rect(x["bar"], yc - bar_h / 2, bar_w, bar_h, "#E3E7EC")
-        score = u.get("score") if by_score else None
+        score = u.get("score") if by_score and rank is not None else None  # not ranked: no score shown
         if score is not None:
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(score / 100, 1.0)), bar_h, PALETTE[light])
             c.text(x["rate"], yc, f"{score:.2f}分", px, ha="right")  # as the briefing and 擂台榜 give it

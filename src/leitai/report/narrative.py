@@ -299,8 +299,8 @@ class _Narrative(Annexes):
             headers, red_col = list(w["table_headers"]), 7
             widths: list[float] = [10, 30, 20, 20, 21, 22, 18, 26]
             if by_score:  # the score the ranks rest on, right after the unit
-                for row, u in zip(rows, ranked + unranked):
-                    row.insert(2, score_text(u, w["no_rate"]))
+                for row, u in zip(rows, ranked + unranked):  # not ranked (nothing due): no score shown
+                    row.insert(2, score_text(u, w["no_rate"]) if u.get("rank") is not None else w["no_rate"])
                 headers.insert(2, self.t("score", "table_header"))
                 widths, red_col = [10, 26, 17, 17, 17, 20, 20, 18, 22], 8
             self.table(headers, rows, widths, fill=lambda n, i, v, red_col=red_col: (  # type: ignore[misc]

@@ -271,7 +271,8 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                  "黄牌" if u["yellow_card"] else ""] for u in members]
         if scored:
             for row, u in zip(rows, members):
-                extra = ["—" if u.get("score") is None else round(u["score"], 2)]
+                # a unit not ranked (nothing due) has a score of its other parts, which ranks nothing
+                extra = ["—" if u.get("score") is None or u["rank"] is None else round(u["score"], 2)]
                 if adjusted:
                     extra.append((u.get("score_parts") or {}).get("adjust") or 0)
                 row[2:2] = extra
