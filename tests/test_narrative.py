@@ -139,3 +139,36 @@ def test_a_unit_not_ranked_shows_no_score() -> None:
     sheet = leaderboard_workbook(r, "擂台榜（第5期）").worksheets[1]
     row = next([c.value for c in cells] for cells in sheet.iter_rows(min_row=3) if cells[1].value == "县统计局")
     assert row[:3] == ["不排名", "县统计局", "—"]
+
+
+def test_ranked_by_this_periods_nodes_the_briefing_says_so() -> None:
+    """A 区 review (rank_by = "period"): the table showed cumulative counts beside ranks made on this
+    period's nodes, and "各单位到期节点全部完成" stood above a unit at 66.7% with a red project (not
+    ranked: nothing due this period). Now the table gives this period's nodes, its rate and the
+    cumulative one, and the sentences, cards and laggards name 本期节点完成率."""
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    r = results(5, evaluation=True)
+    period = {"赤城街道": (3, 3), "福溪街道": (4, 2), "始丰街道": (2, 0), "县经信局": (2, 2), "县交通局": (2, 1),
+              "县自然资源局": (0, 0), "县统计局": (0, 0)}
+    for u in r["units"]:
+        u["period_due"], u["period_done"] = period[u["unit"]]
+        u["period_rate"] = u["period_done"] / u["period_due"] if u["period_due"] else None
+    ranks = {"赤城街道": 1, "福溪街道": 2, "始丰街道": 3, "县经信局": 1, "县交通局": 2, "县自然资源局": None, "县统计局": None}
+    for u in r["units"]:
+        u["rank"], u["yellow_card"] = ranks[u["unit"]], u["unit"] == "始丰街道"
+    data = briefing_input(evaluation=True, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="period")))
+    content = build_content(data, load_wording())
+    ranking = next(s for s in content.sections if s.key == "ranking")
+    said = "".join(b.text for b in ranking.blocks if isinstance(b, Paragraph))
+    assert "乡镇（街道）中，赤城街道本期节点完成率最高，为100.0%，位列第一。始丰街道排名末位，本期节点完成率0.0%。" in said
+    assert "县级部门中，县经信局本期节点完成率最高" in said and "县自然资源局、县统计局本期无到期节点，暂不参与排名" in said
+    table = [b for b in ranking.blocks if isinstance(b, Table)][1]
+    assert table.headers[2:6] == ("本期应完成节点", "本期已完成节点", "本期完成率", "累计完成率")
+    assert next(row for row in table.rows if row[1] == "县自然资源局")[2:6] == ("0", "0", "—", "71.4%")
+    cards = next(s for s in content.sections if s.key == "cards").text()
+    assert "以下1个单位本期节点完成率排名末位" in cards
+    assert "始丰街道，本期节点完成率0.0%，在乡镇（街道）中排第3名；本期应完成节点2个，未完成2个" in cards
