@@ -50,6 +50,9 @@ def test_level_words_and_default_cc() -> None:
         "自治区党委、自治区人大常委会、自治区人民政府、自治区政协主要领导，广西壮族自治区攻坚行动指挥部成员单位。")
     assert default_cc("全区", "南湖区攻坚行动指挥部办公室").startswith("区委、区人大常委会、区政府、区政协主要领导")
     assert "县" not in default_cc("全区", "临江区项目攻坚行动指挥部办公室")
+    # a campaign run by a leading group (领导小组) copies its members, as one run by a command does
+    assert default_cc("全区", "临江区“比学赶超”攻坚行动领导小组办公室") == (
+        "区委、区人大常委会、区政府、区政协主要领导，临江区“比学赶超”攻坚行动领导小组成员单位。")
 
 
 def toml_with(campaign: str = "", report: str = "") -> str:

@@ -73,7 +73,7 @@ def parse_level(value: str) -> str | None:
 
 def default_cc(whole: str, issuer: str) -> str:
     """抄送 for a briefing at this level: its leading bodies, and the members of the issuer's
-    command (指挥部) when the issuer is a command's office. ``whole`` is e.g. '全市'."""
+    command (指挥部) or leading group (领导小组) when the issuer is its office. ``whole`` is e.g. '全市'."""
     level = whole.removeprefix("全")
     if level == "区" and infer_level(issuer) == "自治区":  # a region, not a district: its own bodies
         leaders = "自治区党委、自治区人大常委会、自治区人民政府、自治区政协主要领导"
@@ -85,5 +85,7 @@ def default_cc(whole: str, issuer: str) -> str:
         leaders = "街道党工委、街道办事处主要领导"
     else:
         leaders = ""
-    members = issuer[: issuer.index("指挥部") + 3] + "成员单位" if "指挥部" in issuer else ""
+    # the members of the body the issuer is the office of: 指挥部, or 领导小组 where that runs the campaign
+    body = next((word for word in ("指挥部", "领导小组") if word in issuer), "")
+    members = issuer[: issuer.index(body) + len(body)] + "成员单位" if body else ""
     return "，".join(part for part in (leaders, members) if part) + ("。" if leaders or members else "")
