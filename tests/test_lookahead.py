@@ -527,3 +527,19 @@ def test_notice_quotes_a_quoted_name_with_single_quotes_and_keeps_the_seals_date
     assert seal_lines(short) == [short]
     long = "单位负责人（签字）：          县生态环境分局（盖章）    年  月  日"
     assert seal_lines(long) == ["单位负责人（签字）：          县生态环境分局（盖章）", "年  月  日"]
+
+
+def test_a_late_sheet_of_the_last_period_is_not_told_to_be_on_time_from_now_on(tmp_path):
+    """请今后按时报送 after the last period (a 区 review): there is no 今后; the other periods keep it."""
+    campaign = campaign_with(tmp_path)
+    last = campaign.settings.schedule.count
+    inputs = campaign.folder / "inputs" / f"第{last:02d}期"
+    at(submit(campaign, last, "甲街道", {}, inputs), "2020-12-11T09:00:00")  # the cutoff was 12-09
+    result = run_period(campaign, last, force=True)
+    text = (result.out_dir / f"催报-第{last:02d}期.txt").read_text(encoding="utf-8-sig")
+    assert "甲街道：你单位第8期进度填报表于2020年12月11日9时00分报送，晚于报送截止时间（2020年12月9日），本期记为迟报。" in text
+    assert "今后" not in text
+    inputs = campaign.folder / "inputs" / "第01期"
+    at(submit(campaign, 1, "甲街道", {}, inputs), "2020-09-16T09:00:00")
+    text = (run_period(campaign, 1, force=True).out_dir / "催报-第01期.txt").read_text(encoding="utf-8-sig")
+    assert "本期记为迟报，请今后按时报送。" in text
