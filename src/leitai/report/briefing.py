@@ -171,7 +171,9 @@ class _Layout:
         paragraph = self.para(text, style)
         if keep_with_next:
             paragraph.paragraph_format.keep_with_next = True
-        self.pager.lines(lines(text, TEXT_WIDTH_PT, BODY_PT, 2), LINE_PT)  # paragraph_height, line by line
+        # line by line, and as the renderer counts them: a line too many at a page's foot would move a
+        # paragraph whole (widow control) where the renderer keeps it, and every block after it
+        self.pager.lines(lines(text, TEXT_WIDTH_PT, BODY_PT, 2, slack_em=0.0), LINE_PT)
         return paragraph
 
     def write(self, content: BriefingContent) -> None:

@@ -55,9 +55,10 @@ def fitted_size(text: str, size_pt: float, width_pt: float = TEXT_WIDTH_PT) -> f
     return min(size_pt, fit)
 
 
-def lines(text: str, width_pt: float, size_pt: float, indent_em: float = 0.0) -> int:
-    """Lines ``text`` takes in a column ``width_pt`` wide at ``size_pt`` (a shade pessimistic)."""
-    per_line = max(1.0, width_pt / size_pt - 0.3)
+def lines(text: str, width_pt: float, size_pt: float, indent_em: float = 0.0, slack_em: float = 0.3) -> int:
+    """Lines ``text`` takes in a column ``width_pt`` wide at ``size_pt`` (a shade pessimistic: each
+    line counted ``slack_em`` short)."""
+    per_line = max(1.0, width_pt / size_pt - slack_em)
     total = 0
     for part in text.split("\n"):
         total += max(1, math.ceil((em(part) + indent_em) / per_line))
