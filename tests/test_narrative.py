@@ -172,3 +172,15 @@ def test_ranked_by_this_periods_nodes_the_briefing_says_so() -> None:
     cards = next(s for s in content.sections if s.key == "cards").text()
     assert "以下1个单位本期节点完成率排名末位" in cards
     assert "始丰街道，本期节点完成率0.0%，在乡镇（街道）中排第3名；本期应完成节点2个，未完成2个" in cards
+
+
+def test_a_unit_ranked_last_for_not_reporting_is_said_to_be() -> None:
+    """no_submission = "rank_last": a unit that sent nothing stands last whatever its rate; the
+    briefing says why (a 区 review read a unit at 100% ranked below one at 50%, with no word)."""
+    from dataclasses import replace
+
+    data = briefing_input(evaluation=False)  # 县交通局 did not submit
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, no_submission="rank_last")))
+    text = build_content(data, load_wording()).text()
+    assert "县交通局本期未报送，按擂台赛规则排在本组末位。" in text and "未报送单位按已掌握的完成情况计算" not in text
+    assert "按擂台赛规则排在本组末位" not in build_content(briefing_input(evaluation=False), load_wording()).text()

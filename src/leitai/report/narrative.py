@@ -324,6 +324,12 @@ class _Narrative(Annexes):
             self.figure(f"units_{group}", w["figure"].replace("{group}", group))
         if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
             self.para(self.t("ranking", "not_submitted_note"))
+        elif self.data.missing_units and "not_submitted_last" in self.w["ranking"]:
+            # rank_last: a unit that sent nothing stands last whatever its rate; say why (a 区 review read
+            # a unit at 100% below one at 50%, with no word on it)
+            last = [u["unit"] for u in self.units if u["unit"] in self.data.missing_units and u.get("rank") is not None]
+            if last:
+                self.para(self.t("ranking", "not_submitted_last", names=join_names(last)))
 
     def outlook(self) -> None:
         """预警与督办: the notices issued this period (by the ladder), and the nodes falling due soon."""
