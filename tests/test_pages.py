@@ -293,7 +293,6 @@ DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 def district_notice(folder: Path) -> Path:
     """A 区 review's 提醒单, whose long project name put 截至2026|年5月17日 at a line's end."""
     from builders import write_campaign
-
     from leitai.report.notice import NoticeWriter, notice_content
     from leitai.report.reminders import load_texts
 

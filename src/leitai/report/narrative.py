@@ -327,9 +327,9 @@ class _Narrative(Annexes):
         elif self.data.missing_units and "not_submitted_last" in self.w["ranking"]:
             # rank_last: a unit that sent nothing stands last whatever its rate; say why (a 区 review read
             # a unit at 100% below one at 50%, with no word on it)
-            last = [u["unit"] for u in self.units if u["unit"] in self.data.missing_units and u.get("rank") is not None]
-            if last:
-                self.para(self.t("ranking", "not_submitted_last", names=join_names(last)))
+            silent = [u["unit"] for u in self.units if u["unit"] in self.data.missing_units and u.get("rank") is not None]
+            if silent:
+                self.para(self.t("ranking", "not_submitted_last", names=join_names(silent)))
 
     def outlook(self) -> None:
         """预警与督办: the notices issued this period (by the ladder), and the nodes falling due soon."""
