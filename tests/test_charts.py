@@ -501,3 +501,21 @@ def test_a_trend_label_goes_below_when_a_group_line_runs_above():
     assert label_side(0, 1.0, [[None, 0.9]], 0.07, 0.22, limits) == -1
     # a group not drawn at that period (None) is no line there
     assert label_side(1, 0.80, [[None, None, 0.84]], 0.07, 0.22, limits) == 1
+
+
+def test_the_posters_yellow_legend_says_what_yellow_means_here():
+    """A two-colour 区 campaign with caught_up = "yellow" had its caught-up project's yellow explained
+    as 逾期在宽限期内; the legend now says what this poster's yellows are, in characters the font has."""
+    from leitai.charts.poster import yellow_legend
+    from leitai.charts.render import chart_text
+
+    def results(*overdue):
+        return {"projects": [{"light": "yellow", "overdue_nodes": list(o)} for o in overdue] + [
+            {"light": "red", "overdue_nodes": [1]}]}
+
+    assert yellow_legend(results([2])) == "黄：逾期在宽限期内"
+    assert yellow_legend(results([])) == "黄：逾期节点已全部补齐，亮黄一期"
+    assert yellow_legend(results([2], [])) == "黄：逾期在宽限期内，或逾期节点已补齐"
+    drawable = chart_text({})
+    for legend in (yellow_legend(results([])), yellow_legend(results([2], []))):
+        assert set(legend) <= set(drawable), set(legend) - set(drawable)

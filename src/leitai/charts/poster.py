@@ -221,6 +221,19 @@ def max_rows(room: float) -> int:
     return max(3, int(room * ROW_TEXT / TEXT_MIN))
 
 
+def yellow_legend(results: dict[str, Any]) -> str:
+    """What a yellow light means on this poster: overdue within the grace window (three-colour lights),
+    or overdue nodes all done after a red period (``caught_up``), or both; a two-colour campaign's
+    caught-up yellow was read as 逾期在宽限期内."""
+    yellow = [p for p in results.get("projects") or [] if p.get("light") == "yellow"]
+    grace, caught = any(p.get("overdue_nodes") for p in yellow), any(not p.get("overdue_nodes") for p in yellow)
+    if caught and not grace:
+        return "黄：逾期节点已全部补齐，亮黄一期"
+    if caught:
+        return "黄：逾期在宽限期内，或逾期节点已补齐"
+    return "黄：逾期在宽限期内"
+
+
 def _footer(c: _Canvas, results: dict[str, Any], basis: str = BASIS["cumulative"]) -> None:
     """One line of legend along the bottom, coloured dots in their colours; its type is made
     smaller when the pieces (yellow lights, 黄牌席) would not fit the width."""
@@ -238,7 +251,7 @@ def _footer(c: _Canvas, results: dict[str, Any], basis: str = BASIS["cumulative"
         ("n 红：n个项目有逾期未完成节点、亮红灯", PALETTE["muted"]),
     ]
     if (results.get("overall") or {}).get("yellow"):
-        pieces[7:7] = [("●", PALETTE["yellow"]), ("黄：逾期在宽限期内", PALETTE["muted"]), ("", "")]
+        pieces[7:7] = [("●", PALETTE["yellow"]), (yellow_legend(results), PALETTE["muted"]), ("", "")]
     if results.get("evaluation"):
         pieces += [("", ""), ("黄牌", PALETTE["text"]), ("本期为督评期，黄牌单位列席督评会黄牌席", PALETTE["muted"])]
     ems = sum(text_em(t) + (0.6 if t == "黄牌" else 0) for t, _ in pieces if t)
