@@ -139,6 +139,8 @@ def test_a_unit_not_ranked_shows_no_score() -> None:
     sheet = leaderboard_workbook(r, "擂台榜（第5期）").worksheets[1]
     row = next([c.value for c in cells] for cells in sheet.iter_rows(min_row=3) if cells[1].value == "县统计局")
     assert row[:3] == ["不排名", "县统计局", "—"]
+    score = next(cells[2] for cells in sheet.iter_rows(min_row=3) if cells[1].value == "县经信局")
+    assert score.number_format == "0.00"  # 100.00 as the briefing gives it, not 100
 
 
 def test_ranked_by_this_periods_nodes_the_briefing_says_so() -> None:

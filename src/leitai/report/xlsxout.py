@@ -276,8 +276,11 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                 if adjusted:
                     extra.append((u.get("score_parts") or {}).get("adjust") or 0)
                 row[2:2] = extra
-        write_table(sheet, headers, rows, start_row=2, widths=widths,
-                    styles=[_unit_styler(u, shift=int(scored) + int(adjusted)) for u in members])
+        last = write_table(sheet, headers, rows, start_row=2, widths=widths,
+                           styles=[_unit_styler(u, shift=int(scored) + int(adjusted)) for u in members])
+        if scored:  # two decimals, as the briefing and the poster give a score (100.00, not 100)
+            for (cell,) in sheet.iter_rows(min_row=3, max_row=last, min_col=3, max_col=3):
+                cell.number_format = "0.00"
         _fit_one_page(sheet, landscape=True)
 
     sheet = new_sheet(book, safe_sheet_title("项目亮灯", used))
