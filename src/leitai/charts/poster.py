@@ -115,7 +115,8 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
         col_w = (W - 2 * margin - gap * (len(columns) - 1)) / len(columns)
         lights = unit_lights(results)
         for i, group in enumerate(columns):
-            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights, rank_by == "score")
+            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights, rank_by == "score",
+                         rank_by == "period")
         _footer(c, results, BASIS.get(rank_by, BASIS["cumulative"]))
         save_png(c.fig, path, dpi=_DPI)
     return ink.warnings
@@ -136,9 +137,11 @@ def figure_header(c: _Canvas, results: dict[str, Any], title: str, whole: str) -
 
 def _group_panel(
     c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float, lights: dict[str, str],
-    by_score: bool = False,
+    by_score: bool = False, by_period: bool = False,
 ) -> None:
-    """One group's ranking; ``by_score``: the bar and figure are the composite score (of 100)."""
+    """One group's ranking; ``by_score``: the bar and figure are the composite score (of 100);
+    ``by_period``: this period's rate, the one the ranks rest on (the cumulative one stood beside
+    ranks made on this period's nodes)."""
     units = ranked_units(results, group)
     evaluation = bool(results.get("evaluation"))
     # Column layout as fractions of the panel width.
@@ -156,7 +159,7 @@ def _group_panel(
     heads = [
         ("rank", "名次", "center"),
         ("name", "单位", "left"),
-        ("bar", "综合得分" if by_score else "节点完成率", "left"),
+        ("bar", "综合得分" if by_score else "本期完成率" if by_period else "节点完成率", "left"),
         ("change", "升降", "center"),
         ("light", "亮灯", "center"),
     ]
@@ -190,7 +193,7 @@ def _group_panel(
         c.text(x["rank"], yc, str(rank) if rank is not None else "—", px, rank_colour, ha="center")
         c.text(x["name"], yc, u.get("unit", ""), px, where="单位名称", fit=name_w)
         light = lights.get(u.get("unit", ""), "green")
-        rate = u.get("rate")
+        rate = u.get("period_rate" if by_period else "rate")
         bar_h = row * 0.34
         c.rect(x["bar"], yc - bar_h / 2, bar_w, bar_h, "#E3E7EC")
         score = u.get("score") if by_score and rank is not None else None  # not ranked: no score shown
@@ -201,7 +204,7 @@ def _group_panel(
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(rate, 1.0)), bar_h, PALETTE[light])
             c.text(x["rate"], yc, pct(rate), px, ha="right")
         else:
-            c.text(x["rate"], yc, "无到期节点", px * 0.7, PALETTE["muted"], ha="right")
+            c.text(x["rate"], yc, "本期无到期节点" if by_period else "无到期节点", px * 0.7, PALETTE["muted"], ha="right")
         text, colour = change_text(u.get("rank_change"))
         c.text(x["change"], yc, text, px, colour, ha="center")
         reds = int(u.get("red_projects") or 0)
