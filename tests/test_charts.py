@@ -450,6 +450,8 @@ def test_poster_and_unit_charts_state_the_ranking_basis(tmp_path: Path, drawn: d
     """The poster's footer names what the ranks rest on; ranked by score, it shows each unit's
     score and the unit charts say the order is by score (district review)."""
     results = make_results(3)
+    for n, unit in enumerate(results["units"]):
+        unit["period_rate"] = None if unit["rate"] is None else 0.313 + 0.011 * n
     if rank_by == "score":
         for n, unit in enumerate(results["units"]):
             unit["score"] = 90.0 - n
@@ -465,6 +467,14 @@ def test_poster_and_unit_charts_state_the_ranking_basis(tmp_path: Path, drawn: d
         assert "综合得分" in drawn["poster.png"] and "90.00分" in drawn["poster.png"]  # the briefing's precision
     else:
         assert not any(t.endswith("分") and t[:-1].replace(".", "").isdigit() for t in drawn["poster.png"])
+    # ranked on this period's nodes, the poster shows this period's rate, the one the ranks rest on
+    shown = {t for t in drawn["poster.png"] if t.endswith("%")}
+    period_rates = {pct(u["period_rate"]) for u in results["units"] if u.get("period_rate") is not None}
+    rates = {pct(u["rate"]) for u in results["units"] if u.get("rate") is not None}
+    if rank_by == "period":
+        assert "本期完成率" in drawn["poster.png"] and period_rates <= shown
+    elif rank_by == "cumulative":
+        assert "本期完成率" not in drawn["poster.png"] and rates <= shown
 
 
 def test_every_group_has_its_own_line_in_the_trend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -501,3 +511,21 @@ def test_a_trend_label_goes_below_when_a_group_line_runs_above():
     assert label_side(0, 1.0, [[None, 0.9]], 0.07, 0.22, limits) == -1
     # a group not drawn at that period (None) is no line there
     assert label_side(1, 0.80, [[None, None, 0.84]], 0.07, 0.22, limits) == 1
+
+
+def test_the_posters_yellow_legend_says_what_yellow_means_here():
+    """A two-colour 区 campaign with caught_up = "yellow" had its caught-up project's yellow explained
+    as 逾期在宽限期内; the legend now says what this poster's yellows are, in characters the font has."""
+    from leitai.charts.poster import yellow_legend
+    from leitai.charts.render import chart_text
+
+    def results(*overdue):
+        return {"projects": [{"light": "yellow", "overdue_nodes": list(o)} for o in overdue] + [
+            {"light": "red", "overdue_nodes": [1]}]}
+
+    assert yellow_legend(results([2])) == "黄：逾期在宽限期内"
+    assert yellow_legend(results([])) == "黄：逾期节点已全部补齐，亮黄一期"
+    assert yellow_legend(results([2], [])) == "黄：逾期在宽限期内，或逾期节点已补齐"
+    drawable = chart_text({})
+    for legend in (yellow_legend(results([])), yellow_legend(results([2], []))):
+        assert set(legend) <= set(drawable), set(legend) - set(drawable)

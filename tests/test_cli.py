@@ -55,6 +55,16 @@ def test_init_then_run_says_what_to_do(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_init_for_a_city_office(tmp_path):
+    result = invoke("init", str(tmp_path / "市"), "--level", "市")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "市" / "campaign.toml").read_text(encoding="utf-8")
+    assert '\nlevel = "全市"' in text and '"县（市、区）" = 2, "市级部门" = 2' in text
+    result = invoke("init", str(tmp_path / "州"), "--level", "州")
+    assert result.exit_code == 1 and "层级 '州' 无效，可写：县、区、市、省、镇、乡" in result.output
+    assert not (tmp_path / "州").exists()
+
+
 def test_templates_check_run_status_history(tmp_path):
     folder = write_campaign(tmp_path / "c")
     result = invoke("templates", "--campaign", str(folder), "--period", "1")

@@ -33,8 +33,10 @@ SENT = {
 
 
 def untimed(results: dict) -> dict:
-    """results without each unit's timeliness (when its sheet arrived, not what it scored)."""
-    return {**results, "units": [{k: v for k, v in u.items() if k != "timeliness"} for u in results["units"]]}
+    """results without each unit's timeliness and the documents' date (issue_date: when the last
+    sheet arrived, not what it scored)."""
+    return {**{k: v for k, v in results.items() if k != "issue_date"},
+            "units": [{k: v for k, v in u.items() if k != "timeliness"} for u in results["units"]]}
 
 
 def problems_by_unit(result) -> list[tuple[str, str]]:

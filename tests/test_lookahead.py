@@ -130,10 +130,15 @@ def test_a_briefing_with_a_late_unit_is_dated_on_its_arrival(tmp_path):
     for path in (result.briefing, result.out_dir / "督办单" / "督办单-01-P02-乙镇.docx"):
         props = Document(str(path)).core_properties
         assert props.created == props.modified == dt.datetime(2020, 10, 16, tzinfo=dt.UTC)
+    # results.json records the dates the documents print (成文日期, 报送截止)
+    recorded = json.loads((result.out_dir / "results.json").read_text(encoding="utf-8"))
+    assert (recorded["issue_date"], recorded["submit_deadline"]) == ("2020-10-16", "2020-10-13")
     # on time, the same campaign's documents carry the 报送截止 day
     at(late, "2020-10-13T09:30:00")
     again = run_period(campaign, 3)
     assert [p.text for p in Document(str(again.briefing)).paragraphs if p.text.strip()][2].endswith("\t2020年10月13日")
+    recorded = json.loads((again.out_dir / "results.json").read_text(encoding="utf-8"))
+    assert (recorded["issue_date"], recorded["submit_deadline"]) == ("2020-10-13", "2020-10-13")
 
 
 def red_three_times(tmp_path, extra: str = ""):
@@ -454,6 +459,27 @@ def test_demo_briefing_period_five_outlook(demo_dir):
     assert last == dt.date(2020, 11, 10) and "天攻坚办〔2020〕5号\t2020年11月10日" in text
 
 
+@pytest.mark.parametrize("period", [1, 2, 3, 4, 5])
+def test_results_json_records_the_dates_the_demo_briefing_prints(demo_dir, period):
+    """results.json's issue_date is the 成文日期 of the header, the 落款 and the 印发 line, and its
+    submit_deadline the 报送截止 the briefing names its late units against."""
+    from leitai.report.docxkit import cn_date
+
+    folder = demo_dir / f"第{period:02d}期"
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    issued, deadline = dt.date.fromisoformat(data["issue_date"]), dt.date.fromisoformat(data["submit_deadline"])
+    paragraphs = [p.text for p in Document(str(folder / f"督查通报-第{period:02d}期.docx")).paragraphs if p.text.strip()]
+    text = "\n".join(paragraphs)
+    assert paragraphs[2] == f"天攻坚办〔2020〕{period}号\t{cn_date(issued)}"
+    assert paragraphs[paragraphs.index(cn_date(issued)) - 1] == "天台县百日攻坚行动指挥部办公室"  # 落款
+    assert f"\t{cn_date(issued)}印发" in text
+    assert deadline == dt.date.fromisoformat(data["cutoff"])  # submit_days = 0
+    late = [u["unit"] for u in data["units"] if u["timeliness"] == "late"]
+    if late:
+        assert f"的填报表晚于报送截止时间（{cn_date(deadline)}）送达" in text
+    assert issued >= deadline
+
+
 def test_a_preview_notice_has_no_number(tmp_path):
     campaign, _ = red_three_times(tmp_path)
     result = run_period(campaign, 3, today=dt.date(2020, 10, 11))  # the day before the cutoff
@@ -491,3 +517,29 @@ def test_the_last_period_warns_of_nothing_and_says_so(tmp_path):
     assert "下一截止日前到期" not in reminder_text(last, texts) and "不再预警" in reminder_text(last, texts)
     ahead = Outlook(campaign.settings, campaign.plan, results, [], {}, cutoff, dt.date(2020, 10, 26))
     assert warning_workbook(ahead, texts)["预警清单"]["A1"].value == "百日攻坚第3期预警清单（10月13日至10月26日到期、尚未完成的节点）"
+
+
+def test_notice_quotes_a_quoted_name_with_single_quotes_and_keeps_the_seals_date_whole():
+    from leitai.report.notice import nested_quotes, seal_lines
+
+    assert nested_quotes("“污水零直排区”建设") == "‘污水零直排区’建设"
+    short = "单位负责人（签字）：          三合镇（盖章）    年  月  日"
+    assert seal_lines(short) == [short]
+    long = "单位负责人（签字）：          县生态环境分局（盖章）    年  月  日"
+    assert seal_lines(long) == ["单位负责人（签字）：          县生态环境分局（盖章）", "年  月  日"]
+
+
+def test_a_late_sheet_of_the_last_period_is_not_told_to_be_on_time_from_now_on(tmp_path):
+    """请今后按时报送 after the last period (a 区 review): there is no 今后; the other periods keep it."""
+    campaign = campaign_with(tmp_path)
+    last = campaign.settings.schedule.count
+    inputs = campaign.folder / "inputs" / f"第{last:02d}期"
+    at(submit(campaign, last, "甲街道", {}, inputs), "2020-12-11T09:00:00")  # the cutoff was 12-09
+    result = run_period(campaign, last, force=True)
+    text = (result.out_dir / f"催报-第{last:02d}期.txt").read_text(encoding="utf-8-sig")
+    assert "甲街道：你单位第8期进度填报表于2020年12月11日9时00分报送，晚于报送截止时间（2020年12月9日），本期记为迟报。" in text
+    assert "今后" not in text
+    inputs = campaign.folder / "inputs" / "第01期"
+    at(submit(campaign, 1, "甲街道", {}, inputs), "2020-09-16T09:00:00")
+    text = (run_period(campaign, 1, force=True).out_dir / "催报-第01期.txt").read_text(encoding="utf-8-sig")
+    assert "本期记为迟报，请今后按时报送。" in text

@@ -91,3 +91,98 @@ def test_the_overview_speaks_of_the_whole_as_the_office_does() -> None:
     projects = len(data.results["projects"])
     assert f"截至2020年11月9日，{data.settings.campaign.whole}{projects}个攻坚项目（工作）应完成节点" in text
     assert data.settings.campaign.whole == "全县"
+
+
+def test_a_unit_carded_on_its_score_or_not_heard_from_is_not_praised() -> None:
+    """A 市 review: ranked by score, a unit at 100% of its nodes was carded (its investment lagged)
+    and praised 到期节点全部完成 in the same briefing; a unit that sent nothing (listed as 未报送) was
+    praised for the nodes it had done before, and for its rise in rank."""
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    r = results(5, evaluation=True)
+    units = {u["unit"]: u for u in r["units"]}
+    units["县经信局"].update(yellow_card=True)  # 8 of 8 nodes, carded on its score
+    units["县交通局"].update(done=9, rate=1.0, rank_change=2)  # did not submit (briefing_input's missing unit)
+    for n, u in enumerate(r["units"]):
+        u["score"] = None if u["rate"] is None else round(u["rate"] * 100 - 10 * n, 2)
+        u["score_parts"] = {}
+    data = briefing_input(evaluation=True, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="score")))
+    content = build_content(data, load_wording())
+    examples = next(s for s in content.sections if s.key == "examples").blocks[0].text
+    assert examples.startswith("赤城街道到期节点全部完成")
+    assert "县经信局" not in examples and "县交通局" not in examples
+    assert "县经信局，综合得分" in "".join(b.text for b in next(s for s in content.sections if s.key == "cards").blocks)
+
+
+def test_a_unit_not_ranked_shows_no_score() -> None:
+    """Ranked by score, a unit with nothing due (暂不参与排名) still has a score of its investment
+    part (30.71 in a 市 review), which the leaderboards showed beside its 不排名: none now."""
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    from leitai.report.xlsxout import leaderboard_workbook
+
+    r = results(5, evaluation=False)
+    for n, u in enumerate(r["units"]):
+        u["score"] = 30.71 if u["unit"] == "县统计局" else round((u["rate"] or 0) * 100 - n, 2)
+        u["score_parts"] = {}
+    data = briefing_input(evaluation=False, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="score")))
+    ranking = next(s for s in build_content(data, load_wording()).sections if s.key == "ranking")
+    rows = [row for b in ranking.blocks if isinstance(b, Table) for row in b.rows]
+    assert next(row for row in rows if row[1] == "县统计局")[:3] == ("—", "县统计局", "—")
+    assert next(row for row in rows if row[1] == "县经信局")[2] == f"{r['units'][3]['score']:.2f}"
+    sheet = leaderboard_workbook(r, "擂台榜（第5期）").worksheets[1]
+    row = next([c.value for c in cells] for cells in sheet.iter_rows(min_row=3) if cells[1].value == "县统计局")
+    assert row[:3] == ["不排名", "县统计局", "—"]
+    score = next(cells[2] for cells in sheet.iter_rows(min_row=3) if cells[1].value == "县经信局")
+    assert score.number_format == "0.00"  # 100.00 as the briefing gives it, not 100
+
+
+def test_ranked_by_this_periods_nodes_the_briefing_says_so() -> None:
+    """A 区 review (rank_by = "period"): the table showed cumulative counts beside ranks made on this
+    period's nodes, and "各单位到期节点全部完成" stood above a unit at 66.7% with a red project (not
+    ranked: nothing due this period). Now the table gives this period's nodes, its rate and the
+    cumulative one, and the sentences, cards and laggards name 本期节点完成率."""
+    from dataclasses import replace
+
+    from test_briefing import results
+
+    r = results(5, evaluation=True)
+    period = {"赤城街道": (3, 3), "福溪街道": (4, 2), "始丰街道": (2, 0), "县经信局": (2, 2), "县交通局": (2, 1),
+              "县自然资源局": (0, 0), "县统计局": (0, 0)}
+    for u in r["units"]:
+        u["period_due"], u["period_done"] = period[u["unit"]]
+        u["period_rate"] = u["period_done"] / u["period_due"] if u["period_due"] else None
+    ranks = {"赤城街道": 1, "福溪街道": 2, "始丰街道": 3, "县经信局": 1, "县交通局": 2, "县自然资源局": None, "县统计局": None}
+    for u in r["units"]:
+        u["rank"], u["yellow_card"] = ranks[u["unit"]], u["unit"] == "始丰街道"
+    data = briefing_input(evaluation=True, results=r)
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, rank_by="period")))
+    content = build_content(data, load_wording())
+    ranking = next(s for s in content.sections if s.key == "ranking")
+    said = "".join(b.text for b in ranking.blocks if isinstance(b, Paragraph))
+    assert "乡镇（街道）中，赤城街道本期节点完成率最高，为100.0%，位列第一。始丰街道排名末位，本期节点完成率0.0%。" in said
+    assert "县级部门中，县经信局本期节点完成率最高" in said and "县自然资源局、县统计局本期无到期节点，暂不参与排名" in said
+    table = [b for b in ranking.blocks if isinstance(b, Table)][1]
+    assert table.headers[2:6] == ("本期应完成节点", "本期已完成节点", "本期完成率", "累计完成率")
+    assert next(row for row in table.rows if row[1] == "县自然资源局")[2:6] == ("0", "0", "—", "71.4%")
+    cards = next(s for s in content.sections if s.key == "cards").text()
+    assert "以下1个单位本期节点完成率排名末位" in cards
+    assert "始丰街道，本期节点完成率0.0%，在乡镇（街道）中排第3名；本期应完成节点2个，未完成2个" in cards
+
+
+def test_a_unit_ranked_last_for_not_reporting_is_said_to_be() -> None:
+    """no_submission = "rank_last": a unit that sent nothing stands last whatever its rate; the
+    briefing says why (a 区 review read a unit at 100% ranked below one at 50%, with no word)."""
+    from dataclasses import replace
+
+    data = briefing_input(evaluation=False)  # 县交通局 did not submit
+    data = replace(data, settings=replace(data.settings, rules=replace(data.settings.rules, no_submission="rank_last")))
+    text = build_content(data, load_wording()).text()
+    assert "县交通局本期未报送，按擂台赛规则排在本组末位。" in text and "未报送单位按已掌握的完成情况计算" not in text
+    assert "按擂台赛规则排在本组末位" not in build_content(briefing_input(evaluation=False), load_wording()).text()

@@ -204,16 +204,29 @@ def check(case: Case) -> None:
     for c in r["categories"]:
         if c["rate"] is not None:
             assert f"{c['category']}{pct(c['rate'])}（{c['done']}/{c['due']}）" in text
-    for m in re.finditer(r"(第\d{3}号单位)，节点完成率([\d.]+%)，在(.+?)中排第(\d+)名；应完成节点(\d+)个，未完成(\d+)个", text):
+    # ranked by this period's nodes, the cards, the table and the sentences speak of them (本期)
+    by_period = case.data.settings.rules.rank_by == "period"
+    scope, rate_key = ("本期", "period_rate") if by_period else ("", "rate")
+    for m in re.finditer(rf"(第\d{{3}}号单位)，{scope}节点完成率([\d.]+%)，在(.+?)中排第(\d+)名；{scope}应完成节点(\d+)个，"
+                         r"未完成(\d+)个", text):
         u = units[m[1]]
+        due, done = (u["period_due"], u["period_done"]) if by_period else (u["due"], u["done"])
         assert u["yellow_card"] and (m[2], m[3], int(m[4]), int(m[5]), int(m[6])) == (
-            pct(u["rate"]), u["group"], u["rank"], u["due"], u["due"] - u["done"])
+            pct(u[rate_key]), u["group"], u["rank"], due, due - done)
     ranking = next(s for s in content.sections if s.key == "ranking")
+    if by_period:  # the ranking's sentences name the measure it ranks on
+        said = "".join(b.text for b in ranking.blocks if isinstance(b, Paragraph))
+        assert "节点完成率最高" not in said.replace("本期节点完成率最高", "")
+        assert "排名末位，节点完成率" not in said
     rows = [row for b in ranking.blocks if isinstance(b, Table) for row in b.rows]
     assert len(rows) == len(r["units"])
     for row in rows:
         u = units[row[1]]
-        assert row[2:6] == (str(u["due"]), str(u["done"]), pct(u["rate"]), str(u["ahead"]))
+        if by_period:
+            assert row[2:7] == (str(u["period_due"]), str(u["period_done"]), pct(u["period_rate"]), pct(u["rate"]),
+                                str(u["ahead"]))
+        else:
+            assert row[2:6] == (str(u["due"]), str(u["done"]), pct(u["rate"]), str(u["ahead"]))
         assert row[0] == (str(u["rank"]) if u["rank"] is not None else "—")
     # the cards section names exactly the carded units
     cards = next((s for s in content.sections if s.key == "cards"), None)

@@ -48,3 +48,31 @@ def test_merged_cells_are_measured_once_per_run():
     assert short[0] == short[1] == row_height([name], [40.0])  # a run of one row is as tall as the name
     repeated = [row_height(row, widths) for row in rows]  # measuring the name in every row
     assert sum(repeated) > 2 * sum(heights)
+
+
+def test_pager_breaks_a_paragraph_as_a_renderer_does():
+    """Whole lines on a page, two at least either side of a break (LibreOffice's and Word's widow and
+    orphan control): a three-line paragraph with room for one line moves whole, leaving the foot
+    empty, where ``flow`` counted a line and a half there and put every later block too high."""
+    from leitai.report.pagefit import Pager
+
+    line = 28.95
+    pager = Pager()
+    pager.y = pager.height - 1.5 * line  # room for one line
+    pager.lines(3, line)
+    assert (pager.page, pager.y) == (2, 3 * line)
+    pager = Pager()
+    pager.y = pager.height - 3.2 * line  # room for three: a four-line paragraph leaves two
+    pager.lines(4, line)
+    assert (pager.page, round(pager.y, 2)) == (2, round(2 * line, 2))
+    pager = Pager()
+    pager.y = pager.height - 3.2 * line  # room for three: a five-line one leaves three and carries two
+    pager.lines(5, line)
+    assert (pager.page, round(pager.y, 2)) == (2, round(2 * line, 2))
+    pager = Pager()
+    pager.lines(50, line)  # 22 lines a page, at a page's top it must break
+    assert (pager.page, round(pager.y, 2)) == (3, round(6 * line, 2))
+    pager = Pager()
+    pager.y = 100.0
+    pager.lines(2, line)  # fits: as flow
+    assert (pager.page, pager.y) == (1, 100 + 2 * line)

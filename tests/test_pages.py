@@ -285,3 +285,49 @@ def test_sheets_in_on_time_date_the_briefing_at_the_deadline(generated: dict[str
     said = f"{dated.year}年{dated.month}月{dated.day}日"
     paragraphs = [p.text for p in Document(str(run.briefing)).paragraphs if p.text.strip()]
     assert paragraphs[2].endswith("\t" + said) and said in paragraphs and "迟报" not in "\n".join(paragraphs)
+
+
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def district_notice(folder: Path) -> Path:
+    """A 区 review's 提醒单, whose long project name put 截至2026|年5月17日 at a line's end."""
+    from builders import write_campaign
+    from leitai.report.notice import NoticeWriter, notice_content
+    from leitai.report.reminders import load_texts
+
+    settings = load_campaign(write_campaign(folder / "c")).settings
+    item = {"kind": "提醒单", "number": 1, "unit": "古城街道", "name": "古城“未来社区”试点暨中小学扩容提质工程及配套基础设施建设项目",
+            "project_id": "区07", "red_count": 2, "red_streak": 2, "overdue_nodes": [3]}
+    notice = notice_content(item, settings, 6, dt.date(2026, 5, 17), {("区07", 3): ("开工建设", dt.date(2026, 5, 4))},
+                            load_texts(), issued=dt.date(2026, 5, 20))
+    path = folder / notice.file_name
+    NoticeWriter(None).write(notice, path, dt.datetime(2026, 5, 20))
+    return path
+
+
+@pytest.mark.parametrize("period", [2, 5, "区"])
+def test_a_notices_dates_are_never_broken_across_lines(demo_dir: Path, tmp_path: Path, period: Any) -> None:
+    """LibreOffice broke 2020年10|月4日 (the reply's deadline), 截至2026|年5月17日 (the cutoff, after a
+    long project name) and 年  月 | 日 (the 回执's blanks) across lines; every date of every demo
+    督办单/提醒单 of the period is now on one line, the blanks too, and each notice is one page (period 2
+    has the long unit names: 县生态环境分局; 区 a long project name)."""
+    if not all(shutil.which(tool) for tool in ("soffice", "pdftotext", "pdfinfo")):
+        pytest.skip("LibreOffice or poppler is not installed")
+    if period == "区":
+        notices = [district_notice(tmp_path / "notice")]
+    else:
+        notices = sorted((demo_dir / f"第{period:02d}期" / "督办单").glob("*.docx"))
+    assert notices
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "pdf", "--outdir", str(tmp_path), *map(str, notices)], check=True, capture_output=True, timeout=300)
+    for notice in notices:
+        pdf = tmp_path / (notice.stem + ".pdf")
+        assert "Pages:           1\n" in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        lines = [squeeze(line) for line in subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                                                          text=True).stdout.splitlines()]
+        dates = set(DATE.findall(docx_text(notice)))
+        assert len(dates) >= 3, dates  # the notice's own date, the nodes' due dates, the reply's deadline
+        for date in dates:
+            assert any(date in line for line in lines), (notice.name, date)
+        assert any(line.endswith("年月日") for line in lines), notice.name  # the 回执's blanks

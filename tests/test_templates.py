@@ -203,3 +203,21 @@ def test_the_instructions_give_the_submission_deadline(tmp_path: Path) -> None:
     plain = build_template(load_campaign(write_campaign(tmp_path / "d")), "甲街道", 2)
     assert "请于2020年9月28日（含当天）前在" in "\n".join(
         str(c.value) for row in plain[HELP_SHEET].iter_rows() for c in row if c.value)
+
+
+def test_a_long_project_name_or_node_target_gets_a_row_tall_enough(tmp_path: Path) -> None:
+    """Rows were 30 pt (two lines) whatever they held: Excel showed two lines of a long name."""
+    from builders import NODES, PROJECTS
+
+    long_name = "滨江新城智能制造产业园一期基础设施配套及道路改造提升工程暨片区综合开发项目（二期）"
+    long_target = "完成全部征收户的入户调查、评估、签约并腾空，移交土地储备中心完成出让前期工作"
+    projects = [(pid, long_name if pid == "P01" else name, *rest) for pid, name, *rest in PROJECTS]
+    nodes = [(pid, seq, long_target if (pid, seq) == ("P01", 2) else target, due) for pid, seq, target, due in NODES]
+    campaign = load_campaign(write_campaign(tmp_path / "c", projects=projects, nodes=nodes))
+    path = next(p for p in write_templates(campaign, 1, tmp_path / "out") if p.name.startswith("甲街道"))
+    sheet = openpyxl.load_workbook(path)["进度填报"]
+    heights = {row: sheet.row_dimensions[row].height for row in range(4, 7)}
+    assert heights[4] == 15 * 4 and heights[5] == 15 * 4  # the name: 43 characters in a 22-wide column
+    campaign = load_campaign(write_campaign(tmp_path / "d"))  # short names: two lines' room, as before
+    path = next(p for p in write_templates(campaign, 1, tmp_path / "out2") if p.name.startswith("甲街道"))
+    assert openpyxl.load_workbook(path)["进度填报"].row_dimensions[4].height == 30

@@ -12,16 +12,16 @@ from leitai.fileio import workbook_bytes
 from leitai.report.xlsxout import (
     _default_style,
     _letter,
-    _lines,
     _register_styles,
     new_sheet,
     put,
     safe_sheet_title,
+    wrapped_lines,
     write_table,
 )
 
 STAMP = dt.datetime(2020, 10, 12)
-HEADERS = ["序号", "单位", "说明", "日期", "比率"]
+HEADERS = ["序号", "单位", "说明", "日期", "节点完成率"]
 WIDTHS = [6, 10, 14, 12, 8]
 ROWS: list[list[Any]] = [
     [1, "甲街道", "短", dt.date(2020, 10, 5), 0.5],
@@ -54,8 +54,8 @@ def reference_table(sheet: Any, headers: list[str], rows: list[list[Any]], start
             put(cell, value)
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[_letter(col)].width = width
-    for row_cells in sheet.iter_rows(min_row=start_row + 1, max_row=row_no):
-        lines = max((_lines(cell.value, widths[cell.column - 1]) for cell in row_cells
+    for row_cells in sheet.iter_rows(min_row=start_row, max_row=row_no):
+        lines = max((wrapped_lines(cell.value, widths[cell.column - 1]) for cell in row_cells
                      if cell.column <= len(widths)), default=1)
         if lines > 1:
             sheet.row_dimensions[row_cells[0].row].height = 15 * lines
@@ -139,3 +139,25 @@ def test_fast_save_is_byte_identical_to_openpyxl_save():
     buffer = io.BytesIO()
     rich_book().save(buffer)
     assert ours == normalized_zip(buffer.getvalue(), STAMP)
+
+
+def test_wrapped_cells_and_headers_get_the_height_their_lines_need():
+    """Excel keeps the height a row is written with: a long unit or project name (and a header
+    wrapped in its column, 节点完成率 in 8) would show one line of its text."""
+    from openpyxl import load_workbook
+
+    from leitai.report.xlsxout import leaderboard_workbook
+
+    long_unit = "高新技术产业开发区管理委员会经济发展局"
+    long_name = "滨江新城智能制造产业园一期基础设施配套及道路改造提升工程（二期）"
+    unit = {"unit": long_unit, "group": "市级部门", "submitted": True, "due": 4, "done": 3, "rate": 0.75,
+            "period_rate": 0.5, "ahead": 0, "red_projects": 1, "rank": 1, "rank_change": None, "yellow_card": False,
+            "timeliness": "on_time"}
+    project = {"id": "P001", "name": long_name, "category": "项目推进", "unit": long_unit, "light": "red",
+               "red_count": 1, "red_streak": 1, "due": 4, "done": 3, "overdue_nodes": [2]}
+    book = leaderboard_workbook({"units": [unit], "projects": [project]}, "攻坚行动擂台榜（第2期，截至2025年3月28日）")
+    book = load_workbook(__import__("io").BytesIO(workbook_bytes(book, STAMP)))
+    units, projects = book["市级部门"], book["项目亮灯"]
+    assert units.row_dimensions[2].height == 30  # 提前完成节点 wraps in its 12-wide column
+    assert units.row_dimensions[3].height >= 15 * wrapped_lines(long_unit, 18) > 15
+    assert projects.row_dimensions[2].height >= 15 * wrapped_lines(long_name, 30) == 45

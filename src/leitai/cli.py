@@ -236,12 +236,15 @@ def demo(out_dir: Path) -> None:
 @main.command()
 @click.help_option("-h", "--help", help="显示本帮助并退出")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path), metavar="文件夹")
+@option("--level", default=None, metavar="层级",
+        help="本办公室的层级：县、区、市、省、镇、乡（示例中的单位、分组和抄送按此填写；默认按 --issuer 推断，否则为县）")
+@option("--issuer", default=None, metavar="发文机关", help="发文机关全称，如 江城市攻坚年行动指挥部办公室")
 @friendly
-def init(folder: Path) -> None:
+def init(folder: Path, level: str | None, issuer: str | None) -> None:
     """新建一个攻坚行动文件夹（带注释的 campaign.toml、示例 plan.xlsx、inputs/、outputs/）。"""
     from .campaign.starter import init_campaign
 
-    init_campaign(folder)
+    init_campaign(folder, level=level, issuer=issuer)
     _console().print(runnable(
         f"已创建 {folder}：\n"
         f"  1. 修改 {folder / 'campaign.toml'} 中的行动名称、日期和规则；\n"

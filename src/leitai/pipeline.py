@@ -335,13 +335,17 @@ def _edited_warning(period: int, now: Reconciled) -> str:
 
 def _add_lookahead(results: dict[str, Any], campaign: Campaign, period: int, scores: Scores, intake: Any,
                    arrived: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
-    """results.json ``early_warning`` and ``units[].timeliness`` (SPEC §6); returns unit -> arrival."""
+    """results.json ``early_warning``, ``units[].timeliness`` (SPEC §6), ``submit_deadline`` (报送截止) and
+    ``issue_date`` (成文日期 of the briefing and its 督办单, ``lookahead.issue_date``); returns unit -> arrival."""
     schedule, supervision = campaign.settings.schedule, campaign.settings.supervision
     results["early_warning"] = early_warning(scores.nodes, schedule.cutoff(period),
                                              warning_horizon(schedule, period, supervision))
     status, units = unit_timeliness(campaign, period, intake, arrived)
     for unit in results["units"]:
         unit["timeliness"] = status[unit["unit"]]
+    deadline = submit_deadline(schedule, period, supervision)
+    results["submit_deadline"] = deadline.isoformat()
+    results["issue_date"] = issue_date(deadline, units.values(), missing="missing" in status.values()).isoformat()
     return units
 
 
@@ -363,8 +367,7 @@ def _write_outputs(
     settings = campaign.settings
     label = period_label(period)
     stamp = _stamp(cutoff)
-    issued = issue_date(submit_deadline(settings.schedule, period, settings.supervision), arrived.values(),
-                        missing=bool(missing))
+    issued = dt.date.fromisoformat(results["issue_date"])  # 成文日期, as results.json records it
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf_step = 1 if soffice else 0
     total, step = REPORT_STEPS + pdf_step, 0

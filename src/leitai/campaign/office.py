@@ -33,13 +33,18 @@ def infer_level(issuer: str) -> str | None:
             continue  # 杭州市, 广州市: the 州 is part of the city's name; read on to the 市
         if not name and level is None:
             continue  # the issuer starts with a level word: no place name before it
-        if not name or len(name) > _PLACE_NAME_MAX or not name.isalpha():  # “…” or digits: no place name
+        if not name or len(name) > _PLACE_NAME_MAX or not _place_like(name):  # “…” or digits: no place name
             break  # text that is not a place name: the place names have ended
         if level is not None and (unit + after in _NOUNS or any(
                 name == word or (len(word) > 1 and name.endswith(word)) for word in _NOUN_STEMS.get(unit, ()))):
             break  # after the first place name, a common noun (重点区块, 开发区, 城区) is no place
         level, end = unit, match.end()
     return level
+
+
+def _place_like(name: str) -> bool:
+    """Letters only; ×, the placeholder of a name still to be filled in (××市…), counts as one."""
+    return all(ch.isalpha() or ch == "×" for ch in name)
 
 
 _PLACE_NAME_MAX = 9  # 克孜勒苏柯尔克孜 (自治州) is eight; a longer run is not a place name
@@ -68,7 +73,7 @@ def parse_level(value: str) -> str | None:
 
 def default_cc(whole: str, issuer: str) -> str:
     """抄送 for a briefing at this level: its leading bodies, and the members of the issuer's
-    command (指挥部) when the issuer is a command's office. ``whole`` is e.g. '全市'."""
+    command (指挥部) or leading group (领导小组) when the issuer is its office. ``whole`` is e.g. '全市'."""
     level = whole.removeprefix("全")
     if level == "区" and infer_level(issuer) == "自治区":  # a region, not a district: its own bodies
         leaders = "自治区党委、自治区人大常委会、自治区人民政府、自治区政协主要领导"
@@ -80,5 +85,7 @@ def default_cc(whole: str, issuer: str) -> str:
         leaders = "街道党工委、街道办事处主要领导"
     else:
         leaders = ""
-    members = issuer[: issuer.index("指挥部") + 3] + "成员单位" if "指挥部" in issuer else ""
+    # the members of the body the issuer is the office of: 指挥部, or 领导小组 where that runs the campaign
+    body = next((word for word in ("指挥部", "领导小组") if word in issuer), "")
+    members = issuer[: issuer.index(body) + len(body)] + "成员单位" if body else ""
     return "，".join(part for part in (leaders, members) if part) + ("。" if leaders or members else "")

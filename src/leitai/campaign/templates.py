@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import CampaignError
 from ..fileio import save_workbook
-from ..report.xlsxout import put
+from ..report.xlsxout import ROW_LINE_PT, put, wrapped_lines
 from .changes import EffectivePlan, plan_at
 from .plan import Campaign
 
@@ -248,7 +248,6 @@ def _write_data_sheet(
     nodes = unit_nodes(campaign, unit, cutoff, effective)
     for offset, node in enumerate(nodes.itertuples(index=False)):
         row = FIRST_DATA_ROW + offset
-        sheet.row_dimensions[row].height = _DATA_ROW_HEIGHT
         key = (str(node.project_id), int(node.seq))
         done = key in known
         values: list[Any] = [
@@ -256,6 +255,9 @@ def _write_data_sheet(
             DONE if done else NOT_DONE, known.get(key) if done else None,
             *(figures or {}).get(key, (None, None)), None, None, None,
         ]
+        # a long project name or node target (with its 计划调整 note) shows whole, at least two lines' room
+        lines = max(wrapped_lines(value, _WIDTHS[col]) for col, value in enumerate(values) if HEADERS[col] in _WRAPPED)
+        sheet.row_dimensions[row].height = max(_DATA_ROW_HEIGHT, ROW_LINE_PT * lines)
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row, col)
             put(cell, value)  # plan text too is written as text, never as a formula

@@ -115,7 +115,8 @@ def draw_poster(results: dict[str, Any], path: Path, title: str, font: FontChoic
         col_w = (W - 2 * margin - gap * (len(columns) - 1)) / len(columns)
         lights = unit_lights(results)
         for i, group in enumerate(columns):
-            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights, rank_by == "score")
+            _group_panel(c, results, group, margin + i * (col_w + gap), 168, col_w, lights, rank_by == "score",
+                         rank_by == "period")
         _footer(c, results, BASIS.get(rank_by, BASIS["cumulative"]))
         save_png(c.fig, path, dpi=_DPI)
     return ink.warnings
@@ -136,9 +137,11 @@ def figure_header(c: _Canvas, results: dict[str, Any], title: str, whole: str) -
 
 def _group_panel(
     c: _Canvas, results: dict[str, Any], group: str, x0: float, y0: float, w: float, lights: dict[str, str],
-    by_score: bool = False,
+    by_score: bool = False, by_period: bool = False,
 ) -> None:
-    """One group's ranking; ``by_score``: the bar and figure are the composite score (of 100)."""
+    """One group's ranking; ``by_score``: the bar and figure are the composite score (of 100);
+    ``by_period``: this period's rate, the one the ranks rest on (the cumulative one stood beside
+    ranks made on this period's nodes)."""
     units = ranked_units(results, group)
     evaluation = bool(results.get("evaluation"))
     # Column layout as fractions of the panel width.
@@ -156,7 +159,7 @@ def _group_panel(
     heads = [
         ("rank", "名次", "center"),
         ("name", "单位", "left"),
-        ("bar", "综合得分" if by_score else "节点完成率", "left"),
+        ("bar", "综合得分" if by_score else "本期完成率" if by_period else "节点完成率", "left"),
         ("change", "升降", "center"),
         ("light", "亮灯", "center"),
     ]
@@ -190,10 +193,10 @@ def _group_panel(
         c.text(x["rank"], yc, str(rank) if rank is not None else "—", px, rank_colour, ha="center")
         c.text(x["name"], yc, u.get("unit", ""), px, where="单位名称", fit=name_w)
         light = lights.get(u.get("unit", ""), "green")
-        rate = u.get("rate")
+        rate = u.get("period_rate" if by_period else "rate")
         bar_h = row * 0.34
         c.rect(x["bar"], yc - bar_h / 2, bar_w, bar_h, "#E3E7EC")
-        score = u.get("score") if by_score else None
+        score = u.get("score") if by_score and rank is not None else None  # not ranked: no score shown
         if score is not None:
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(score / 100, 1.0)), bar_h, PALETTE[light])
             c.text(x["rate"], yc, f"{score:.2f}分", px, ha="right")  # as the briefing and 擂台榜 give it
@@ -201,7 +204,7 @@ def _group_panel(
             c.rect(x["bar"], yc - bar_h / 2, bar_w * max(0.0, min(rate, 1.0)), bar_h, PALETTE[light])
             c.text(x["rate"], yc, pct(rate), px, ha="right")
         else:
-            c.text(x["rate"], yc, "无到期节点", px * 0.7, PALETTE["muted"], ha="right")
+            c.text(x["rate"], yc, "本期无到期节点" if by_period else "无到期节点", px * 0.7, PALETTE["muted"], ha="right")
         text, colour = change_text(u.get("rank_change"))
         c.text(x["change"], yc, text, px, colour, ha="center")
         reds = int(u.get("red_projects") or 0)
@@ -221,6 +224,19 @@ def max_rows(room: float) -> int:
     return max(3, int(room * ROW_TEXT / TEXT_MIN))
 
 
+def yellow_legend(results: dict[str, Any]) -> str:
+    """What a yellow light means on this poster: overdue within the grace window (three-colour lights),
+    or overdue nodes all done after a red period (``caught_up``), or both; a two-colour campaign's
+    caught-up yellow was read as 逾期在宽限期内."""
+    yellow = [p for p in results.get("projects") or [] if p.get("light") == "yellow"]
+    grace, caught = any(p.get("overdue_nodes") for p in yellow), any(not p.get("overdue_nodes") for p in yellow)
+    if caught and not grace:
+        return "黄：逾期节点已全部补齐，亮黄一期"
+    if caught:
+        return "黄：逾期在宽限期内，或逾期节点已补齐"
+    return "黄：逾期在宽限期内"
+
+
 def _footer(c: _Canvas, results: dict[str, Any], basis: str = BASIS["cumulative"]) -> None:
     """One line of legend along the bottom, coloured dots in their colours; its type is made
     smaller when the pieces (yellow lights, 黄牌席) would not fit the width."""
@@ -238,7 +254,7 @@ def _footer(c: _Canvas, results: dict[str, Any], basis: str = BASIS["cumulative"
         ("n 红：n个项目有逾期未完成节点、亮红灯", PALETTE["muted"]),
     ]
     if (results.get("overall") or {}).get("yellow"):
-        pieces[7:7] = [("●", PALETTE["yellow"]), ("黄：逾期在宽限期内", PALETTE["muted"]), ("", "")]
+        pieces[7:7] = [("●", PALETTE["yellow"]), (yellow_legend(results), PALETTE["muted"]), ("", "")]
     if results.get("evaluation"):
         pieces += [("", ""), ("黄牌", PALETTE["text"]), ("本期为督评期，黄牌单位列席督评会黄牌席", PALETTE["muted"])]
     ems = sum(text_em(t) + (0.6 if t == "黄牌" else 0) for t, _ in pieces if t)

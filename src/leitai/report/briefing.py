@@ -49,6 +49,7 @@ from .docxkit import (
 )
 from .narrative import build_content
 from .pagefit import (
+    BODY_PT,
     LANDSCAPE_HEIGHT_PT,
     LINE_PT,
     PT_PER_MM,
@@ -57,6 +58,7 @@ from .pagefit import (
     Pager,
     crowded,
     fitted_size,
+    lines,
     merged_heights,
     page_chunks,
     paragraph_height,
@@ -167,10 +169,11 @@ class _Layout:
     def text(self, text: str, style: str = "body", keep_with_next: bool = False) -> Any:
         """A paragraph of the main text, followed on the page."""
         paragraph = self.para(text, style)
-        height = paragraph_height(text)
         if keep_with_next:
             paragraph.paragraph_format.keep_with_next = True
-        self.pager.flow(height)
+        # line by line, and as the renderer counts them: a line too many at a page's foot would move a
+        # paragraph whole (widow control) where the renderer keeps it, and every block after it
+        self.pager.lines(lines(text, TEXT_WIDTH_PT, BODY_PT, 2, slack_em=0.0), LINE_PT)
         return paragraph
 
     def write(self, content: BriefingContent) -> None:
@@ -226,8 +229,10 @@ class _Layout:
                 else:
                     self.figure(block)
                 continue
-            self.block(block, before_table)
             heading = isinstance(block, Paragraph) and block.style in ("h1", "h2")
+            if heading:  # it keeps with what follows (its style's keep-with-next): modelled, not only set
+                self._keep_room(LINE_PT + self._opening(items[i + 1:i + 3]))
+            self.block(block, before_table)
             # well into the next page (estimates may run ahead of the renderer by a few rows)
             turned = self.pager.page > waiting_page and self.pager.y >= TURNED_PT
             if waiting and turned and not before_table and not heading:
@@ -246,6 +251,15 @@ class _Layout:
             self.table(block)
         elif isinstance(block, Figure):
             self.figure(block)
+
+    def _opening(self, following: Sequence[Block]) -> float:
+        """The least of ``following`` that must stand on the page under a heading: two lines of a
+        paragraph (orphan control), or the whole of an intro kept with its table's first rows."""
+        if not following or not isinstance(following[0], Paragraph):
+            return 2 * LINE_PT if following and isinstance(following[0], Table) else 0.0
+        if len(following) > 1 and isinstance(following[1], Table):
+            return paragraph_height(following[0].text) + (KEEP_FIRST_ROWS + 1) * 24
+        return min(2, lines(following[0].text, TEXT_WIDTH_PT, BODY_PT, 2)) * LINE_PT
 
     def _keep_room(self, height: float) -> None:
         if self.pager.remaining < height:

@@ -58,6 +58,14 @@ class _Narrative(Annexes):
             "name": info.name,
             "whole": info.whole,
         }
+        # rank_by = "period": units are ranked, named and carded on this period's nodes, and the
+        # sentences say so (本期节点完成率); cumulative wording is as before
+        self.by_period = data.settings.rules.rank_by == "period" and not scored(self.r)
+        self.rate_key = "period_rate" if self.by_period else "rate"
+        measures = self.w.get("measure", {})
+        kind = "period" if self.by_period else "cumulative"
+        self.fields.update(measure=measures.get(kind, "节点完成率"), measure_short=measures.get(f"{kind}_short", "完成率"),
+                           scope=measures.get(f"{kind}_scope", ""))
         self.figure_no = 0
         self.units = list(self.r.get("units", []))
         self.groups = list(dict.fromkeys(u["group"] for u in self.units))
@@ -77,8 +85,9 @@ class _Narrative(Annexes):
                 worst = max(u["rank"] for u in ranked)
                 self.bottom[group] = [u for u in ranked
                                       if u["rank"] == worst and worst > min(v["rank"] for v in ranked)
-                                      and (u["rate"] or 0) < 1]
-        self.fallers = sorted((u for u in self.units if (u.get("rank_change") or 0) < 0 and (u.get("rate") or 0) < 1),
+                                      and (u[self.rate_key] or 0) < 1]
+        self.fallers = sorted((u for u in self.units
+                               if (u.get("rank_change") or 0) < 0 and (u.get(self.rate_key) or 0) < 1),
                               key=lambda u: u["rank_change"])[:3]
         carded = [u for u in self.units if u.get("yellow_card")] if self.r.get("evaluation") else []
         return {u["unit"] for u in [*carded, *self.fallers] + [u for b in self.bottom.values() for u in b]}
@@ -263,9 +272,10 @@ class _Narrative(Annexes):
             unranked = [u for u in members if u.get("rank") is None]
             sentences = []
             if ranked:
-                if all(u["rate"] == 1 for u in ranked):
+                rated = [u for u in members if u.get(self.rate_key) is not None]  # ranked or not, all with nodes due
+                if all(u[self.rate_key] == 1 for u in rated):
                     sentences.append(self.t("ranking", "all_full", group=group))
-                elif not ranked[0]["rate"]:  # nobody has done a due node: there is no one to praise
+                elif not ranked[0][self.rate_key]:  # nobody has done a due node: there is no one to praise
                     sentences.append(self.t("ranking", "all_zero", group=group))
                 else:
                     top = [u for u in ranked if u["rank"] == ranked[0]["rank"]]
@@ -273,12 +283,12 @@ class _Narrative(Annexes):
                     section = "score" if by_score else "ranking"  # by score: the score is what ranks them
                     # one unit has no one to lead; a carded leader (weak group) is not praised
                     key = "only" if len(ranked) == 1 else "top_plain" if self.warned & {u["unit"] for u in top} else "top"
-                    sentences.append(self.t(section, key, group=group, names=names, rate=pct(top[0]["rate"]),
+                    sentences.append(self.t(section, key, group=group, names=names, rate=pct(top[0][self.rate_key]),
                                             score=score_text(top[0], "—")))
                     last = self.bottom.get(group, [])
                     if last:
                         sentences.append(self.t(section, "bottom", names=join_names(u["unit"] for u in last),
-                                                rate=pct(last[0]["rate"]), score=score_text(last[0], "—")))
+                                                rate=pct(last[0][self.rate_key]), score=score_text(last[0], "—")))
             if unranked:
                 sentences.append(self.t("ranking", "unranked", names=join_names(u["unit"] for u in unranked)))
             if sentences:
@@ -298,9 +308,15 @@ class _Narrative(Annexes):
             ]
             headers, red_col = list(w["table_headers"]), 7
             widths: list[float] = [10, 30, 20, 20, 21, 22, 18, 26]
-            if by_score:  # the score the ranks rest on, right after the unit
+            if self.by_period:  # this period's nodes, the basis of the ranks, then the cumulative rate
                 for row, u in zip(rows, ranked + unranked):
-                    row.insert(2, score_text(u, w["no_rate"]))
+                    row[2:5] = [str(u.get("period_due", "")), str(u.get("period_done", "")),
+                                pct(u["period_rate"], w["no_rate"]), pct(u["rate"], w["no_rate"])]
+                headers = list(w.get("table_headers_period", headers))
+                widths, red_col = [10, 26, 17, 17, 17, 20, 20, 18, 22], 8
+            if by_score:  # the score the ranks rest on, right after the unit
+                for row, u in zip(rows, ranked + unranked):  # not ranked (nothing due): no score shown
+                    row.insert(2, score_text(u, w["no_rate"]) if u.get("rank") is not None else w["no_rate"])
                 headers.insert(2, self.t("score", "table_header"))
                 widths, red_col = [10, 26, 17, 17, 17, 20, 20, 18, 22], 8
             self.table(headers, rows, widths, fill=lambda n, i, v, red_col=red_col: (  # type: ignore[misc]
@@ -308,6 +324,12 @@ class _Narrative(Annexes):
             self.figure(f"units_{group}", w["figure"].replace("{group}", group))
         if self.data.missing_units and self.settings.rules.no_submission == "carry_forward":
             self.para(self.t("ranking", "not_submitted_note"))
+        elif self.data.missing_units and "not_submitted_last" in self.w["ranking"]:
+            # rank_last: a unit that sent nothing stands last whatever its rate; say why (a 区 review read
+            # a unit at 100% below one at 50%, with no word on it)
+            silent = [u["unit"] for u in self.units if u["unit"] in self.data.missing_units and u.get("rank") is not None]
+            if silent:
+                self.para(self.t("ranking", "not_submitted_last", names=join_names(silent)))
 
     def outlook(self) -> None:
         """预警与督办: the notices issued this period (by the ladder), and the nodes falling due soon."""
@@ -474,9 +496,10 @@ class _Narrative(Annexes):
         self.para(self.t(section, "cards_intro" if section == "score" else "intro", count=len(carded)))
         for n, u in enumerate(carded, start=1):
             red = self.t("cards", "item_red", red=u["red_projects"]) if u["red_projects"] else ""
+            due, done = (u.get("period_due", 0), u.get("period_done", 0)) if self.by_period else (u["due"], u["done"])
             self.para(self.t(section, "card_item" if section == "score" else "item", n=n, unit=u["unit"],
-                             group=u["group"], rate=pct(u["rate"]), rank=u.get("rank") or "—", due=u["due"],
-                             missing=u["due"] - u["done"], red=red, score=score_text(u, "—")))
+                             group=u["group"], rate=pct(u[self.rate_key]), rank=u.get("rank") or "—", due=due,
+                             missing=due - done, red=red, score=score_text(u, "—")))
         for tied in self._tied_cards(carded):  # each set of units tied at a group's card line
             names = join_names(u["unit"] for u in tied)
             same = {(u["group"], u.get("rank")) for u in tied}
@@ -494,7 +517,7 @@ class _Narrative(Annexes):
         else:
             pools = [(cards, carded)]
 
-        measure = "score" if scored(self.r) else "rate"
+        measure = "score" if scored(self.r) else self.rate_key
 
         def key(u: dict[str, Any]) -> tuple[Any, ...]:
             return (-round(u[measure] or 0, 9), -u["ahead"], u["red_projects"])
@@ -507,13 +530,19 @@ class _Narrative(Annexes):
                 tied.append([u for u in pool if key(u) == boundary])
         return tied
 
+    def praised(self, unit: dict[str, Any]) -> bool:
+        """A unit the briefing may praise: not warned (a score-ranked unit at 100% of its nodes can
+        still be carded on its score), and one that sent its sheet (a unit listed as 未报送 and
+        praised in the same briefing, as it keeps what it had done before, reads as a mistake)."""
+        return unit["unit"] not in self.warned and unit.get("submitted", True) is not False
+
     def examples(self) -> None:
         sentences = []
-        ranked = [u for u in self.units if u.get("rate") is not None]
+        ranked = [u for u in self.units if u.get("rate") is not None and self.praised(u)]
         full = [u["unit"] for u in ranked if u["due"] and u["done"] == u["due"]]
         if full:
             sentences.append(self.t("examples", "full", names=join_names(full)))
-        ahead = sorted((u for u in self.units if u.get("ahead") and u["unit"] not in self.warned),
+        ahead = sorted((u for u in self.units if u.get("ahead") and self.praised(u)),
                        key=lambda u: -u["ahead"])
         if len(ahead) == 1:
             sentences.append(self.t("examples", "ahead_one", unit=ahead[0]["unit"], count=ahead[0]["ahead"]))
@@ -527,7 +556,7 @@ class _Narrative(Annexes):
         ]
         if turned:
             sentences.append(self.t("examples", "turned_green", names=join_names(turned)))
-        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0 and u["unit"] not in self.warned),
+        risers = sorted((u for u in self.units if (u.get("rank_change") or 0) > 0 and self.praised(u)),
                         key=lambda u: -u["rank_change"])[:3]
         if risers:
             items = [self.t("examples", "riser_item", unit=u["unit"], n=u["rank_change"]) for u in risers]
@@ -541,7 +570,7 @@ class _Narrative(Annexes):
         named = {u["unit"] for u in back}
         if back:
             items = [
-                self.t("examples", key, unit=u["unit"], group=u["group"], rank=u["rank"], rate=pct(u["rate"]),
+                self.t("examples", key, unit=u["unit"], group=u["group"], rank=u["rank"], rate=pct(u[self.rate_key]),
                        score=score_text(u, "—"),
                        fell=self.t("examples", "fell", n=-u["rank_change"]) if (u.get("rank_change") or 0) < 0 else "")
                 for u in back

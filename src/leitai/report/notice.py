@@ -28,12 +28,14 @@ from ..errors import OutputError
 from ..fileio import atomic_write_bytes
 from .briefing import STYLES, bundled_template
 from .docxkit import Paragraphs, clean, clear_body, cn_date, docx_bytes, has_style, table_xml
+from .pagefit import TEXT_WIDTH_PT, em
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 REPLY_ROW_MM = 8.5
 MAX_ROWS = 7  # overdue-node rows that fit on the page with everything else
 BODY_LINE_PT = 24  # the briefing's body is 28.95 pt (22 lines a page)
 TOP_MM, BOTTOM_MM = 22, 20  # a form on one page; left and right margins stay the template's
+SEAL_WIDTH_EM = (TEXT_WIDTH_PT - 32) / 16  # 落款: 3号 text, 2 em right indent
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def notice_content(
         rows.append(("……", t("more_rows", more=len(overdue) - len(shown)), "", ""))
     return Notice(
         kind=kind, title=t("preview_title", title=t("title")) if preview else t("title"), number=number, date=cn_date(issued), addressee=t("addressee"),
-        body=t("body", streak=streak, action=t("action")),
+        body=t("body", streak=streak, action=t("action"), name=nested_quotes(str(item["name"]))),
         headers=tuple(str(h) for h in w["table_headers"]), rows=tuple(rows), requirement=t("requirement"),
         issuer=info.issuer, cut_line=t("cut_line"),
         reply_rows=tuple((str(label), t("reply_subject", number_plain=number.split("：")[-1]) if i == 0 else "")
@@ -113,6 +115,24 @@ def notice_content(
         reply_seal=t("reply_seal"), reply_tall=tuple(int(n) for n in w.get("reply_tall", ())),
         file_name=f"{kind}-{item['number']:02d}-{safe_name(str(item['project_id']))}-{safe_name(str(item['unit']))}.docx",
     )
+
+
+def nested_quotes(text: str) -> str:
+    """Double quotes inside a quoted name become single ones (“‘污水零直排区’建设”, not ““…”建设”)."""
+    return text.replace("“", "‘").replace("”", "’")
+
+
+def seal_lines(text: str, width_em: float = SEAL_WIDTH_EM) -> list[str]:
+    """The 回执's closing line, or two when it would not fit one: the date's blanks (年  月  日, the
+    part after the last wide gap) on a line of their own rather than broken as 年 / 月  日.
+
+    Spaces are the ascii font's (Times New Roman: a quarter em), not the half em ``em`` counts."""
+    if em(text) - 0.25 * text.count(" ") <= width_em:
+        return [text]
+    head, gap, tail = text.rpartition("    ")
+    if not gap or not head.strip():
+        return [text]
+    return [head.rstrip(), tail.strip()]
 
 
 def _day(value: Any) -> dt.date:
@@ -181,7 +201,8 @@ class NoticeWriter:
             f'<w:pBdr {nsdecls("w")}><w:top w:val="dashed" w:sz="6" w:space="4" w:color="808080"/></w:pBdr>'))
         cut.paragraph_format.space_before = Pt(10)
         table(_reply_table(ids, notice.reply_rows, notice.reply_tall))
-        para(notice.reply_seal, signature)
+        for line in seal_lines(notice.reply_seal):
+            para(line, signature)
 
         props = doc.core_properties
         props.title = f"{notice.kind} {notice.number}"

@@ -55,9 +55,10 @@ def fitted_size(text: str, size_pt: float, width_pt: float = TEXT_WIDTH_PT) -> f
     return min(size_pt, fit)
 
 
-def lines(text: str, width_pt: float, size_pt: float, indent_em: float = 0.0) -> int:
-    """Lines ``text`` takes in a column ``width_pt`` wide at ``size_pt`` (a shade pessimistic)."""
-    per_line = max(1.0, width_pt / size_pt - 0.3)
+def lines(text: str, width_pt: float, size_pt: float, indent_em: float = 0.0, slack_em: float = 0.3) -> int:
+    """Lines ``text`` takes in a column ``width_pt`` wide at ``size_pt`` (a shade pessimistic: each
+    line counted ``slack_em`` short)."""
+    per_line = max(1.0, width_pt / size_pt - slack_em)
     total = 0
     for part in text.split("\n"):
         total += max(1, math.ceil((em(part) + indent_em) / per_line))
@@ -256,6 +257,25 @@ class Pager:
         while self.y > self.height:
             self.y -= self.height
             self.page += 1
+
+    def lines(self, count: int, line_pt: float) -> None:
+        """A paragraph of ``count`` lines, as a renderer breaks it: whole lines on a page, and
+        widow/orphan control (two lines at least on either side of a break; a paragraph that can
+        keep only one line on this page, or leave only one for the next, moves a line on). A
+        short paragraph moved whole leaves the foot of its page empty; ``flow`` would have
+        counted it there, and every block after it would land a few lines too high."""
+        left = count
+        while left:
+            fit = max(0, math.floor((self.remaining + 0.01) / line_pt))
+            if left <= fit:
+                self.y += left * line_pt
+                return
+            first = fit if left - fit >= 2 else fit - 1  # a widow: one more line goes on
+            if first < 2 or self.y <= 0:  # an orphan: the paragraph opens on the next page
+                first = 0 if self.y > 0 else max(1, fit)  # (at a page's top it must break)
+            left -= first
+            self.page += 1
+            self.y = 0.0
 
     def keep(self, h: float) -> None:
         """Content that moves whole to the next page when it does not fit."""

@@ -113,7 +113,10 @@ def reminder_text(outlook: Outlook, texts: Mapping[str, Mapping[str, Any]]) -> s
             block.append(t("missing", unit=unit))
         elif state == "late":
             when = outlook.arrived.get(unit)
-            block.append(t("late", unit=unit, arrived=f"{cn_date(when)}{when.hour}时{when.minute:02d}分" if when else ""))
+            # after the last period there is no 今后 to report on time in
+            last = outlook.results["period"] >= outlook.settings.schedule.count and "late_last" in w
+            block.append(t("late_last" if last else "late", unit=unit,
+                           arrived=f"{cn_date(when)}{when.hour}时{when.minute:02d}分" if when else ""))
         if by_unit.get(unit):
             found = by_unit[unit]
             block.append(t("problems", unit=unit, count=len(found)))

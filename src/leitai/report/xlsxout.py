@@ -133,6 +133,10 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
         put(add(start_row, col, arrays["擂台·表头"]), header)
     row_no = start_row
     heights = sheet.row_dimensions
+    if widths:  # a header wrapped in its column (提前完成节点 in 12) needs its row's height too
+        lines = max(wrapped_lines(h, w) for h, w in zip(headers, widths))
+        if lines > 1:
+            heights[start_row].height = ROW_LINE_PT * lines
     for index, row in enumerate(rows):
         row_no = start_row + 1 + index
         styler = styles[index] if styles else None
@@ -142,9 +146,9 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
             cell = add(row_no, col, arrays[name])
             put(cell, value)  # after the style: put may add the quote prefix that keeps text text
             if widths and col <= len(widths) and isinstance(cell._value, str):
-                lines = max(lines, _lines(cell._value, widths[col - 1]))
+                lines = max(lines, wrapped_lines(cell._value, widths[col - 1]))
         if lines > 1:  # row heights for wrapped text: office programs don't grow rows written by openpyxl
-            heights[row_no].height = 15 * lines
+            heights[row_no].height = ROW_LINE_PT * lines
     for col, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[_letter(col)].width = width
     sheet.print_title_rows = f"{start_row}:{start_row}"
@@ -185,8 +189,13 @@ def new_sheet(book: Workbook, title: str) -> Worksheet:
     return sheet
 
 
-def _lines(value: Any, width: float) -> int:
-    """Lines a text needs in a column ``width`` characters wide (a CJK character is two)."""
+ROW_LINE_PT = 15  # a line of 11 pt text in a row (Excel's default row is 15 pt)
+
+
+def wrapped_lines(value: Any, width: float) -> int:
+    """Lines a text needs in a column ``width`` characters wide (a CJK character is two); 1 for a
+    value that is not text. Excel keeps the height a row is written with (openpyxl writes none, so a
+    wrapped cell would show one line): callers set ``ROW_LINE_PT`` × this."""
     if not isinstance(value, str) or not value:
         return 1
     units = len(value) + len(_NARROW.sub("", value))  # a wide character counts twice
@@ -262,12 +271,16 @@ def leaderboard_workbook(results: dict[str, Any], title: str) -> Workbook:
                  "黄牌" if u["yellow_card"] else ""] for u in members]
         if scored:
             for row, u in zip(rows, members):
-                extra = ["—" if u.get("score") is None else round(u["score"], 2)]
+                # a unit not ranked (nothing due) has a score of its other parts, which ranks nothing
+                extra = ["—" if u.get("score") is None or u["rank"] is None else round(u["score"], 2)]
                 if adjusted:
                     extra.append((u.get("score_parts") or {}).get("adjust") or 0)
                 row[2:2] = extra
-        write_table(sheet, headers, rows, start_row=2, widths=widths,
-                    styles=[_unit_styler(u, shift=int(scored) + int(adjusted)) for u in members])
+        last = write_table(sheet, headers, rows, start_row=2, widths=widths,
+                           styles=[_unit_styler(u, shift=int(scored) + int(adjusted)) for u in members])
+        if scored:  # two decimals, as the briefing and the poster give a score (100.00, not 100)
+            for (cell,) in sheet.iter_rows(min_row=3, max_row=last, min_col=3, max_col=3):
+                cell.number_format = "0.00"
         _fit_one_page(sheet, landscape=True)
 
     sheet = new_sheet(book, safe_sheet_title("项目亮灯", used))

@@ -72,6 +72,7 @@ def build_results(
         "units": [
             {"unit": r.unit, "group": r.group, "submitted": bool(r.submitted), "due": int(r.due),
              "done": int(r.done), "rate": _num(r.rate), "period_rate": _num(r.period_rate),
+             "period_due": int(r.period_due), "period_done": int(r.period_done),
              "ahead": int(r.ahead), "red_projects": int(r.red_projects), "rank": _int(r.rank),
              "rank_change": _int(r.rank_change), "yellow_card": bool(r.yellow_card),
              "late_done": int(r.late_done), "invest_plan": _num(r.invest_plan), "invest_done": _num(r.invest_done),
