@@ -186,3 +186,32 @@ def test_a_units_own_sheet_with_a_blank_unit_column_is_still_its_sheet(tmp_path:
     intake = read_inputs(tmp_path / "in", campaign, 1)
     assert intake.files[0].units == ("乙镇",) and intake.problems == []
     assert ("乙镇", "P02", 1, True) in {(r.unit, r.project_id, r.seq, r.done) for r in intake.reports.itertuples()}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 40])
+def test_workers_give_what_one_process_gives_when_files_give_way(tmp_path: Path, chunk: int, monkeypatch) -> None:
+    """Read by workers (each chunk's rows sent back as one frame), an export's rows of a unit and a
+    unit's earlier file that give way are dropped exactly as when read in this process."""
+    import pandas as pd
+
+    from leitai.intake import folder as intake
+
+    campaign = load_campaign(write_campaign(tmp_path / "c"))
+    folder = campaign.folder / "inputs" / "第01期"
+    submit(campaign, 1, "甲街道", {("P01", 1): "2020-09-09"}, folder)  # saved now: wins over the export
+    rows = export_rows(submit(campaign, 1, "甲街道", {("P01", 1): None}, tmp_path / "made"), "甲街道")
+    rows += export_rows(submit(campaign, 1, "乙镇", {("P02", 1): "2020-09-11"}, tmp_path / "made"), "乙镇")
+    write_export(folder / "收集表.xlsx", rows, times=["2020-09-14 08:00"] * len(rows))
+    submit(campaign, 1, "县丙局", {("P03", 1): None}, folder, name="县丙局-旧.xlsx")
+    submit(campaign, 1, "县丙局", {("P03", 1): "2020-09-12"}, folder, name="县丙局-新.xlsx")
+    monkeypatch.setenv("LEITAI_INTAKE_WORKERS", "1")
+    serial = read_inputs(folder, campaign, 1)
+    monkeypatch.setenv("LEITAI_INTAKE_WORKERS", "2")
+    monkeypatch.setattr(intake, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(intake, "CHUNK_FILES", chunk)
+    parallel = read_inputs(folder, campaign, 1)
+    assert parallel.files == serial.files and parallel.problems == serial.problems
+    pd.testing.assert_frame_equal(parallel.reports, serial.reports)
+    assert {p.code for p in serial.problems} >= {"duplicate_in_export", "duplicate_submission"}
+    assert set(parallel.reports[parallel.reports["file"] == "收集表.xlsx"]["unit"]) == {"乙镇"}
+    assert len({"县丙局-旧.xlsx", "县丙局-新.xlsx"} & set(parallel.reports["file"])) == 1  # one gave way

@@ -23,7 +23,8 @@ from leitai.campaign.plan import Campaign, load_campaign
 from leitai.errors import InputError
 from leitai.fileio import normalized_zip
 from leitai.intake import folder as intake
-from leitai.intake.folder import OVERRIDE_COLUMNS, REPORT_COLUMNS, check_files, read_inputs, read_overrides
+from leitai.intake.folder import OVERRIDE_COLUMNS, check_files, read_inputs, read_overrides
+from leitai.intake.rowframes import REPORT_COLUMNS
 
 HEADERS = ["项目编号", "项目名称", "节点序号", "节点目标", "计划完成日期", "完成情况", "实际完成日期",
            "形象进度（%）", "累计完成投资（万元）", "进展情况", "存在问题", "下步计划"]
@@ -764,3 +765,27 @@ def test_a_project_id_is_keyed_the_same_on_the_fast_path(pid: str) -> None:
     from leitai.normalize import nfkc
 
     assert PlanIndex.pid_key(pid) == re_.sub(r"\s+", "", nfkc(pid).strip()).upper()
+
+
+def test_rows_read_by_workers_assemble_like_rows_read_here() -> None:
+    """rowframes: spans of chunk frames, less what gave way, give the frame of the same dicts."""
+    from leitai.intake.rowframes import Span, assemble, framed, reports_frame, without_unit
+
+    def row(file: str, unit: str, seq: int) -> dict[str, Any]:
+        return {"file": file, "unit": unit, "sheet": "S", "row": seq + 3, "project_id": "P01", "seq": seq,
+                "done": seq % 2 == 0, "done_date": dt.date(2020, 9, seq) if seq % 2 == 0 else None,
+                "progress_pct": float("nan"), "invest_done": 1.5 * seq, "progress_text": "", "issue_text": "",
+                "next_plan": "", "status_cell": f"F{seq + 3}", "date_cell": f"G{seq + 3}", "invest_cell": f"I{seq + 3}"}
+
+    files = [[row("a", "甲", 1), row("a", "甲", 2)], [], [row("b", "乙", 3), row("b", "丙", 4)],
+             [row("c", "丁", 5)], [row("d", "戊", 6), row("d", "戊", 7)]]
+    spans = framed(files[:3]) + framed(files[3:])  # two chunks
+    assert isinstance(spans[0], Span) and spans[1] == [] and len(spans[2]) == 2
+    kept = [spans[0], [], without_unit(spans[2], "乙"), [], spans[4]]  # b's 乙 rows and all of c gave way
+    expected = [files[0], [], without_unit(files[2], "乙"), [], files[4]]
+    renamed = {"a": "甲.xlsx"}
+    want = reports_frame([r for rows in expected for r in rows])
+    want["file"] = want["file"].replace(renamed)
+    pd.testing.assert_frame_equal(assemble(kept, renamed), want)
+    pd.testing.assert_frame_equal(assemble(expected, renamed), want)
+    pd.testing.assert_frame_equal(assemble([[], []]), reports_frame([]))

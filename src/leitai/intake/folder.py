@@ -49,6 +49,7 @@ from ..normalize import clean_header, clean_text, is_blank, parse_date, parse_st
 from ..problems import Problem, cell_ref, problem
 from .adjustments import is_adjustments, read_adjustments
 from .folderscan import display_name, name_note, scan_folder
+from .rowframes import Rows, assemble, frame_of, framed, without_unit
 from .sheetrows import (
     PlanIndex,
     Problems,
@@ -66,10 +67,6 @@ from .workbook import (
     screen,
 )
 
-REPORT_COLUMNS: list[str] = [
-    "file", "unit", "sheet", "row", "project_id", "seq", "done", "done_date", "progress_pct",
-    "invest_done", "progress_text", "issue_text", "next_plan", "status_cell", "date_cell", "invest_cell",
-]
 OVERRIDE_COLUMNS: list[str] = ["project_id", "seq", "done", "done_date", "reason", "cell"]
 
 OVERRIDES_FILE = "核定.xlsx"
@@ -212,13 +209,13 @@ def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[P
         found = find_table(book, OVERRIDE_HEADERS, OVERRIDE_REQUIRED, path.name)
     except Reject as reject:
         out.add("bad_override", detail=reject.problem.message)
-        return _frame([], OVERRIDE_COLUMNS), out.items
+        return frame_of([], OVERRIDE_COLUMNS), out.items
     except Exception as exc:  # noqa: BLE001 - any reader failure is this file's problem
         out.add("bad_override", detail=f"文件无法打开（{describe(exc)}）")
-        return _frame([], OVERRIDE_COLUMNS), out.items
+        return frame_of([], OVERRIDE_COLUMNS), out.items
     if found is None:
         out.add("bad_override", detail=f"未找到表头 {'、'.join(OVERRIDE_REQUIRED)}")
-        return _frame([], OVERRIDE_COLUMNS), out.items
+        return frame_of([], OVERRIDE_COLUMNS), out.items
     table = found
     out.sheet = table.sheet
     plan = PlanIndex(campaign)
@@ -261,7 +258,7 @@ def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[P
             out.add("bad_override", cell=row["cell"],
                     detail=f"项目 {row['project_id']} 节点 {row['seq']} 有多行不同的核定，均未采用")
     good = [row for key, row in kept.items() if key not in clashes]
-    return _frame(good, OVERRIDE_COLUMNS), out.items
+    return frame_of(good, OVERRIDE_COLUMNS), out.items
 
 
 # ------------------------------------------------------------------------------ batch
@@ -269,7 +266,7 @@ def read_overrides(path: Path, campaign: Campaign) -> tuple[pd.DataFrame, list[P
 @dataclass
 class _Result:
     record: FileRecord
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: Rows = field(default_factory=list)  # a worker's: a span of its chunk's frame (rowframes.py)
     problems: list[Problem] = field(default_factory=list)
     stamp: float = 0.0  # dcterms:modified, else mtime (POSIX seconds)
     parts: dict[str, float] = field(default_factory=dict)  # an export: unit -> its submission time (POSIX)
@@ -292,7 +289,7 @@ def _read_all_paused(paths: Sequence[Path], campaign: Campaign, period: int | No
     if plan_in_effect is not None and period is not None:
         plan.use_plan(campaign.settings.schedule.cutoff(period), plan_in_effect)
     results: list[_Result] = []
-    overrides = _frame([], OVERRIDE_COLUMNS)
+    overrides = frame_of([], OVERRIDE_COLUMNS)
     override_problems: list[Problem] = []
     adjustments: list[dict[str, Any]] = []
     sheets = _read_many([p for p in paths if not _is_overrides(p) and not is_adjustments(p)], campaign, plan, period)
@@ -312,7 +309,6 @@ def _read_all_paused(paths: Sequence[Path], campaign: Campaign, period: int | No
             progress(done, len(paths), display_name(path.name))
     if resolve_duplicates:
         _resolve_duplicates(results)
-    rows = [row for result in results for row in result.rows]
     problems = [p for result in results for p in result.problems] + override_problems
     records = [r.record for r in results]
     renamed = {p.name: shown for p in paths if (shown := display_name(p.name)) != p.name}
@@ -320,16 +316,14 @@ def _read_all_paused(paths: Sequence[Path], campaign: Campaign, period: int | No
         records = [replace(r, file=renamed.get(r.file, r.file)) for r in records]
         problems = [replace(p, file=renamed.get(p.file, p.file)) for p in problems]
         problems += [note for p in paths if (note := name_note(p))]
-        for row in rows:
-            row["file"] = renamed.get(row["file"], row["file"])
-    return Intake(_reports_frame(rows), overrides, records, problems, adjustments)
+    return Intake(assemble((r.rows for r in results), renamed), overrides, records, problems, adjustments)
 
 
 # Many files are read by worker processes, in chunks, the results in the files' order (the
 # same records, rows and problems as one process gives). A few files are read in-process:
 # a worker costs more than it saves below PARALLEL_MIN files.
 PARALLEL_MIN = 200
-CHUNK_FILES = 40
+CHUNK_FILES = 100
 
 
 def intake_workers(files: int) -> int:
@@ -421,7 +415,10 @@ def _read_chunk(paths: list[Path]) -> list[_Result]:
     """Worker process: ``_read_one`` of each path (module level, so that spawn can import it)."""
     assert _WORKER is not None
     campaign, plan, period = _WORKER
-    return [_read_one(path, campaign, plan, period) for path in paths]
+    results = [_read_one(path, campaign, plan, period) for path in paths]
+    for result, rows in zip(results, framed([r.rows for r in results])):  # type: ignore[misc]
+        result.rows = rows  # one frame of the chunk's rows, sent back whole
+    return results
 
 
 def _is_overrides(path: Path) -> bool:
@@ -470,7 +467,7 @@ def _resolve_duplicates(results: list[_Result]) -> None:
 def _drop_from_export(result: _Result, unit: str, detail: str) -> None:
     """An export's rows of ``unit`` give way to a later submission of that unit."""
     record = result.record
-    result.rows = [row for row in result.rows if row["unit"] != unit]
+    result.rows = without_unit(result.rows, unit)
     note = problem("duplicate_in_export", file=record.file, unit=unit, detail=detail)
     result.problems = [p for p in result.problems if p.unit != unit] + [note]
     result.parts.pop(unit, None)
@@ -543,25 +540,3 @@ def _skipped(path: Path, size: int, found: Problem) -> _Result:
     # an Office lock file may be held open exclusively: then no digest
     return _Result(FileRecord(path.name, _digest(path, b""), size, None, "skipped", found.message, 1),
                    problems=[found])
-
-
-# ------------------------------------------------------------------------------ frames
-
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["seq"] = frame["seq"].astype("int64")
-    frame["done"] = frame["done"].astype(bool)
-    frame["done_date"] = pd.to_datetime(frame["done_date"]).astype("datetime64[ns]")
-    for name in columns:
-        if name not in ("seq", "done", "done_date", "row", "progress_pct", "invest_done"):
-            frame[name] = frame[name].astype(str)
-    return frame
-
-
-def _reports_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = _frame(rows, REPORT_COLUMNS)
-    frame["row"] = frame["row"].astype("int64")
-    frame["progress_pct"] = frame["progress_pct"].astype("float64")
-    frame["invest_done"] = frame["invest_done"].astype("float64")
-    return frame
-
