@@ -135,18 +135,3 @@ def test_the_painter_forks_only_where_it_is_safe(monkeypatch):
     assert not painter.forks()
     monkeypatch.delenv("LEITAI_PAINTER_FORK")
     assert painter.forks() == sys.platform.startswith("linux")
-
-
-def test_told_to_stop_without_waiting_the_painter_still_ends(tmp_path):
-    """The program ends without waiting for the painter's own exit: closing its input is enough."""
-    job = painter.submit("poster", {"units": "not a list"}, [], tmp_path / "p.png", "擂台榜")
-    with pytest.raises(Exception):  # noqa: B017 - a reply is a reply
-        job.result()
-    worker = painter.start()
-    assert worker is not None
-    process = worker._process
-    started = time.monotonic()
-    painter.stop(wait=False)
-    assert time.monotonic() - started < 0.5
-    process.wait(timeout=10)  # it ends by itself
-    assert painter._PAINTER is None

@@ -567,7 +567,7 @@ def entry() -> None:
     finally:
         from .charts import painter
 
-        painter.stop(wait=code not in (0, None))  # after a success every job's reply is in
+        painter.stop()
         charts = sys.modules.get("leitai.charts.render")
         if charts is not None:
             charts.shutdown_workers()

@@ -362,8 +362,7 @@ class Painter:
             except OSError:
                 pass  # the worker removed it
 
-    def stop(self, wait: bool = True) -> None:
-        """Close the worker's input, so that it ends once its jobs are drawn; ``wait`` for that."""
+    def stop(self) -> None:
         self.alive = False
         for stream in (self._process.stdin, self._process.stdout):
             try:
@@ -371,12 +370,11 @@ class Painter:
                     stream.close()
             except OSError:
                 pass
-        if wait:
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
         for job_id in list(self._files):
             self._forget(job_id)
 
@@ -413,13 +411,12 @@ def submit(name: str, *args: Any, **kwargs: Any) -> Job:
     return painter.submit(name, *args, **kwargs)
 
 
-def stop(wait: bool = True) -> None:
-    """End the painter (also done at exit). ``wait=False``: only tell it to (every reply is in: the
-    program that ends now need not wait some 20 ms for the worker's own exit)."""
+def stop() -> None:
+    """End the painter (also done at exit)."""
     global _PAINTER
     painter, _PAINTER = _PAINTER, None
     if painter is not None:
-        painter.stop(wait)
+        painter.stop()
 
 
 atexit.register(stop)
