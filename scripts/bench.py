@@ -294,7 +294,9 @@ def run_process(argv: list[str]) -> tuple[float, int, float | None]:
     pre-exec high-water mark across exec, so the child would report the bench's own RSS.
     Without GNU time, VmHWM of /proc/PID/status is polled (reset at exec; may miss a
     final spike of < 20 ms) and CPU is not known. CPU includes the process's children
-    (intake and chart workers); on a shared machine it moves less than the wall time.
+    (intake and chart workers), not the detached process that deletes a re-run's replaced output
+    folder once the program has ended (~0.03 s of CPU, measured with GNU time on the demo's
+    folder); on a shared machine it moves less than the wall time.
     """
     gnu_time = Path("/usr/bin/time")
     with tempfile.NamedTemporaryFile(suffix=".rss", delete=False) as handle:

@@ -529,3 +529,49 @@ def test_the_posters_yellow_legend_says_what_yellow_means_here():
     drawable = chart_text({})
     for legend in (yellow_legend(results([])), yellow_legend(results([2], []))):
         assert set(legend) <= set(drawable), set(legend) - set(drawable)
+
+
+def test_laying_each_string_out_once_draws_the_same_bytes(tmp_path: Path) -> None:
+    """textcache: the charts and the poster drawn with each string's layout kept are the bytes
+    drawn without it (a fresh process where the renderer is left as matplotlib made it)."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    from leitai.charts import textcache
+
+    history = demo_history(3)
+    (tmp_path / "history.json").write_text(json.dumps(history), encoding="utf-8")
+    script = (
+        "import json, sys; from pathlib import Path; import leitai.charts.textcache as t; t.install = lambda: False\n"
+        "from leitai.charts.render import render_charts, render_poster\n"
+        "h = json.loads(Path(sys.argv[1]).read_text(encoding='utf-8')); out = Path(sys.argv[2])\n"
+        "render_charts(h[-1], h, out, workers=1); render_poster(h[-1], out / 'poster.png', '擂台榜')\n"
+        "from matplotlib.backends.backend_agg import RendererAgg\n"
+        "assert RendererAgg.draw_text.__module__.startswith('matplotlib')\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "history.json"), str(tmp_path / "plain")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert textcache.install()  # this process: each string laid out once
+    render_charts(history[-1], history, tmp_path / "cached", workers=1)
+    render_poster(history[-1], tmp_path / "cached" / "poster.png", "擂台榜")
+    render_charts(history[-1], history, tmp_path / "again", workers=1)  # the second time from the cache alone
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.png"))}
+
+    plain = digests(tmp_path / "plain")
+    assert len(plain) >= 5 and digests(tmp_path / "cached") == plain
+    assert digests(tmp_path / "again") == {k: v for k, v in plain.items() if k != "poster.png"}
+    assert textcache._LAYOUTS and textcache._EXTENTS
+
+
+def test_text_layouts_are_kept_only_with_a_matplotlib_it_was_read_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+
+    from leitai.charts import textcache
+
+    monkeypatch.setattr(textcache, "_INSTALLED", False)
+    monkeypatch.setattr(matplotlib, "__version__", "3.12.0")
+    assert textcache.install() is False

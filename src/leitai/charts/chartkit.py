@@ -149,6 +149,9 @@ def new_figure(width_cm: float, height_cm: float) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from .textcache import install
+
+    install()  # each string laid out once per process
     fig = Figure(figsize=(width_cm * CM, height_cm * CM), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
     return fig
