@@ -135,3 +135,16 @@ def test_the_painter_forks_only_where_it_is_safe(monkeypatch):
     assert not painter.forks()
     monkeypatch.delenv("LEITAI_PAINTER_FORK")
     assert painter.forks() == sys.platform.startswith("linux")
+
+
+def test_a_painter_let_go_ends_by_itself_and_is_waited_for_at_the_end(tmp_path):
+    """let_go: the painter told to end without waiting (the run's last steps go on); stop reaps it."""
+    job = painter.submit("poster", {"units": "not a list"}, [], tmp_path / "p.png", "擂台榜")
+    with pytest.raises(Exception):  # noqa: B017 - a reply is a reply
+        job.result()
+    worker = painter.start()
+    assert worker is not None
+    painter.let_go()
+    assert painter._PAINTER is None and painter._ENDING == [worker]
+    painter.stop()
+    assert painter._ENDING == [] and worker._process.returncode is not None

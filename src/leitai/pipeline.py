@@ -128,8 +128,9 @@ def run_period(
 
     ``today`` (the caller's clock) only serves to warn when the cutoff is still ahead.
     One run at a time per campaign: the run lock covers the ledger and the outputs.
-    ``background_cleanup``: the period's replaced output folder is deleted by a process of its
-    own, which may outlive this call by a moment (``leitai run``, which ends right after).
+    ``background_cleanup``: the program ends after this run (``leitai run``): the period's
+    replaced output folder is deleted by a process of its own, which may outlive this call by a
+    moment, and the painter is told to end once its last drawing is in (``painter.stop`` waits).
     """
     ledger_path = ledger_path or campaign.ledger_path
     with run_lock(ledger_path), collector_paused():
@@ -249,7 +250,7 @@ def _run_period(
             with syncs_deferred():  # every staged file on disk before the ledger commit, not each before the next
                 outputs, render_warnings = _write_outputs(
                     campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
-                    missing, notes, progress, clock, preview, states, unit_arrived, soffice)
+                    missing, notes, progress, clock, preview, states, unit_arrived, soffice, ending=detach)
                 _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems, arrived)
                 carry_over(out_dir, staging)
             clock.lap("manifest")
@@ -358,9 +359,11 @@ def _write_outputs(
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
     problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
     preview: bool, states: pd.DataFrame, arrived: dict[str, dt.datetime], soffice: str | None,
+    ending: bool = False,
 ) -> tuple[list[Path], list[str]]:
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
-    ``soffice`` the LibreOffice command for the PDF (None: no PDF)."""
+    ``soffice`` the LibreOffice command for the PDF (None: no PDF). ``ending``: the program ends
+    after this run (the painter is let go once its last drawing is in)."""
     from .charts import painter
     from .charts.render import drawn_part
 
@@ -467,6 +470,8 @@ def _write_outputs(
         node_job.result()
         outputs.insert(outputs.index(path), out_dir / node_book)  # listed before the briefing that names it
     render_warnings += poster_job.result()
+    if ending:  # the painter's exit overlaps the run's last steps
+        painter.let_go()
     advance("擂台榜海报")
     clock.lap("poster")
     clock.laps["drawing"] = chart_job.seconds + poster_job.seconds  # in the painter, alongside the rest

@@ -362,7 +362,9 @@ class Painter:
             except OSError:
                 pass  # the worker removed it
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Close the worker's input: it ends once its jobs are drawn. ``wait`` for that (else
+        ``reap`` does, later)."""
         self.alive = False
         for stream in (self._process.stdin, self._process.stdout):
             try:
@@ -370,13 +372,18 @@ class Painter:
                     stream.close()
             except OSError:
                 pass
+        for job_id in list(self._files):
+            self._forget(job_id)
+        if wait:
+            self.reap()
+
+    def reap(self) -> None:
+        """Wait for the worker's end (its CPU then counts with this process's children)."""
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        for job_id in list(self._files):
-            self._forget(job_id)
 
 
 _PAINTER: Painter | None = None
@@ -411,12 +418,27 @@ def submit(name: str, *args: Any, **kwargs: Any) -> Job:
     return painter.submit(name, *args, **kwargs)
 
 
+_ENDING: list[Painter] = []  # told to end (``let_go``), not yet waited for
+
+
+def let_go() -> None:
+    """Tell the painter to end now, without waiting: the program's last run has every drawing it
+    asked for, and the worker's exit overlaps the run's last steps. ``stop`` waits for it."""
+    global _PAINTER
+    painter, _PAINTER = _PAINTER, None
+    if painter is not None:
+        painter.stop(wait=False)
+        _ENDING.append(painter)
+
+
 def stop() -> None:
-    """End the painter (also done at exit)."""
+    """End the painter, and wait for it and for any let go before (also done at exit)."""
     global _PAINTER
     painter, _PAINTER = _PAINTER, None
     if painter is not None:
         painter.stop()
+    while _ENDING:
+        _ENDING.pop().reap()
 
 
 atexit.register(stop)
