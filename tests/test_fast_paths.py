@@ -89,3 +89,33 @@ def test_no_png_thread_outlives_its_drawing(tmp_path):
         save_png(_figure("a"), tmp_path / "a.png")
     assert threading.active_count() == before
     assert not any(t.name.startswith("leitai-png") for t in threading.enumerate())
+
+
+def test_a_part_deflated_once_packs_to_the_bytes_zipfile_writes(tmp_path):
+    """fileio: a large part met again is written from its deflated stream kept the first time; the
+    package is the bytes zipfile itself writes, the first time and every time after."""
+    import io
+    import zipfile
+
+    from leitai import fileio
+
+    def plain(members: dict[str, bytes]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for name in sorted(members, key=lambda n: (n != "[Content_Types].xml", n.startswith("docProps/"), n)):
+                info = zipfile.ZipInfo(name, date_time=fileio.FIXED_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED
+                info.external_attr = 0o600 << 16
+                target.writestr(info, members[name])
+        return out.getvalue()
+
+    styles = ("<w:styles>" + "".join(f'<w:style w:styleId="s{i}"/>' for i in range(3000)) + "</w:styles>").encode()
+    members = {"[Content_Types].xml": b"<Types/>", "word/styles.xml": styles, "word/document.xml": b"<w:document/>" * 400,
+               "word/media/image1.png": bytes(range(256)) * 40}
+    fileio._DEFLATED.clear()
+    first = fileio.normalized_package(members)
+    assert styles in fileio._DEFLATED  # kept
+    second = fileio.normalized_package({**members, "word/document.xml": b"<w:document>2</w:document>" * 400})
+    assert first == plain(members)
+    assert second == plain({**members, "word/document.xml": b"<w:document>2</w:document>" * 400})
+    assert zipfile.ZipFile(io.BytesIO(second)).read("word/styles.xml") == styles

@@ -222,11 +222,17 @@ def new_section(doc: DocxDocument, landscape: bool) -> None:
     section.top_margin, section.right_margin, section.bottom_margin, section.left_margin = margins
 
 
-def docx_bytes(doc: DocxDocument, stamp: dt.datetime) -> bytes:
+_CHANGING = ("word/document.xml", "docProps/core.xml")  # what one notice changes of its template
+
+
+def docx_bytes(doc: DocxDocument, stamp: dt.datetime, unchanged: dict[str, bytes] | None = None) -> bytes:
     """The document as ``doc.save`` then ``fileio.normalized_zip`` would give it, the same bytes,
     packed once: python-docx's own writer deflates every part (the pictures too) only for the
     normalizing step to inflate and deflate them again. The members are what python-docx's
-    ``OpcPackage.save`` writes (its package writer's steps, done here)."""
+    ``OpcPackage.save`` writes (its package writer's steps, done here).
+
+    ``unchanged``: the serialized parts of a template written over and over (the 督办单), kept
+    across calls: every part but the body and the core properties is serialized once."""
     from docx.opc.packuri import CONTENT_TYPES_URI, PACKAGE_URI
     from docx.opc.pkgwriter import _ContentTypesItem
 
@@ -239,7 +245,11 @@ def docx_bytes(doc: DocxDocument, stamp: dt.datetime) -> bytes:
     members = {CONTENT_TYPES_URI.membername: _ContentTypesItem.from_parts(parts).blob,
                PACKAGE_URI.rels_uri.membername: package.rels.xml}
     for part in parts:
-        members[part.partname.membername] = part.blob
+        name = part.partname.membername
+        if unchanged is None or name in _CHANGING:
+            members[name] = part.blob
+        else:
+            members[name] = unchanged.get(name) or unchanged.setdefault(name, part.blob)
         if len(part.rels):
             members[part.partname.rels_uri.membername] = part.rels.xml
     return normalized_package(members, stamp)

@@ -166,6 +166,7 @@ class NoticeWriter:
         self.signature = "落款" if has_style(doc, "落款") else STYLES["body"]
         self.paragraphs = Paragraphs(doc, [STYLES["title"], STYLES["number"], STYLES["body"], STYLES["td"],
                                            self.signature])
+        self.unchanged: dict[str, bytes] = {}  # the template's parts a notice does not change, serialized once
 
     def write(self, notice: Notice, path: Path, stamp: dt.datetime) -> None:
         """Lay ``notice`` out and write it atomically."""
@@ -210,7 +211,7 @@ class NoticeWriter:
         props.subject = props.keywords = props.comments = props.category = ""
         props.revision = 1
         props.created = props.modified = stamp
-        atomic_write_bytes(Path(path), docx_bytes(doc, stamp))
+        atomic_write_bytes(Path(path), docx_bytes(doc, stamp, self.unchanged))
 
 
 def _reply_table(ids: Mapping[str, str], rows: Sequence[tuple[str, str]], tall: Sequence[int] = ()) -> Any:
