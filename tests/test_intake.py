@@ -789,3 +789,64 @@ def test_rows_read_by_workers_assemble_like_rows_read_here() -> None:
     pd.testing.assert_frame_equal(assemble(kept, renamed), want)
     pd.testing.assert_frame_equal(assemble(expected, renamed), want)
     pd.testing.assert_frame_equal(assemble([[], []]), reports_frame([]))
+
+
+def _package(parts: dict[str, bytes]) -> tuple[zipfile.ZipFile, bytes]:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    data = out.getvalue()
+    return zipfile.ZipFile(io.BytesIO(data)), data
+
+
+_NS = b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
+_REL = b'<Relationship Id="%s" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/%s" Target="%s"/>'
+_FAR_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+              b'<row r="1"><c r="A1"><v>1</v></c></row><row r="200000"><c r="XFD200000"><v>1</v></c></row>'
+              b'</sheetData></worksheet>')
+
+
+def _workbook_parts(theme: bytes, theme_rel: bytes = b"theme") -> dict[str, bytes]:
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             b'<row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>')
+    return {
+        "[Content_Types].xml": b"<Types/>",
+        "_rels/.rels": b"<Relationships " + _NS + b">" + _REL % (b"rId1", b"officeDocument", b"xl/workbook.xml")
+                       + _REL % (b"rId2", b"extended-properties", b"docProps/app.xml") + b"</Relationships>",
+        "xl/workbook.xml": b'<workbook><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": b"<Relationships " + _NS + b">" + _REL % (b"rId1", b"worksheet",
+                                      b"worksheets/sheet1.xml") + _REL % (b"rId2", theme_rel, b"theme/theme1.xml")
+                                      + b"</Relationships>",
+        "xl/worksheets/sheet1.xml": sheet,
+        "xl/theme/theme1.xml": theme,
+        "docProps/app.xml": b"<Properties/>",
+    }
+
+
+def test_a_theme_nothing_parses_is_not_inflated_but_one_named_as_a_sheet_is() -> None:
+    """precheck: a theme (or docProps/app.xml) only a theme relationship names is never parsed and
+    so not inflated; the same part named as a worksheet is scanned like any sheet."""
+    from leitai.intake import precheck
+
+    archive, data = _package(_workbook_parts(_FAR_SHEET))
+    precheck.precheck(archive, data)  # the theme holds a far cell, but no reader looks at it
+    for kind in (b"worksheet", b"chartsheet", b"officeDocument"):
+        archive, data = _package(_workbook_parts(_FAR_SHEET, theme_rel=kind))
+        with pytest.raises(precheck.Unsafe):
+            precheck.precheck(archive, data)
+    # a relationship written in a way not understood (an entity in its target): everything is scanned
+    parts = _workbook_parts(_FAR_SHEET)
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"theme/theme1.xml", b"theme/theme1&#46;xml")
+    archive, data = _package(parts)
+    with pytest.raises(precheck.Unsafe):
+        precheck.precheck(archive, data)
+    # a sheet's own relationships naming the theme (../theme/theme1.xml) as a drawing: scanned
+    parts = _workbook_parts(_FAR_SHEET)
+    parts["xl/worksheets/_rels/sheet1.xml.rels"] = (b"<Relationships " + _NS + b">"
+                                                    + _REL % (b"rId1", b"drawing", b"../theme/theme1.xml")
+                                                    + b"</Relationships>")
+    archive, data = _package(parts)
+    with pytest.raises(precheck.Unsafe):
+        precheck.precheck(archive, data)
