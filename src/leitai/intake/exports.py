@@ -73,6 +73,7 @@ def read_export(table: Table, path: Path, campaign: Campaign, plan: PlanIndex, c
     ``default``: the unit of a row whose unit cell is blank (the unit the file itself names), if any.
     """
     sheet = new_sheet(table, plan, "", campaign, cutoff, out)
+    name = path.name  # one string for every row
     rows: dict[str, list[dict[str, Any]]] = {}
     times: dict[str, list[dt.datetime | None]] = {}  # each kept row's 提交时间
     latest: dict[str, dt.datetime | None] = {}  # each unit's latest 提交时间
@@ -101,7 +102,7 @@ def read_export(table: Table, path: Path, campaign: Campaign, plan: PlanIndex, c
         found, stamps = rows.setdefault(unit, []), times.setdefault(unit, [])  # named: the unit sent something
         latest[unit] = max((t for t in (latest.get(unit), when) if t is not None), default=None)
         if row is not None:
-            found.append({"file": path.name, "unit": unit, "sheet": table.sheet, **row})
+            found.append({"file": name, "unit": unit, "sheet": table.sheet, **row})
             stamps.append(when)
     out.unit = ""
     parts = []

@@ -282,10 +282,11 @@ def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, peri
     sheet = new_sheet(table, plan, unit, campaign, sheet_cutoff(campaign, period if period is not None else seen_period),
                       out)
     rows = []
+    where = {"file": path.name, "unit": unit, "sheet": table.sheet}  # one string each, not one per row
     for r in table.data_rows():
         row = read_row(sheet, r)
         if row is not None:
-            rows.append({"file": path.name, "unit": unit, "sheet": table.sheet, **row})
+            rows.append(where | row)
     present = {(row["project_id"], row["seq"]) for row in rows}
     for pid, seq in plan.unit_nodes.get(unit, []):
         if (pid, seq) not in present:
