@@ -10,7 +10,6 @@ interpreter). Plainly written parts take a fast path; anything unusual gets the 
 from __future__ import annotations
 
 import functools
-import posixpath
 import re
 import struct
 import zipfile
@@ -69,17 +68,11 @@ def precheck(archive: zipfile.ZipFile, data: bytes | None = None, *, ods: bool =
                                             f" 压缩为 {max(info.compress_size // 1024, 1)} KB）")
     inflated = 0
     core = None
-    unread: list[zipfile.ZipInfo] = []  # a theme, docProps/app.xml: left till the relationships are known
-    rels: dict[str, bytes | None] = {}  # every .rels part: its bytes (None: not plainly read)
     for info in infos:
         if info.is_dir():
             continue
-        name = part_name(info.filename)
-        if ods and name == "content.xml":
+        if ods and part_name(info.filename) == "content.xml":
             inflated = _scan_part(archive, info, inflated, _OdsExtent())
-            continue
-        if not ods and _UNREAD.fullmatch(name):
-            unread.append(info)
             continue
         part = _quick_part(data, info) if data is not None else None
         if part is not None and inflated + len(part) <= MAX_UNPACKED and _plainly_safe(part):
@@ -87,50 +80,9 @@ def precheck(archive: zipfile.ZipFile, data: bytes | None = None, *, ods: bool =
         else:
             inflated = _scan_part(archive, info, inflated)
             part = None
-        if name.lower().endswith(".rels"):
-            rels[name] = part
-        if name in ("docProps/core.xml", "meta.xml"):
+        if part_name(info.filename) in ("docProps/core.xml", "meta.xml"):
             core = part if part is not None else _read_quietly(archive, info)
-    read = _parts_read(rels, {part_name(info.filename) for info in unread})
-    for info in unread:
-        if part_name(info.filename).lower() in read:
-            inflated = _scan_part(archive, info, inflated)
     return core
-
-
-# Parts no reader parses when only a theme or the document's properties point to them: calamine
-# reads the package and workbook relationships, workbook.xml, sharedStrings.xml, styles.xml and the
-# parts relationships name as sheets, tables, drawings… (checked against its source, 0.2 to 0.36);
-# leitai reads docProps/core.xml. A theme and docProps/app.xml are a sixth of what a template's
-# pre-check inflated: they are bounded by their declared sizes (above) and skipped unless some
-# relationship names one as anything else than a theme or the extended properties.
-_UNREAD = re.compile(r"xl/theme/[^/]+\.xml|docProps/app\.xml", re.IGNORECASE)
-_BENIGN = ("/theme", "/extended-properties")  # relationship types of what is not parsed
-_RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b([^>]*)>")
-_ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
-def _parts_read(rels: dict[str, bytes | None], candidates: set[str]) -> set[str]:
-    """Of ``candidates`` (part names), those (lower case) a reader may parse: every one when a
-    relationships part could not be read plainly, else those some relationship names otherwise
-    than as a theme or the extended properties (or names in a way not understood)."""
-    everything = {c.lower() for c in candidates}
-    if not candidates or any(part is None for part in rels.values()):
-        return everything
-    read: set[str] = set()
-    for source, part in rels.items():
-        assert part is not None
-        base = posixpath.dirname(posixpath.dirname(source))  # xl/_rels/workbook.xml.rels -> xl
-        for match in _RELATIONSHIP.finditer(part):
-            found = {key.lower(): (a if a is not None else b) for key, a, b in _ATTRIBUTE.findall(match.group(1))}
-            target, kind = found.get(b"target"), found.get(b"type", b"")
-            if target is None or b"&" in target or b"&" in kind:
-                return everything  # not understood: nothing is left out
-            text = target.decode("utf-8", "replace").replace("\\", "/")
-            path = posixpath.normpath(text.lstrip("/") if text.startswith("/") else posixpath.join(base, text))
-            if path.lower() in everything and not kind.decode("utf-8", "replace").endswith(_BENIGN):
-                read.add(path.lower())
-    return read
 
 
 def _read_quietly(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
