@@ -395,3 +395,14 @@ def test_fault_script_quick():
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and "trials" not in line]
     assert len(rows) >= 8 and "TRACEBACK" not in done.stdout and "DISAGREE" not in done.stdout
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_a_deferred_fsync_needs_no_write_permission(tmp_path):
+    """Under a umask that leaves no owner write bit, the file written is still flushed (read-only handle)."""
+    from leitai import fileio
+
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"a")
+    path.chmod(0o444)
+    fileio._fsync(path)

@@ -336,3 +336,54 @@ def test_output_names_are_safe():
     cell = book.active["A1"]
     put(cell, "\U0001F600" * 20_000 + "\x00")
     assert len(cell.value.encode("utf-16-le")) <= 2 * 32_767 and "\x00" not in cell.value
+
+
+# Four ways a review found to make a sheet look like a theme to a pre-check that skipped themes (the
+# skip was reverted): each file must be scanned, and rejected for its far cell, whatever part holds it.
+_FAR_ROW = b'<row r="200000"><c r="XFD200000" t="n"><v>1</v></c></row></sheetData>'
+_SHEET_REL = b'Target="/xl/worksheets/sheet1.xml"'
+
+
+def _theme_disguise(data: bytes, how: str) -> bytes:
+    import struct
+    import zlib
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    far = source.read("xl/worksheets/sheet1.xml").replace(b"</sheetData>", _FAR_ROW)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                assert _SHEET_REL in content
+                content = content.replace(_SHEET_REL, {
+                    "case": b'Target="/xl/theme/theme1.xml" target="/xl/worksheets/sheet1.xml"',
+                    "decoy": b'Target="/xl/theme/theme1.xml" x/="y Target=\'/xl/worksheets/sheet1.xml\'"',
+                    "prefix": b'Target="/xl/theme/theme1.xml"',
+                    "unicode-path": _SHEET_REL}[how])
+                if how == "prefix":
+                    start = content.rindex(b"<Relationship", 0, content.index(b"/xl/theme/theme1.xml"))
+                    content = content[:start] + "<é:Relationship".encode() + content[start + len(b"<Relationship"):]
+            if info.filename == "xl/theme/theme1.xml":
+                content = far
+            if how == "unicode-path" and info.filename == "xl/worksheets/sheet1.xml":
+                continue  # stored below under a theme's name, its real name in the Unicode path field
+            target.writestr(info.filename, content)
+        if how == "unicode-path":
+            fake = zipfile.ZipInfo("xl/theme/theme2.xml")
+            fake.compress_type = zipfile.ZIP_DEFLATED
+            payload = b"\x01" + struct.pack("<I", zlib.crc32(fake.filename.encode())) + b"xl/worksheets/sheet1.xml"
+            fake.extra = struct.pack("<HH", 0x7075, len(payload)) + payload
+            target.writestr(fake, far)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("how", ["case", "decoy", "prefix", "unicode-path"])
+def test_a_sheet_disguised_as_a_theme_is_scanned_and_rejected(tmp_path: Path, how: str) -> None:
+    from leitai.intake.precheck import Unsafe, precheck
+
+    campaign = load_campaign(write_campaign(tmp_path / "c"))
+    data = _theme_disguise(_template_bytes(campaign, "甲街道", 1), how)
+    with pytest.raises(Unsafe) as found:
+        precheck(zipfile.ZipFile(io.BytesIO(data)), data)
+    assert found.value.code == "file_too_large"

@@ -111,7 +111,8 @@ def _sync_later(path: Path) -> None:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))  # Windows flushes only a handle that may write
+    # Windows flushes only a handle that may write; POSIX any (a read-only one works under any umask)
+    fd = os.open(path, (os.O_RDWR | getattr(os, "O_BINARY", 0)) if os.name == "nt" else os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
