@@ -398,11 +398,15 @@ def test_fault_script_quick():
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
-def test_a_deferred_fsync_needs_no_write_permission(tmp_path):
-    """Under a umask that leaves no owner write bit, the file written is still flushed (read-only handle)."""
+def test_a_deferred_fsync_needs_no_write_permission(tmp_path, monkeypatch):
+    """Under a umask that leaves no owner write bit the file written must still be flushed: it is
+    opened read-only (root may write anything, so the flags are what is checked)."""
     from leitai import fileio
 
     path = tmp_path / "a.txt"
     path.write_bytes(b"a")
-    path.chmod(0o444)
+    flags_seen = []
+    real = os.open
+    monkeypatch.setattr(fileio.os, "open", lambda name, flags, *a: (flags_seen.append(flags), real(name, flags, *a))[1])
     fileio._fsync(path)
+    assert flags_seen and all(f & (os.O_WRONLY | os.O_RDWR) == 0 for f in flags_seen)
