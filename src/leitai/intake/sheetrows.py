@@ -291,7 +291,8 @@ def read_sheet(book: Book, path: Path, campaign: Campaign, plan: PlanIndex, peri
     for pid, seq in plan.unit_nodes.get(unit, []):
         if (pid, seq) not in present:
             out.add("missing_node_row", value=f"{pid} 节点{seq}")
-    return Reading([Part(unit, merge_duplicates(rows, out))])
+    # one row per node, in row order (the usual sheet): nothing to merge
+    return Reading([Part(unit, rows if len(present) == len(rows) else merge_duplicates(rows, out))])
 
 
 def sheet_cutoff(campaign: Campaign, period: int | None) -> dt.date | None:
@@ -304,8 +305,9 @@ def new_sheet(table: Table, plan: PlanIndex, unit: str, campaign: Campaign, cuto
               out: Problems) -> Sheet:
     """A data table ready for ``read_row``: 形象进度 read as fractions when the column holds them."""
     info = campaign.settings.campaign
-    numbers = [v for r in table.data_rows() if isinstance(v := table.value(r, "pct"), (int, float))
-               and not isinstance(v, bool)]
+    col = table.columns.get("pct")
+    cells = [] if col is None else [row[col] for row in table.grid[table.header_row + 1:] if col < len(row)]
+    numbers = [v for v in cells if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return Sheet(table, plan, unit, (info.start, info.end), out,
                  fractions=any(0 < v < 1 for v in numbers) and all(0 <= v <= 1 for v in numbers), cutoff=cutoff)
 

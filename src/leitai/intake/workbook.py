@@ -115,6 +115,10 @@ class Book:
         """The first ``nrows`` rows of ``sheet`` as values, blank leading rows and columns kept."""
         return [list(r) for r in self._rows(sheet, nrows)]
 
+    def head(self, sheet: str, nrows: int) -> list[list[Any]]:
+        """``rows`` to look at only: the book's own rows, not copies (never change them)."""
+        return self._rows(sheet, nrows)
+
     def height(self, sheet: str) -> int:
         return int(self.sheet(sheet).height)
 
@@ -447,7 +451,7 @@ def find_table(book: Book, known: dict[str, str], required: Sequence[str], file:
     """
     needed = [known[h] for h in required]
     for name in book.visible:
-        for index, row in enumerate(book.rows(name, HEADER_SCAN_ROWS)):
+        for index, row in enumerate(book.head(name, HEADER_SCAN_ROWS)):
             columns = header_columns(row, known)
             if all(n in columns for n in needed):
                 height = book.height(name)
