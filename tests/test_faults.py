@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,19 +189,30 @@ def test_a_deleter_that_cannot_start_leaves_the_deleting_to_the_run(work, monkey
     assert not [p for p in (work / "outputs").iterdir() if p.name.startswith(".")]
 
 
-def test_a_failed_ledger_write_leaves_the_old_folder_and_record(work, monkeypatch):
-    old_results, old_manifest = results(work, 3), (work / "outputs" / "第03期" / "manifest.json").read_bytes()
+def period_3_and_a_new_sheet(work: Path) -> tuple[Any, bytes]:
+    """Period 3's recorded results and manifest, before a new sheet is dropped into its inputs."""
+    old = results(work, 3), (work / "outputs" / "第03期" / "manifest.json").read_bytes()
     submit(load_campaign(work), 3, "县丁局", {("P04", 1): "2020-09-18"}, work / "inputs" / "第03期")
+    return old
+
+
+def assert_period_3_as_it_was(work: Path, old_results: Any, old_manifest: bytes) -> None:
+    """A failed re-run of period 3: its record, its outputs and nothing else in outputs/ as before."""
+    assert results(work, 3) == old_results
+    assert (work / "outputs" / "第03期" / "manifest.json").read_bytes() == old_manifest
+    assert agreement(work) is None
+    assert sorted(p.name for p in (work / "outputs").iterdir()) == ["第01期", "第02期", "第03期"]
+
+
+def test_a_failed_ledger_write_leaves_the_old_folder_and_record(work, monkeypatch):
+    old_results, old_manifest = period_3_and_a_new_sheet(work)
 
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
     monkeypatch.setattr(Ledger, "_transaction", lambda self: _raising(full))
     with pytest.raises(LedgerError, match="磁盘空间已满"):
         run_period(load_campaign(work), 3)
-    assert results(work, 3) == old_results
-    assert (work / "outputs" / "第03期" / "manifest.json").read_bytes() == old_manifest
-    assert agreement(work) is None
-    assert sorted(p.name for p in (work / "outputs").iterdir()) == ["第01期", "第02期", "第03期"]
+    assert_period_3_as_it_was(work, old_results, old_manifest)
 
 
 def test_a_disk_that_refuses_a_deferred_fsync_records_nothing(work, monkeypatch):
@@ -209,8 +221,7 @@ def test_a_disk_that_refuses_a_deferred_fsync_records_nothing(work, monkeypatch)
 
     from leitai import fileio
 
-    old_results, old_manifest = results(work, 3), (work / "outputs" / "第03期" / "manifest.json").read_bytes()
-    submit(load_campaign(work), 3, "县丁局", {("P04", 1): "2020-09-18"}, work / "inputs" / "第03期")
+    old_results, old_manifest = period_3_and_a_new_sheet(work)
     real = fileio._fsync
 
     def failing(path):
@@ -220,10 +231,7 @@ def test_a_disk_that_refuses_a_deferred_fsync_records_nothing(work, monkeypatch)
     monkeypatch.setattr(fileio, "_fsync", failing)
     with pytest.raises(OutputError, match="无法把 .*擂台榜.* 写入磁盘"):
         run_period(load_campaign(work), 3)
-    assert results(work, 3) == old_results
-    assert (work / "outputs" / "第03期" / "manifest.json").read_bytes() == old_manifest
-    assert agreement(work) is None
-    assert sorted(p.name for p in (work / "outputs").iterdir()) == ["第01期", "第02期", "第03期"]
+    assert_period_3_as_it_was(work, old_results, old_manifest)
     assert fileio._DEFERRED is None  # nothing left deferred after the failed run
 
 

@@ -174,19 +174,16 @@ def parse_status(value: Any) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    text = _squeeze(value).lower().strip(_TRAILING)
-    if text in _DONE:
-        return True
-    if text in _NOT_DONE:
-        return False
-    raise ValueError(value)
+    return _status_words(value)
 
 
 @functools.lru_cache(maxsize=1024)
 def _status_text(value: str) -> bool:
     # a column of a few spellings (已完成/未完成…), read once each; an unreadable one raises every time
-    if value.strip() == "":
-        return False
+    return False if value.strip() == "" else _status_words(value)
+
+
+def _status_words(value: Any) -> bool:
     text = _squeeze(value).lower().strip(_TRAILING)
     if text in _DONE:
         return True
