@@ -167,7 +167,7 @@ def test_the_old_folder_is_deleted_by_a_process_of_its_own(work):
     campaign = load_campaign(work)
     outputs = work / "outputs"
     for _ in range(2):
-        run_period(campaign, 3, background_cleanup=True)
+        run_period(campaign, 3, program_ends=True)
         assert agreement(work) is None
     deadline = time.monotonic() + 20
     while [p for p in outputs.iterdir() if p.name.startswith(TRASH_PREFIX)] and time.monotonic() < deadline:
@@ -185,7 +185,7 @@ def test_a_deleter_that_cannot_start_leaves_the_deleting_to_the_run(work, monkey
     def no_process(*args, **kwargs):
         raise OSError("no more processes")
     monkeypatch.setattr(subprocess_, "Popen", no_process)
-    run_period(load_campaign(work), 3, background_cleanup=True)
+    run_period(load_campaign(work), 3, program_ends=True)
     assert not [p for p in (work / "outputs").iterdir() if p.name.startswith(".")]
 
 

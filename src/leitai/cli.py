@@ -369,7 +369,7 @@ def run(campaign_dir: Path, period: int | None, strict: bool, force: bool, with_
         gc.disable()
     with progress_bar() as progress:
         result = run_period(campaign, period, force=force, strict=strict, progress=progress, today=dt.date.today(),
-                            background_cleanup=True)  # the old outputs deleted by a process of their own
+                            program_ends=True)  # the old outputs deleted by a process of their own
     _summary(result)
 
 

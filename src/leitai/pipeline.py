@@ -122,21 +122,21 @@ def run_period(
     progress: Progress | None = None,
     today: dt.date | None = None,
     note_stale: bool = True,
-    background_cleanup: bool = False,
+    program_ends: bool = False,
 ) -> RunResult:
     """Score ``period`` from its input folder, record it, and write its outputs.
 
     ``today`` (the caller's clock) only serves to warn when the cutoff is still ahead.
     One run at a time per campaign: the run lock covers the ledger and the outputs.
-    ``background_cleanup``: the program ends after this run (``leitai run``): the period's
-    replaced output folder is deleted by a process of its own, which may outlive this call by a
-    moment, and the painter is told to end once its last drawing is in (``painter.stop`` waits).
+    ``program_ends``: the program ends after this run (``leitai run``): the period's replaced
+    output folder is deleted by a process of its own, which may outlive this call by a moment,
+    and the painter is told to end once its last drawing is in (``painter.stop`` waits).
     """
     ledger_path = ledger_path or campaign.ledger_path
     with run_lock(ledger_path), collector_paused():
         result = _run_period(campaign, period, inputs_root=inputs_root, outputs_root=outputs_root,
                              ledger_path=ledger_path, force=force, strict=strict, progress=progress, today=today,
-                             detach=background_cleanup)
+                             program_ends=program_ends)
     if not note_stale:
         result.warnings[:] = [w for w in result.warnings if w != result.stale_note]
     return result
@@ -153,7 +153,7 @@ def _run_period(
     strict: bool,
     progress: Progress | None,
     today: dt.date | None,
-    detach: bool = False,
+    program_ends: bool = False,
 ) -> RunResult:
     from .charts import painter
     from .charts.render import drawn_part
@@ -250,7 +250,7 @@ def _run_period(
             with syncs_deferred():  # every staged file on disk before the ledger commit, not each before the next
                 outputs, render_warnings = _write_outputs(
                     campaign, period, cutoff, staging, results, previous_results, history, scores, intake, problems,
-                    missing, notes, progress, clock, preview, states, unit_arrived, soffice, ending=detach)
+                    missing, notes, progress, clock, preview, states, unit_arrived, soffice, program_ends=program_ends)
                 _write_manifest(campaign, period, cutoff, staging, intake.files, outputs, problems, arrived)
                 carry_over(out_dir, staging)
             clock.lap("manifest")
@@ -263,7 +263,7 @@ def _run_period(
             raise
         publish(ledger, period, label, out_dir, staging, lambda publication: ledger.record(
             period, cutoff, states, scores, results, intake.overrides, settings.as_dict(),
-            {f.file: f.sha256 for f in intake.files}, __version__, publication=publication), detach=detach)
+            {f.file: f.sha256 for f in intake.files}, __version__, publication=publication), detach=program_ends)
         stale = sorted(p for p in ledger.stale() if p > period)
     clock.lap("ledger")  # recording and publishing count with the ledger's reads
     note = stale_note(period, stale) if stale else ""
@@ -359,10 +359,10 @@ def _write_outputs(
     previous_results: dict[str, Any] | None, history: list[dict[str, Any]], scores: Scores, intake: Any,
     problems: list[Problem], missing: list[str], notes: list[str], progress: Progress, clock: Stopwatch,
     preview: bool, states: pd.DataFrame, arrived: dict[str, dt.datetime], soffice: str | None,
-    ending: bool = False,
+    program_ends: bool = False,
 ) -> tuple[list[Path], list[str]]:
     """Every output of the period into ``out_dir``; ``arrived`` is unit -> arrival of its sheet,
-    ``soffice`` the LibreOffice command for the PDF (None: no PDF). ``ending``: the program ends
+    ``soffice`` the LibreOffice command for the PDF (None: no PDF). ``program_ends``: the program ends
     after this run (the painter is let go once its last drawing is in)."""
     from .charts import painter
     from .charts.render import drawn_part
@@ -470,7 +470,7 @@ def _write_outputs(
         node_job.result()
         outputs.insert(outputs.index(path), out_dir / node_book)  # listed before the briefing that names it
     render_warnings += poster_job.result()
-    if ending:  # the painter's exit overlaps the run's last steps
+    if program_ends:  # the painter's exit overlaps the run's last steps
         painter.let_go()
     advance("擂台榜海报")
     clock.lap("poster")

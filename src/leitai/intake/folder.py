@@ -416,7 +416,7 @@ def _read_chunk(paths: list[Path]) -> list[_Result]:
     assert _WORKER is not None
     campaign, plan, period = _WORKER
     results = [_read_one(path, campaign, plan, period) for path in paths]
-    for result, rows in zip(results, framed([r.rows for r in results])):  # type: ignore[misc]
+    for result, rows in zip(results, framed([r.rows for r in results])):  # type: ignore[misc]  # all lists here
         result.rows = rows  # one frame of the chunk's rows, sent back whole
     return results
 

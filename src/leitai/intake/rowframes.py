@@ -11,6 +11,7 @@ the list emptied, or the span's rows masked out, wholly or for one unit of an ex
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -88,32 +89,22 @@ def without_unit(rows: Rows, unit: str) -> Rows:
 def assemble(row_sets: Iterable[Rows], renamed: dict[str, str] | None = None) -> pd.DataFrame:
     """The frame of every file's rows, in order. ``renamed``: file names shown otherwise."""
     pieces: list[pd.DataFrame] = []
-    dicts: list[dict[str, Any]] = []
-    frame: pd.DataFrame | None = None
-    keep: Any = None
-
-    def close_frame() -> None:
-        if frame is not None:
-            pieces.append(frame[keep] if not keep.all() else frame)
-
-    for rows in row_sets:
-        if isinstance(rows, Span):
-            if dicts:
-                pieces.append(reports_frame(dicts))
-                dicts = []
-            if rows.frame is not frame:
-                close_frame()
-                frame, keep = rows.frame, np.zeros(len(rows.frame), dtype=bool)
-            keep[rows.start:rows.end] = True
-            if rows.dropped:
-                keep[rows.start:rows.end] &= ~rows.frame["unit"].iloc[rows.start:rows.end].isin(rows.dropped).to_numpy()
-        elif rows:
-            close_frame()
-            frame = None
-            dicts += rows
-    close_frame()
-    if dicts or not pieces:
-        pieces.append(reports_frame(dicts))
+    kept = [rows for rows in row_sets if len(rows)]
+    # consecutive files of one chunk share its frame; rows read here are dicts (key None)
+    for key, group in itertools.groupby(kept, key=lambda rows: id(rows.frame) if isinstance(rows, Span) else None):
+        if key is None:
+            pieces.append(reports_frame([row for rows in group if not isinstance(rows, Span) for row in rows]))
+            continue
+        spans = [rows for rows in group if isinstance(rows, Span)]
+        frame = spans[0].frame
+        keep = np.zeros(len(frame), dtype=bool)
+        for span in spans:
+            keep[span.start:span.end] = True
+            if span.dropped:
+                keep[span.start:span.end] &= ~frame["unit"].iloc[span.start:span.end].isin(span.dropped).to_numpy()
+        pieces.append(frame if keep.all() else frame[keep])
+    if not pieces:
+        pieces.append(reports_frame([]))
     out = pieces[0].reset_index(drop=True) if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
     if renamed:
         out["file"] = out["file"].map(lambda name: renamed.get(name, name)).astype(str)

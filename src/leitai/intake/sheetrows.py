@@ -21,7 +21,7 @@ from typing import Any
 
 from ..campaign.plan import Campaign, unit_key
 from ..normalize import clean_text, is_blank, nfkc, parse_date, parse_number, parse_percent, parse_status
-from ..problems import Problem, column_letter, problem
+from ..problems import Problem, problem
 from .workbook import (
     Book,
     Reject,
@@ -198,35 +198,19 @@ class Sheet:
     out: Problems
     fractions: bool = False  # 形象进度 holds fractions (a percent-formatted column): 1 means 100%
     cutoff: dt.date | None = None  # the sheet's period's cutoff, when the period is known
-    # Worked out once per sheet, not per row: the table's (field, column) pairs, each field's
-    # column letter, and the dates in effect at the cutoff.
+    # Worked out once per sheet, not per row: the table's (field, column) pairs and the dates in
+    # effect at the cutoff.
     fields: tuple[tuple[str, int], ...] = field(init=False, repr=False)
-    letters: dict[str, str] = field(init=False, repr=False)
     due: dict[tuple[str, int], dt.date] = field(init=False, repr=False)
-    _names: tuple[str, ...] = field(init=False, repr=False)
-    _pick: Callable[[Sequence[Any]], Any] = field(init=False, repr=False)
-    _width: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.fields = tuple(self.table.columns.items())
-        self.letters = {name: column_letter(col + 1) for name, col in self.fields}
         self.due = self.plan.due_at(self.cutoff) if self.cutoff is not None else {}
-        self._names = tuple(name for name, _ in self.fields)
-        cols = [col for _, col in self.fields]
-        self._pick = (lambda cells: (cells[cols[0]],)) if len(cols) == 1 else operator.itemgetter(*cols)
-        self._width = max(cols) + 1
 
     def values(self, r: int) -> dict[str, Any]:
         """Field -> raw cell value of 0-based row ``r``; a field whose column the row does not reach is absent."""
         cells = self.table.grid[r]
-        if len(cells) >= self._width:
-            return dict(zip(self._names, self._pick(cells)))
         return {name: cells[col] for name, col in self.fields if col < len(cells)}
-
-    def cell(self, r: int, name: str) -> str:
-        """The A1 reference of field ``name`` on 0-based row ``r`` ('' if the column is absent)."""
-        letter = self.letters.get(name)
-        return "" if letter is None else f"{letter}{r + 1}"
 
 
 @dataclass
@@ -326,16 +310,16 @@ def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
     node = plan.node(values["pid"], values["seq"])
     if node is None:
         pid_known = plan.pid_key(values["pid"]) in plan.pids
-        out.add("unknown_node", cell=sheet.cell(r, "seq" if pid_known else "pid"),
+        out.add("unknown_node", cell=sheet.table.cell(r, "seq" if pid_known else "pid"),
                 value=node_label(values["pid"], values["seq"]))
         return None
     pid, seq = node
     owner = plan.owner.get(pid, "")
     if owner != sheet.unit:
-        out.add("other_unit_node", cell=sheet.cell(r, "pid"), value=pid, detail=owner)
+        out.add("other_unit_node", cell=sheet.table.cell(r, "pid"), value=pid, detail=owner)
         return None
 
-    status_cell, date_cell = sheet.cell(r, "status"), sheet.cell(r, "date")
+    status_cell, date_cell = sheet.table.cell(r, "status"), sheet.table.cell(r, "date")
     done, status_ok = False, True
     try:
         done = parse_status(values["status"])
@@ -366,33 +350,33 @@ def read_row(sheet: Sheet, r: int) -> dict[str, Any] | None:
     if sheet.fractions and pct == 1:
         pct = 100.0
     if pct is not None and not 0 <= pct <= 100:
-        out.add("percent_out_of_range", cell=sheet.cell(r, "pct"), value=f"{pct:g}")
+        out.add("percent_out_of_range", cell=sheet.table.cell(r, "pct"), value=f"{pct:g}")
         pct = None
     raw_invest = values["invest"]
     invest = _parsed(parse_number, raw_invest, "bad_number", sheet, r, "invest")
     if invest is not None and invest < 0:
-        out.add("negative_number", cell=sheet.cell(r, "invest"), value=clean_text(raw_invest))
+        out.add("negative_number", cell=sheet.table.cell(r, "invest"), value=clean_text(raw_invest))
         invest = None
     elif invest is not None and isinstance(raw_invest, str) and _APPROXIMATE.search(clean_text(raw_invest)):
-        out.add("approximate_number", cell=sheet.cell(r, "invest"), value=clean_text(raw_invest),
+        out.add("approximate_number", cell=sheet.table.cell(r, "invest"), value=clean_text(raw_invest),
                 detail=f"{invest:g}")
     texts = {}
     for name in ("progress_text", "issue_text", "next_plan"):
         full = clean_text(values[name], limit=10 * TEXT_LIMIT + 1)
         if len(full) > TEXT_LIMIT:
-            out.add("long_text", cell=sheet.cell(r, name), detail=len(full))
+            out.add("long_text", cell=sheet.table.cell(r, name), detail=len(full))
         texts[name] = full[:TEXT_LIMIT]
     # The 填报说明 asks a reason for every overdue node: say so where it is missing.
     if status_ok and not done and not texts["issue_text"] and sheet.cutoff is not None:
         due = sheet.due.get((pid, seq))
-        if due is not None and due <= sheet.cutoff and "issue_text" in sheet.letters:
-            out.add("missing_reason", cell=sheet.cell(r, "issue_text"), detail=cn_date(due))
+        if due is not None and due <= sheet.cutoff and "issue_text" in sheet.table.columns:
+            out.add("missing_reason", cell=sheet.table.cell(r, "issue_text"), detail=cn_date(due))
     return {
         "row": r + 1, "project_id": pid, "seq": seq, "done": done,
-        "done_date": date,  # dt.date or None: made datetime64 a column at a time (intake.folder's frame)
+        "done_date": date,  # dt.date or None: made datetime64 a column at a time (rowframes.frame_of)
         "progress_pct": float("nan") if pct is None else pct,
         "invest_done": float("nan") if invest is None else invest,
-        **texts, "status_cell": status_cell, "date_cell": date_cell, "invest_cell": sheet.cell(r, "invest"),
+        **texts, "status_cell": status_cell, "date_cell": date_cell, "invest_cell": sheet.table.cell(r, "invest"),
     }
 
 
@@ -401,7 +385,7 @@ def _parsed(parse: Callable[[Any], Any], value: Any, code: str, sheet: Sheet, r:
     try:
         return parse(value)
     except ValueError:
-        sheet.out.add(code, cell=sheet.cell(r, name), value=clean_text(value))
+        sheet.out.add(code, cell=sheet.table.cell(r, name), value=clean_text(value))
         return None
 
 
